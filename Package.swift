@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "layerpin",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "layerpin", targets: ["layerpin"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, each wrapped by exactly one Swift file.
+        .systemLibrary(
+            name: "CLayerpinCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+
+        // Pure leaf modules.
+        .target(name: "LayerpinIgnore"),
+        .target(name: "LayerpinDigest", dependencies: ["CLayerpinCrypto"]),
+
+        // The core: walks, hashes, groups, talks to git. Never prints, never exits.
+        .target(
+            name: "LayerpinCore",
+            dependencies: [
+                "LayerpinIgnore",
+                "LayerpinDigest",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // The command line: parsing, wording, exit codes.
+        .target(
+            name: "LayerpinCLI",
+            dependencies: [
+                "LayerpinCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "layerpin", dependencies: ["LayerpinCLI"]),
+
+        .target(name: "LayerpinTestSupport", dependencies: ["LayerpinCore"], path: "Tests/LayerpinTestSupport"),
+
+        .testTarget(name: "LayerpinIgnoreTests", dependencies: ["LayerpinIgnore", "LayerpinTestSupport"]),
+        .testTarget(name: "LayerpinDigestTests", dependencies: ["LayerpinDigest"]),
+        .testTarget(name: "LayerpinCoreTests", dependencies: ["LayerpinCore", "LayerpinTestSupport"]),
+        .testTarget(name: "LayerpinCLITests", dependencies: ["LayerpinTestSupport"]),
+    ]
+)

@@ -1,0 +1,66 @@
+import ArgumentParser
+import LayerpinCore
+
+/// `layerpin digest`: one digest per layer group, then the whole context.
+struct DigestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "digest",
+        abstract: "Print the content digest of each layer group and of the whole build context.",
+        discussion: """
+            One line per group, lower layers first ('NAME sha256:HEX'), then 'context sha256:HEX'. \
+            The digest is specified in docs/digest-spec.md.
+            """
+    )
+
+    @OptionGroup var options: RootOptions
+
+    @Option(name: .long, help: ArgumentHelp("The configuration file, relative to the root.", valueName: "file"))
+    var config: String?
+
+    @Flag(name: .long, help: "Print JSON: each digest with its entry count and bytes.")
+    var json = false
+
+    @Option(name: .long, help: ArgumentHelp("Compute from git objects at this revision (no checkout).", valueName: "rev"))
+    var git: String?
+
+    @Flag(name: .long, help: "Neither read nor write the stat cache (.layerpin/cache).")
+    var noCache = false
+
+    func run() throws {
+        var fingerprinter = Fingerprinter(root: options.root, dockerfile: options.file, configFile: config)
+        fingerprinter.useStatCache = !noCache
+        let fingerprint = try git.map { revision in try fingerprinter.fingerprint(gitRevision: revision) }
+            ?? fingerprinter.fingerprint()
+        for requirement in fingerprint.localPathRequirements {
+            Output.warning(
+                "\(requirement.file):\(requirement.line): '\(requirement.text)' installs from a local path: "
+                    + "the dependency layer then depends on source files that the deps digest does not cover")
+        }
+        if json {
+            Output.write(Self.json(fingerprint).canonicalText)
+        } else {
+            var text = ""
+            for group in fingerprint.groups + [fingerprint.context] {
+                text += "\(group.name) \(group.digest)\n"
+            }
+            Output.write(text)
+        }
+    }
+
+    static func json(_ fingerprint: Fingerprint) -> JSONValue {
+        func describe(_ group: GroupDigest) -> JSONValue {
+            .object([
+                "name": .string(group.name),
+                "digest": .string(group.digest.description),
+                "entries": .int(Int64(group.entries.count)),
+                "bytes": .int(group.bytes),
+            ])
+        }
+        return .object([
+            "ecosystem": .string(fingerprint.ecosystem.rawValue),
+            "groups": .array(fingerprint.groups.map(describe)),
+            "context": describe(fingerprint.context),
+            "ignoreFile": fingerprint.ignoreFile.map { .string($0) } ?? .null,
+        ])
+    }
+}

@@ -1,0 +1,85 @@
+import LayerpinDigest
+
+/// One entry of a build context as the walk found it: a file, a directory or a symlink.
+public struct ContextEntry: Sendable, Hashable {
+    /// Relative, `/`-separated path, raw bytes.
+    public var path: [UInt8]
+    public var kind: EntryKind
+    /// The full `st_mode` (permission bits and type) at walk time.
+    public var mode: UInt32
+    /// Bytes of a file; 0 for a directory; the target's length for a symlink.
+    public var size: Int64
+    public var mtimeNanoseconds: Int64
+    public var ctimeNanoseconds: Int64
+    public var inode: UInt64
+    /// A symlink's target, raw bytes; nil for other kinds.
+    public var linkTarget: [UInt8]?
+
+    /// The owner-executable bit of a file, the only permission bit the digest keeps.
+    public var isExecutable: Bool { kind == .file && mode & 0o100 != 0 }
+
+    public init(
+        path: [UInt8], kind: EntryKind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64 = 0,
+        ctimeNanoseconds: Int64 = 0, inode: UInt64 = 0, linkTarget: [UInt8]? = nil
+    ) {
+        self.path = path
+        self.kind = kind
+        self.mode = mode
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.ctimeNanoseconds = ctimeNanoseconds
+        self.inode = inode
+        self.linkTarget = linkTarget
+    }
+}
+
+/// Byte-wise helpers for raw relative paths.
+public enum RawPath {
+    public static let separator = UInt8(ascii: "/")
+
+    /// `parent/child`, or `child` at the root.
+    public static func join(_ parent: [UInt8], _ child: [UInt8]) -> [UInt8] {
+        parent.isEmpty ? child : parent + [separator] + child
+    }
+
+    /// Whether `path` is `ancestor` itself or lies below it (compared by component, never by string
+    /// prefix: `a/bc` is not below `a/b`).
+    public static func isWithin(_ path: [UInt8], _ ancestor: [UInt8]) -> Bool {
+        guard path.starts(with: ancestor) else { return false }
+        return path.count == ancestor.count || path[ancestor.count] == separator
+    }
+
+    /// The path for people: UTF-8 where it is valid, `\xNN` for other bytes and controls.
+    public static func display(_ path: [UInt8]) -> String {
+        var out = ""
+        var index = 0
+        while index < path.count {
+            let byte = path[index]
+            if byte >= 0x20 && byte < 0x7f && byte != UInt8(ascii: "\\") {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+                index += 1
+                continue
+            }
+            if byte >= 0x80, let (scalar, length) = decodeScalar(path, at: index) {
+                out.unicodeScalars.append(scalar)
+                index += length
+                continue
+            }
+            let hex = Array("0123456789abcdef")
+            out += "\\x" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0xf)])
+            index += 1
+        }
+        return out
+    }
+
+    private static func decodeScalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
+        for length in 2...4 where index + length <= bytes.count {
+            if let text = String(validating: bytes[index..<index + length], as: UTF8.self),
+                text.unicodeScalars.count == 1, let scalar = text.unicodeScalars.first
+            {
+                return (scalar, length)
+            }
+        }
+        return nil
+    }
+}

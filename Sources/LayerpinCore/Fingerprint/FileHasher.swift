@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import Dispatch
+import LayerpinDigest
+import Synchronization
+
+/// Hashes the regular files of a context on several threads, each with one reused buffer and one
+/// reused SHA-256 context.
+///
+/// A file is read through a descriptor opened without following symlinks and without blocking; its
+/// `fstat` before and after the read must agree (size, mtime, ctime), else it is read again, and a
+/// file still changing after three reads is an error: a hash is never torn.
+struct FileHasher {
+    /// What was hashed: the digest and the status it was hashed under (for the stat cache).
+    struct HashedFile: Sendable {
+        var digest: Digest
+        var status: FileSystem.Status
+    }
+
+    static let bufferSize = 256 << 10
+    static let attempts = 3
+
+    /// Hashes the files at `paths` (relative to `root`); results in the same order.
+    static func hash(paths: [[UInt8]], root: Int32, workers: Int) throws(LayerpinError) -> [HashedFile] {
+        if paths.isEmpty { return [] }
+        let next = Atomic<Int>(0)
+        let failure = Mutex<LayerpinError?>(nil)
+        let results = UnsafeMutableBufferPointer<HashedFile?>.allocate(capacity: paths.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let shared = UncheckedSendable(value: results)
+        let threadCount = max(1, min(workers, paths.count))
+        DispatchQueue.concurrentPerform(iterations: threadCount) { _ in
+            let hasher = SHA256Hasher()
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+            defer { buffer.deallocate() }
+            while failure.withLock({ $0 == nil }) {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                if index >= paths.count { return }
+                switch Result(catching: { () throws(LayerpinError) in
+                    try hashFile(paths[index], root: root, hasher: hasher, buffer: buffer)
+                }) {
+                case .success(let result):
+                    shared.value[index] = result
+                case .failure(let error):
+                    failure.withLock { if $0 == nil { $0 = error } }
+                    return
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return results.map { $0! }
+    }
+
+    static func hashFile(
+        _ path: [UInt8], root: Int32, hasher: SHA256Hasher, buffer: UnsafeMutableRawBufferPointer
+    ) throws(LayerpinError) -> HashedFile {
+        for _ in 0..<attempts {
+            let descriptor: Int32
+            do {
+                descriptor = try FileSystem.openFile(at: root, path)
+            } catch where error.errno == ELOOP {
+                throw .changedWhileHashing(path: path)  // became a symlink since the walk
+            } catch {
+                throw .systemCall(operation: error.operation, path: path, errno: error.errno)
+            }
+            defer { FileSystem.close(descriptor) }
+            do {
+                let before = try FileSystem.status(of: descriptor)
+                guard before.isRegular else { throw LayerpinError.changedWhileHashing(path: path) }
+                var remaining = before.size
+                var truncated = false
+                // Trust the size: no final read() to see end of file; the second fstat catches growth.
+                while remaining > 0 {
+                    let count = try FileSystem.read(descriptor, into: buffer)
+                    if count == 0 {
+                        truncated = true
+                        break
+                    }
+                    hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<min(count, Int(remaining))]))
+                    remaining -= Int64(count)
+                }
+                let digest = hasher.finalize()
+                let after = try FileSystem.status(of: descriptor)
+                if truncated || remaining < 0 || after.size != before.size
+                    || after.mtimeNanoseconds != before.mtimeNanoseconds
+                    || after.ctimeNanoseconds != before.ctimeNanoseconds
+                {
+                    continue
+                }
+                return HashedFile(digest: digest, status: after)
+            } catch let error as FileSystem.CallError {
+                throw .systemCall(operation: error.operation, path: path, errno: error.errno)
+            } catch let error as LayerpinError {
+                throw error
+            } catch {
+                preconditionFailure("unexpected error \(error)")
+            }
+        }
+        throw .changedWhileHashing(path: path)
+    }
+}
+
+/// Hands a value to concurrent work that touches disjoint parts of it.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    var value: Value
+}

@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import LayerpinDigest
+
+/// Computes the fingerprint of a build context in a working tree.
+public struct Fingerprinter: Sendable {
+    /// The context root.
+    public var root: String
+    /// The Dockerfile (relative to the root unless absolute); selects `<Dockerfile>.dockerignore`.
+    public var dockerfile: String?
+    /// The configuration file (relative to the root unless absolute); default `layerpin.yaml`.
+    public var configFile: String?
+    /// Reuse and refresh `.layerpin/cache`.
+    public var useStatCache: Bool = true
+    /// Threads that read and hash files. More than the cores helps on cold caches (I/O latency).
+    public var workers: Int = max(4, ProcessInfoCores.count)
+
+    public init(root: String, dockerfile: String? = nil, configFile: String? = nil) {
+        self.root = root
+        self.dockerfile = dockerfile
+        self.configFile = configFile
+    }
+
+    /// Walks, hashes (through the stat cache) and groups the context.
+    public func fingerprint() throws(LayerpinError) -> Fingerprint {
+        let descriptor = try BuildContext.openRoot(root)
+        defer { FileSystem.close(descriptor) }
+        let context = try BuildContext.scan(root: root, dockerfile: dockerfile)
+        let config = try loadConfig { path throws(LayerpinError) in try BuildContext.readFile(Array(path.utf8), root: descriptor) }
+        let hashed = try hash(context.entries, root: descriptor)
+        let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
+            entries: hashed, config: config, configFile: configFileName
+        ) { path throws(LayerpinError) in
+            try BuildContext.readFile(path, root: descriptor)
+        }
+        return Fingerprint(
+            ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: context.ignoreFile,
+            localPathRequirements: localPaths)
+    }
+
+    var configFileName: String { configFile ?? Config.fileName }
+
+    /// The configuration, or the default one when the file is absent (an error only when it was named).
+    func loadConfig(read: (String) throws(LayerpinError) -> [UInt8]?) throws(LayerpinError) -> Config {
+        guard let bytes = try read(configFileName) else {
+            if configFile != nil { throw .systemCall(operation: "open", path: Array(configFileName.utf8), errno: ENOENT) }
+            return Config()
+        }
+        return try Config.parse(String(decoding: bytes, as: UTF8.self), file: configFileName)
+    }
+
+    /// Hashes every file and symlink; files through the stat cache when it is on.
+    func hash(_ entries: [ContextEntry], root descriptor: Int32) throws(LayerpinError) -> [HashedEntry] {
+        let cache = useStatCache ? StatCache.load(root: descriptor) : StatCache()
+        var digests = [Digest?](repeating: nil, count: entries.count)
+        var pending: [Int] = []
+        for (index, entry) in entries.enumerated() {
+            switch entry.kind {
+            case .directory: break
+            case .symlink: digests[index] = SHA256Hasher.digest(of: entry.linkTarget ?? [])
+            case .file:
+                if RawPath.isWithin(entry.path, GroupPlanner.excludedFromDigests) { continue }
+                if let cached = cache.digest(for: entry) {
+                    digests[index] = cached
+                } else {
+                    pending.append(index)
+                }
+            }
+        }
+        let results = try FileHasher.hash(paths: pending.map { entries[$0].path }, root: descriptor, workers: workers)
+        var hashedEntries = entries
+        for (slot, index) in pending.enumerated() {
+            digests[index] = results[slot].digest
+            // Record what was actually hashed: the exec bit and size of the bytes read.
+            hashedEntries[index].mode = results[slot].status.mode
+            hashedEntries[index].size = results[slot].status.size
+            hashedEntries[index].mtimeNanoseconds = results[slot].status.mtimeNanoseconds
+            hashedEntries[index].ctimeNanoseconds = results[slot].status.ctimeNanoseconds
+            hashedEntries[index].inode = results[slot].status.inode
+        }
+        if useStatCache && (!pending.isEmpty || cache.records.count != entries.count { $0.kind == .file }) {
+            var next = StatCache()
+            for (index, entry) in hashedEntries.enumerated() where entry.kind == .file {
+                guard let digest = digests[index] else { continue }
+                next.records[entry.path] = StatCache.Record(
+                    size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds, ctimeNanoseconds: entry.ctimeNanoseconds,
+                    inode: entry.inode, mode: entry.mode, digest: digest)
+            }
+            // The cache only saves time: a read-only tree simply goes without it.
+            try? next.write(root: descriptor)
+        }
+        return hashedEntries.enumerated().map { index, entry in
+            HashedEntry(
+                fingerprint: FingerprintEntry(
+                    path: entry.path, kind: entry.kind, executable: entry.isExecutable, contentDigest: digests[index]),
+                size: entry.size)
+        }
+    }
+}
+
+/// The number of online processors.
+public enum ProcessInfoCores {
+    public static var count: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}

@@ -1,0 +1,22 @@
+import LayerpinIgnore
+
+/// The patterns of a configured group, in `.dockerignore` syntax.
+struct GroupMatcher {
+    let matcher: IgnoreMatcher
+
+    init(group: Config.Group, configFile: String) throws(LayerpinError) {
+        do {
+            matcher = IgnoreMatcher(patterns: try IgnoreFile.parse(Array(group.patterns.joined(separator: "\n").utf8)))
+        } catch {
+            let pattern = error.line - 1 < group.patterns.count ? group.patterns[error.line - 1] : error.pattern
+            throw .invalidConfig(
+                file: configFile, line: group.line,
+                message: "group '\(group.name)': invalid pattern '\(pattern)'")
+        }
+    }
+
+    /// Whether the pattern list takes this path (or one of its parent directories).
+    func matches(_ path: [UInt8]) -> Bool {
+        matcher.isExcluded(path)
+    }
+}

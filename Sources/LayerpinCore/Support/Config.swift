@@ -1,0 +1,142 @@
+import Yams
+
+/// `layerpin.yaml`: every key optional; a missing file is the default configuration.
+public struct Config: Sendable, Equatable {
+    /// A layer group as configured: a name and the patterns (`.dockerignore` syntax) of its entries.
+    public struct Group: Sendable, Equatable {
+        public var name: String
+        public var patterns: [String]
+        public var line: Int
+    }
+
+    public var ecosystem: Ecosystem?
+    public var base: String?
+    public var workdir: String?
+    /// Groups in order, lower layers first.
+    public var groups: [Group] = []
+    public var install: String?
+    public var command: [String]?
+    public var image: String?
+    public var verify: String?
+
+    public init() {}
+
+    public static let fileName = "layerpin.yaml"
+    static let knownKeys: Set<String> = ["ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify"]
+
+    /// Parses the YAML text of `file`; errors name the file and line.
+    public static func parse(_ text: String, file: String) throws(LayerpinError) -> Config {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw .invalidConfig(file: file, line: errorLine(error), message: "not valid YAML: \(error)")
+        } catch {
+            throw .invalidConfig(file: file, line: nil, message: "not valid YAML: \(error)")
+        }
+        var config = Config()
+        guard let root else { return config }
+        guard let mapping = root.mapping else {
+            throw .invalidConfig(file: file, line: line(root), message: "expected a mapping of keys")
+        }
+        var seen: Set<String> = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else {
+                throw .invalidConfig(file: file, line: line(keyNode), message: "keys must be strings")
+            }
+            guard seen.insert(key).inserted else {
+                throw .invalidConfig(file: file, line: line(keyNode), message: "duplicate key '\(key)'")
+            }
+            guard knownKeys.contains(key) else {
+                throw .invalidConfig(
+                    file: file, line: line(keyNode),
+                    message: "unknown key '\(key)' (known: \(knownKeys.sorted().joined(separator: ", ")))")
+            }
+            switch key {
+            case "ecosystem":
+                let name = try scalar(value, key, file)
+                guard let ecosystem = Ecosystem(rawValue: name) else {
+                    throw .invalidConfig(
+                        file: file, line: line(value),
+                        message: "unknown ecosystem '\(name)' (one of \(Ecosystem.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                config.ecosystem = ecosystem
+            case "base": config.base = try scalar(value, key, file)
+            case "workdir": config.workdir = try scalar(value, key, file)
+            case "install": config.install = try scalar(value, key, file)
+            case "image": config.image = try scalar(value, key, file)
+            case "verify":
+                let mode = try scalar(value, key, file)
+                guard ["enforce", "warn", "off"].contains(mode) else {
+                    throw .invalidConfig(file: file, line: line(value), message: "verify must be enforce, warn or off, not '\(mode)'")
+                }
+                config.verify = mode
+            case "command": config.command = try stringList(value, key, file)
+            default:  // groups
+                guard let groups = value.mapping else {
+                    throw .invalidConfig(file: file, line: line(value), message: "'groups' must map group names to lists of patterns")
+                }
+                var names: Set<String> = []
+                for (nameNode, patternsNode) in groups {
+                    let name = try scalar(nameNode, "groups", file)
+                    guard isValidGroupName(name) else {
+                        throw .invalidConfig(
+                            file: file, line: line(nameNode),
+                            message: "group name '\(name)' must be lower-case letters, digits and '_', starting with a letter")
+                    }
+                    guard name != "context" && name != "recipe" else {
+                        throw .invalidConfig(file: file, line: line(nameNode), message: "'\(name)' is a reserved digest name")
+                    }
+                    guard names.insert(name).inserted else {
+                        throw .invalidConfig(file: file, line: line(nameNode), message: "duplicate group '\(name)'")
+                    }
+                    let patterns = try stringList(patternsNode, "groups.\(name)", file)
+                    guard !patterns.isEmpty else {
+                        throw .invalidConfig(file: file, line: line(patternsNode), message: "group '\(name)' has no patterns")
+                    }
+                    config.groups.append(Group(name: name, patterns: patterns, line: line(nameNode) ?? 0))
+                }
+            }
+        }
+        return config
+    }
+
+    /// Group names become build-arg names (`LAYERPIN_<NAME>_DIGEST`), so they stay simple.
+    static func isValidGroupName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    private static func line(_ node: Node) -> Int? {
+        node.mark.map { $0.line }
+    }
+
+    private static func errorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: nil
+        }
+    }
+
+    private static func scalar(_ node: Node, _ key: String, _ file: String) throws(LayerpinError) -> String {
+        guard let scalar = node.scalar else {
+            throw .invalidConfig(file: file, line: line(node), message: "'\(key)' must be a single value")
+        }
+        return scalar.string
+    }
+
+    private static func stringList(_ node: Node, _ key: String, _ file: String) throws(LayerpinError) -> [String] {
+        if let scalar = node.scalar { return [scalar.string] }
+        guard let sequence = node.sequence else {
+            throw .invalidConfig(file: file, line: line(node), message: "'\(key)' must be a list of strings")
+        }
+        var out: [String] = []
+        for item in sequence {
+            guard let scalar = item.scalar else {
+                throw .invalidConfig(file: file, line: line(item), message: "'\(key)' must be a list of strings")
+            }
+            out.append(scalar.string)
+        }
+        return out
+    }
+}

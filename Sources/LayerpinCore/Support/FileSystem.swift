@@ -1,0 +1,252 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The one file that makes POSIX file-system calls. Paths are raw bytes from `readdir` on,
+/// never `String`s (Foundation turns non-UTF-8 names into U+FFFD); every call is retried on EINTR.
+enum FileSystem {
+    /// What `lstat` says about an entry, in the units the walker and the stat cache use.
+    struct Status: Equatable {
+        var mode: UInt32
+        var size: Int64
+        var mtimeNanoseconds: Int64
+        var ctimeNanoseconds: Int64
+        var inode: UInt64
+        var device: UInt64
+
+        var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
+        var isRegular: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFREG) }
+        var isSymlink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
+        var isOwnerExecutable: Bool { mode & UInt32(S_IXUSR) != 0 }
+
+        /// A name for a kind that cannot be part of a context.
+        var specialKindName: String {
+            switch mode & UInt32(S_IFMT) {
+            case UInt32(S_IFIFO): "FIFO"
+            case UInt32(S_IFSOCK): "socket"
+            case UInt32(S_IFCHR): "character device"
+            case UInt32(S_IFBLK): "block device"
+            default: "special file"
+            }
+        }
+
+        init(_ raw: stat) {
+            mode = UInt32(raw.st_mode)
+            size = Int64(raw.st_size)
+            #if canImport(Darwin)
+                mtimeNanoseconds = Int64(raw.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_mtimespec.tv_nsec)
+                ctimeNanoseconds = Int64(raw.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_ctimespec.tv_nsec)
+            #else
+                mtimeNanoseconds = Int64(raw.st_mtim.tv_sec) * 1_000_000_000 + Int64(raw.st_mtim.tv_nsec)
+                ctimeNanoseconds = Int64(raw.st_ctim.tv_sec) * 1_000_000_000 + Int64(raw.st_ctim.tv_nsec)
+            #endif
+            inode = UInt64(raw.st_ino)
+            device = UInt64(raw.st_dev)
+        }
+
+        init(mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, inode: UInt64, device: UInt64) {
+            self.mode = mode
+            self.size = size
+            self.mtimeNanoseconds = mtimeNanoseconds
+            self.ctimeNanoseconds = ctimeNanoseconds
+            self.inode = inode
+            self.device = device
+        }
+    }
+
+    struct CallError: Error {
+        var operation: String
+        var errno: Int32
+    }
+
+    /// Runs a call returning -1 on error, retrying on EINTR.
+    @discardableResult
+    static func check<T: BinaryInteger>(_ operation: String, _ body: () -> T) throws(CallError) -> T {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let code = errno
+            if code != EINTR { throw CallError(operation: operation, errno: code) }
+        }
+    }
+
+    static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws(CallError) -> R) throws(CallError) -> R {
+        var terminated = path
+        terminated.append(0)
+        return try terminated.withUnsafeBufferPointer { buffer throws(CallError) -> R in
+            try buffer.withMemoryRebound(to: CChar.self) { chars throws(CallError) -> R in try body(chars.baseAddress!) }
+        }
+    }
+
+    /// Opens a directory (following a symlink only for the root the user named).
+    static func openRoot(_ path: [UInt8]) throws(CallError) -> Int32 {
+        try withCString(path) { cPath throws(CallError) in
+            try check("open") { open(cPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        }
+    }
+
+    /// Opens a directory relative to `directory`, refusing to follow a symlink in its last component.
+    static func openDirectory(at directory: Int32, _ path: [UInt8]) throws(CallError) -> Int32 {
+        try withCString(path) { cPath throws(CallError) in
+            try check("open") { openat(directory, cPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        }
+    }
+
+    /// Opens a regular file for reading without following a symlink and without blocking on a FIFO.
+    static func openFile(at directory: Int32, _ path: [UInt8]) throws(CallError) -> Int32 {
+        try withCString(path) { cPath throws(CallError) in
+            try check("open") { openat(directory, cPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        }
+    }
+
+    static func close(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)
+    }
+
+    /// The names in a directory (without `.` and `..`), in no particular order.
+    static func names(inDirectory descriptor: Int32) throws(CallError) -> [[UInt8]] {
+        let copy = try check("dup") { dup(descriptor) }
+        guard let stream = fdopendir(copy) else {
+            let code = errno
+            Glibc.close(copy)
+            throw CallError(operation: "opendir", errno: code)
+        }
+        defer { closedir(stream) }
+        var names: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw CallError(operation: "readdir", errno: errno) }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                return Array(bytes.prefix(while: { $0 != 0 }))
+            }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            names.append(name)
+        }
+    }
+
+    /// `fstatat(…, AT_SYMLINK_NOFOLLOW)`.
+    static func linkStatus(at directory: Int32, _ name: [UInt8]) throws(CallError) -> Status {
+        var raw = stat()
+        try withCString(name) { cName throws(CallError) in
+            try check("lstat") { fstatat(directory, cName, &raw, AT_SYMLINK_NOFOLLOW) }
+        }
+        return Status(raw)
+    }
+
+    static func status(of descriptor: Int32) throws(CallError) -> Status {
+        var raw = stat()
+        try check("fstat") { fstat(descriptor, &raw) }
+        return Status(raw)
+    }
+
+    /// The target of a symlink, raw bytes.
+    static func linkTarget(at directory: Int32, _ name: [UInt8], sizeHint: Int) throws(CallError) -> [UInt8] {
+        var capacity = max(sizeHint + 1, 256)
+        while true {
+            var buffer = [UInt8](repeating: 0, count: capacity)
+            let count = try withCString(name) { cName throws(CallError) in
+                try check("readlink") {
+                    buffer.withUnsafeMutableBufferPointer { out in
+                        out.withMemoryRebound(to: CChar.self) { readlinkat(directory, cName, $0.baseAddress!, capacity) }
+                    }
+                }
+            }
+            if count < capacity { return Array(buffer.prefix(count)) }
+            capacity *= 2
+        }
+    }
+
+    /// Whether the current user may read the entry.
+    static func isReadable(at directory: Int32, _ name: [UInt8]) -> Bool {
+        (try? withCString(name) { cName throws(CallError) in
+            try check("access") { faccessat(directory, cName, R_OK, AT_EACCESS) }
+        }) != nil
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 at end of file.
+    static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(CallError) -> Int {
+        try check("read") { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Reads a whole (small) file relative to `directory`; nil when it does not exist.
+    static func readSmallFile(at directory: Int32, _ path: [UInt8], limit: Int = 16 << 20) throws(CallError) -> [UInt8]? {
+        let descriptor: Int32
+        do {
+            descriptor = try openFile(at: directory, path)
+        } catch {
+            if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
+            throw error
+        }
+        defer { close(descriptor) }
+        let info = try status(of: descriptor)
+        guard info.isRegular else { throw CallError(operation: "read", errno: EINVAL) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { buffer in
+                Result { () throws(CallError) in try read(descriptor, into: buffer) }
+            }.get()
+            if count == 0 { return out }
+            out += chunk.prefix(count)
+            if out.count > limit { throw CallError(operation: "read", errno: EFBIG) }
+        }
+    }
+
+    /// Writes `bytes` to `path` (relative to `directory`) through a temporary name in the same
+    /// directory, flushed, then renamed over the target: readers see the old or the new file, never
+    /// a part.
+    static func writeAtomically(at directory: Int32, _ path: [UInt8], _ bytes: [UInt8]) throws(CallError) {
+        var temporary = path
+        temporary += Array(".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))".utf8)
+        let descriptor = try withCString(temporary) { cPath throws(CallError) in
+            try check("open") { openat(directory, cPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+        }
+        func removeTemporary() {
+            _ = try? withCString(temporary) { cPath throws(CallError) in unlinkat(directory, cPath, 0) }
+        }
+        do {
+            var offset = 0
+            while offset < bytes.count {
+                let written = try bytes.withUnsafeBytes { raw in
+                    Result { () throws(CallError) in
+                        try check("write") { write(descriptor, raw.baseAddress! + offset, raw.count - offset) }
+                    }
+                }.get()
+                offset += written
+            }
+            try check("fsync") { fsync(descriptor) }
+        } catch {
+            close(descriptor)
+            removeTemporary()
+            throw error
+        }
+        close(descriptor)
+        do {
+            try withCString(temporary) { cOld throws(CallError) in
+                try withCString(path) { cNew throws(CallError) in
+                    try check("rename") { renameat(directory, cOld, directory, cNew) }
+                }
+            }
+        } catch {
+            removeTemporary()
+            throw error
+        }
+    }
+
+    /// Creates a directory relative to `directory` unless it exists.
+    static func makeDirectory(at directory: Int32, _ path: [UInt8]) throws(CallError) {
+        do {
+            try withCString(path) { cPath throws(CallError) in
+                try check("mkdir") { mkdirat(directory, cPath, 0o755) }
+            }
+        } catch where error.errno == EEXIST {
+            return
+        }
+    }
+}

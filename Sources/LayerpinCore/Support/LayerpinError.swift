@@ -1,0 +1,26 @@
+import LayerpinIgnore
+
+/// Everything the core can fail with. Each case carries the file, path or line it is about;
+/// the command line words them for people.
+public enum LayerpinError: Error, Sendable {
+    /// The ignore file (path relative to the root) has an invalid pattern.
+    case invalidIgnoreFile(file: String, IgnoreFileError)
+    /// A system call failed on a path of the context (or the root itself).
+    case systemCall(operation: String, path: [UInt8], errno: Int32)
+    /// A FIFO, socket or device that the build context would include.
+    case specialFile(path: [UInt8], kind: String)
+    /// A file kept changing while it was hashed.
+    case changedWhileHashing(path: [UInt8])
+    /// `--root` is not a directory.
+    case notADirectory(path: String)
+    /// The configuration file is malformed.
+    case invalidConfig(file: String, line: Int?, message: String)
+    /// A group matched no entry of the context.
+    case emptyGroup(name: String, configured: Bool)
+    /// An entry belongs to two groups.
+    case overlappingGroups(path: [UInt8], first: String, second: String)
+    /// An external tool failed (non-zero exit or malformed output).
+    case toolFailed(command: String, status: Int32, stderrTail: String)
+    /// A git object needed for `--git` is of a kind that cannot be part of a build context.
+    case unsupportedGitEntry(path: [UInt8], mode: String)
+}

@@ -1,0 +1,73 @@
+internal import CLayerpinCrypto
+
+/// The one place that calls libcrypto: SHA-256 through OpenSSL's EVP API.
+///
+/// The algorithm is fetched once per process; each hasher owns one `EVP_MD_CTX`
+/// that is reused across digests (reset by `finalize()`), which is what keeps the
+/// per-file cost low on trees of many small files.
+public final class SHA256Hasher {
+    private let context: OpaquePointer
+
+    /// Creates a hasher ready to take bytes.
+    public init() {
+        guard let context = EVP_MD_CTX_new() else {
+            fatalError("EVP_MD_CTX_new failed: out of memory")
+        }
+        self.context = context
+        reset()
+    }
+
+    deinit {
+        EVP_MD_CTX_free(context)
+    }
+
+    /// Feeds bytes into the running digest.
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard EVP_DigestUpdate(context, base, bytes.count) == 1 else {
+            fatalError("EVP_DigestUpdate failed")
+        }
+    }
+
+    /// Feeds the bytes of an array into the running digest.
+    public func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Returns the digest of everything fed since the last reset and starts afresh.
+    public func finalize() -> Digest {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        guard EVP_DigestFinal_ex(context, &out, &length) == 1, length == 32 else {
+            fatalError("EVP_DigestFinal_ex failed")
+        }
+        reset()
+        return Digest(sha256Bytes: Array(out.prefix(32)))
+    }
+
+    /// The SHA-256 of a byte string, in one call.
+    public static func digest(of bytes: [UInt8]) -> Digest {
+        let hasher = SHA256Hasher()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    private func reset() {
+        guard EVP_DigestInit_ex(context, SHA256Algorithm.shared.md, nil) == 1 else {
+            fatalError("EVP_DigestInit_ex failed")
+        }
+    }
+}
+
+/// The fetched SHA-256 implementation, shared by every hasher (EVP_MD is immutable after fetch).
+private final class SHA256Algorithm: @unchecked Sendable {
+    static let shared = SHA256Algorithm()
+    let md: OpaquePointer
+
+    private init() {
+        guard let md = EVP_MD_fetch(nil, "SHA256", nil) else {
+            fatalError("OpenSSL has no SHA256 implementation (EVP_MD_fetch failed)")
+        }
+        self.md = md
+    }
+}

@@ -1,0 +1,118 @@
+/// The kind of a context entry, as the digest spec names it.
+public enum EntryKind: String, Sendable, Codable, Hashable {
+    case file
+    case directory
+    case symlink
+}
+
+/// One entry of a fingerprinted tree: what the digest spec's listing line is made of.
+public struct FingerprintEntry: Sendable, Hashable {
+    /// Relative, `/`-separated path, raw bytes.
+    public var path: [UInt8]
+    public var kind: EntryKind
+    /// The owner-executable bit of a file (git's rule); always false for directories and symlinks.
+    public var executable: Bool
+    /// SHA-256 of the file's bytes or of the symlink's target string; nil for a directory.
+    public var contentDigest: Digest?
+
+    public init(path: [UInt8], kind: EntryKind, executable: Bool, contentDigest: Digest?) {
+        self.path = path
+        self.kind = kind
+        self.executable = executable
+        self.contentDigest = contentDigest
+    }
+
+    /// The git-style mode string of the listing: `040000`, `100644`, `100755` or `120000`.
+    public var modeField: String {
+        switch kind {
+        case .directory: "040000"
+        case .symlink: "120000"
+        case .file: executable ? "100755" : "100644"
+        }
+    }
+}
+
+/// The canonical listing of the digest spec (docs/digest-spec.md), version 1.
+///
+/// ```
+/// layerpin-digest/v1\n
+/// <mode> <sha256 hex or -> <encoded path>\n     one line per entry, sorted by raw path bytes
+/// ```
+/// The tree digest is `sha256:` + SHA-256 of the listing's bytes.
+public enum TreeListing {
+    /// The first line of every listing; bumped when any field changes.
+    public static let header = "layerpin-digest/v1"
+
+    /// The listing's bytes for entries in any order.
+    public static func bytes(of entries: [FingerprintEntry]) -> [UInt8] {
+        var out = Array((header + "\n").utf8)
+        for entry in entries.sorted(by: { $0.path.lexicographicallyPrecedes($1.path) }) {
+            out += entry.modeField.utf8
+            out.append(UInt8(ascii: " "))
+            if let digest = entry.contentDigest {
+                out += digest.hex.utf8
+            } else {
+                out.append(UInt8(ascii: "-"))
+            }
+            out.append(UInt8(ascii: " "))
+            out += encodePath(entry.path)
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
+    }
+
+    /// The tree digest of entries in any order.
+    public static func digest(of entries: [FingerprintEntry]) -> Digest {
+        SHA256Hasher.digest(of: bytes(of: entries))
+    }
+
+    /// Percent-encodes a raw path: bytes `!`..`~` except `%` stay as they are, every other byte
+    /// (space, controls, newline, `%`, every byte >= 0x80) becomes `%XX` with upper-case hex.
+    public static func encodePath(_ path: [UInt8]) -> [UInt8] {
+        let upper = Array("0123456789ABCDEF".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(path.count)
+        for byte in path {
+            if byte > 0x20 && byte < 0x7f && byte != UInt8(ascii: "%") {
+                out.append(byte)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(upper[Int(byte >> 4)])
+                out.append(upper[Int(byte & 0x0f)])
+            }
+        }
+        return out
+    }
+
+    /// Reverses `encodePath`; nil when the text is not exactly what `encodePath` would write.
+    public static func decodePath(_ text: [UInt8]) -> [UInt8]? {
+        var out = [UInt8]()
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            if byte == UInt8(ascii: "%") {
+                guard index + 2 < text.count,
+                    let high = upperHexValue(text[index + 1]), let low = upperHexValue(text[index + 2])
+                else { return nil }
+                let decoded = high << 4 | low
+                guard !(decoded > 0x20 && decoded < 0x7f && decoded != UInt8(ascii: "%")) else { return nil }
+                out.append(decoded)
+                index += 3
+            } else if byte > 0x20 && byte < 0x7f {
+                out.append(byte)
+                index += 1
+            } else {
+                return nil
+            }
+        }
+        return out
+    }
+
+    private static func upperHexValue(_ char: UInt8) -> UInt8? {
+        switch char {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): char - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// The `.dockerignore` patterns of one context, applied the way the reference engine's context
+/// walk applies them (dockerd 20.10: fileutils' `Matches` inside tonistiigi/fsutil's walker):
+///
+/// - the last matching pattern wins;
+/// - a pattern also matches a path when it matches the path's ancestor with as many components
+///   as the pattern has (`foo` covers `foo/x/y`; `a/*` covers `a/b/c`);
+/// - an excluded directory is skipped whole, unless an exception's text starts with the directory's
+///   path and `/`: then the directory is sent (even if nothing below it is re-included) and entered.
+///   Wildcard exceptions such as `!**/keep` therefore never reach into an excluded directory.
+public struct IgnoreMatcher: Sendable {
+    public let patterns: [IgnorePattern]
+    /// True when any pattern is a `!` exception.
+    public let hasExceptions: Bool
+
+    public init(patterns: [IgnorePattern]) {
+        self.patterns = patterns
+        hasExceptions = patterns.contains(where: \.isException)
+    }
+
+    /// Whether the ignore file excludes `path` (relative, `/`-separated).
+    public func isExcluded(_ path: [UInt8]) -> Bool {
+        let parents = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropLast()
+        var excluded = false
+        for pattern in patterns {
+            var match = pattern.matches(path)
+            if !match && !parents.isEmpty && pattern.componentCount <= parents.count {
+                match = pattern.matches(Array(parents.prefix(pattern.componentCount).joined(separator: [UInt8(ascii: "/")])))
+            }
+            if match { excluded = !pattern.isException }
+        }
+        return excluded
+    }
+
+    /// For an excluded directory: whether the walk sends it anyway and enters it, because an
+    /// exception names something inside it.
+    public func mustEnterExcludedDirectory(_ path: [UInt8]) -> Bool {
+        guard hasExceptions else { return false }
+        let directory = path + [UInt8(ascii: "/")]
+        return patterns.contains { $0.isException && ($0.glob + [UInt8(ascii: "/")]).starts(with: directory) }
+    }
+}

@@ -1,0 +1,3 @@
+import LayerpinCLI
+
+LayerpinCommandLine.main(Array(CommandLine.arguments.dropFirst()))

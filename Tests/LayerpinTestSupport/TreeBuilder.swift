@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import Foundation
+
+/// Builds a directory tree for a test in a fresh temporary directory, with raw-byte names,
+/// exec bits, symlinks, FIFOs and empty directories; removed by `remove()`.
+public final class TreeBuilder {
+    /// The tree's root directory.
+    public let root: String
+
+    public init() {
+        var template = Array((NSTemporaryDirectory() + "/layerpin-test-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { fatalError("mkdtemp failed") }
+        root = String(cString: made)
+    }
+
+    /// Builds a tree from the DSL: one entry per line; `dir/` a directory, `a -> b` a symlink,
+    /// `name*` an executable file, anything else a file whose content is its own path (or the text
+    /// after ` = `). `%XX` in names stands for a raw byte.
+    @discardableResult
+    public convenience init(_ spec: String) {
+        self.init()
+        for line in spec.split(separator: "\n") { add(String(line)) }
+    }
+
+    /// Adds one DSL line (see `init(_:)`); spaces are part of names. Fixture `tree` files have no
+    /// exec marker (a name may end in `*`).
+    public func add(_ line: String, executableMarker: Bool = true) {
+        if let arrow = line.range(of: " -> ") {
+            symlink(Fixture.decode(String(line[..<arrow.lowerBound])), to: Fixture.decode(String(line[arrow.upperBound...])))
+        } else if line.hasSuffix("/") {
+            directory(Fixture.decode(String(line.dropLast())))
+        } else if let equals = line.range(of: " = ") {
+            file(Fixture.decode(String(line[..<equals.lowerBound])), Array(line[equals.upperBound...].utf8))
+        } else if executableMarker && line.hasSuffix("*") {
+            let path = Fixture.decode(String(line.dropLast()))
+            file(path, path, executable: true)
+        } else {
+            let path = Fixture.decode(line)
+            file(path, path)
+        }
+    }
+
+    /// The absolute path of a relative raw path inside the tree.
+    public func path(_ relative: [UInt8]) -> [UInt8] {
+        Array(root.utf8) + [UInt8(ascii: "/")] + relative
+    }
+
+    public func file(_ relative: [UInt8], _ content: [UInt8], executable: Bool = false) {
+        makeParents(relative)
+        let fd = withCPath(path(relative)) { open($0, O_WRONLY | O_CREAT | O_TRUNC, executable ? 0o755 : 0o644) }
+        precondition(fd >= 0, "create \(relative) failed: \(errno)")
+        content.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        _ = withCPath(path(relative)) { Glibc.chmod($0, executable ? 0o755 : 0o644) }
+    }
+
+    public func file(_ relative: String, _ content: String = "", executable: Bool = false) {
+        file(Array(relative.utf8), Array(content.utf8), executable: executable)
+    }
+
+    public func directory(_ relative: [UInt8]) {
+        makeParents(relative + [UInt8(ascii: "/"), UInt8(ascii: "x")])
+    }
+
+    public func symlink(_ relative: [UInt8], to target: [UInt8]) {
+        makeParents(relative)
+        let status = withCPath(target) { cTarget in withCPath(path(relative)) { Glibc.symlink(cTarget, $0) } }
+        precondition(status == 0, "symlink failed: \(errno)")
+    }
+
+    public func fifo(_ relative: String) {
+        makeParents(Array(relative.utf8))
+        precondition(withCPath(path(Array(relative.utf8))) { mkfifo($0, 0o644) } == 0)
+    }
+
+    public func chmod(_ relative: String, _ mode: mode_t) {
+        precondition(withCPath(path(Array(relative.utf8))) { Glibc.chmod($0, mode) } == 0)
+    }
+
+    public func remove() {
+        _ = try? FileManager.default.removeItem(atPath: root)
+    }
+
+    private func makeParents(_ relative: [UInt8]) {
+        var prefix: [UInt8] = []
+        for component in relative.split(separator: UInt8(ascii: "/")).dropLast() {
+            if !prefix.isEmpty { prefix.append(UInt8(ascii: "/")) }
+            prefix += component
+            _ = withCPath(path(prefix)) { mkdir($0, 0o755) }
+        }
+    }
+
+    private func withCPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        (bytes + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+}
+
+/// Fixture files of the repository.
+public enum Fixture {
+    /// The repository's `Fixtures/` folder.
+    public static var directory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures")
+    }
+
+    /// Decodes `%XX` escapes into raw bytes; every other byte stands for itself.
+    public static func decode(_ text: String) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let value = UInt8(String(decoding: bytes[index + 1...index + 2], as: UTF8.self), radix: 16)
+            {
+                out.append(value)
+                index += 3
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return out
+    }
+
+    /// Lines of a fixture file (LF-separated, no trailing empty line).
+    public static func lines(_ url: URL) throws -> [String] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+    }
+}
