@@ -19,7 +19,7 @@ public final class TreeBuilder {
 
     /// Builds a tree from the DSL: one entry per line; `dir/` a directory, `a -> b` a symlink,
     /// `name*` an executable file, anything else a file whose content is its own path (or the text
-    /// after ` = `). `%XX` in names stands for a raw byte.
+    /// after ` = `, where `\n` stands for a newline). `%XX` in names stands for a raw byte.
     @discardableResult
     public convenience init(_ spec: String) {
         self.init()
@@ -34,7 +34,11 @@ public final class TreeBuilder {
         } else if line.hasSuffix("/") {
             directory(Fixture.decode(String(line.dropLast())))
         } else if let equals = line.range(of: " = ") {
-            file(Fixture.decode(String(line[..<equals.lowerBound])), Array(line[equals.upperBound...].utf8))
+            let content = line[equals.upperBound...].replacingOccurrences(of: "\\n", with: "\n")
+            var name = String(line[..<equals.lowerBound])
+            let executable = executableMarker && name.hasSuffix("*")
+            if executable { name.removeLast() }
+            file(Fixture.decode(name), Array(content.utf8), executable: executable)
         } else if executableMarker && line.hasSuffix("*") {
             let path = Fixture.decode(String(line.dropLast()))
             file(path, path, executable: true)
@@ -79,6 +83,11 @@ public final class TreeBuilder {
 
     public func chmod(_ relative: String, _ mode: mode_t) {
         precondition(withCPath(path(Array(relative.utf8))) { Glibc.chmod($0, mode) } == 0)
+    }
+
+    /// Removes one entry (a file, symlink or empty directory).
+    public func remove(path relative: String) {
+        precondition(withCPath(path(Array(relative.utf8))) { unlink($0) == 0 || rmdir($0) == 0 })
     }
 
     public func remove() {

@@ -22,7 +22,7 @@ struct GitContextSource: ContextSource {
     init(treeish: String, repository directory: String, runner: ToolRunner) throws(LayerpinError) {
         let listing = try runner.run(
             "git",
-            ["ls-tree", "-r", "-t", "-z", "--format=%(objectmode) %(objecttype) %(objectname) %(objectsize)%x09%(path)",
+            ["ls-tree", "--full-tree", "-r", "-t", "-z", "--format=%(objectmode) %(objecttype) %(objectname) %(objectsize)%x09%(path)",
              treeish],
             in: directory, outputLimit: 1 << 30)
         children[[]] = []

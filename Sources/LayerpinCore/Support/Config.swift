@@ -29,6 +29,11 @@ public struct Config: Sendable, Equatable {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+            let key = duplicates.first ?? ""
+            throw .invalidConfig(
+                file: file, line: secondOccurrence(of: key, in: text, from: context.mark.line) ?? context.mark.line,
+                message: "duplicate key '\(key)'")
         } catch let error as YamlError {
             throw .invalidConfig(file: file, line: errorLine(error), message: "not valid YAML: \(error)")
         } catch {
@@ -109,6 +114,19 @@ public struct Config: Sendable, Equatable {
 
     private static func line(_ node: Node) -> Int? {
         node.mark.map { $0.line }
+    }
+
+    /// The 1-based line of the second `key:` at or after `start` (Yams names only the mapping).
+    private static func secondOccurrence(of key: String, in text: String, from start: Int) -> Int? {
+        var seen = 0
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= start {
+            let trimmed = line.drop(while: { $0 == " " || $0 == "-" })
+            if trimmed.hasPrefix(key + ":") || trimmed.hasPrefix("\"\(key)\":") || trimmed.hasPrefix("'\(key)':") {
+                seen += 1
+                if seen == 2 { return index + 1 }
+            }
+        }
+        return nil
     }
 
     private static func errorLine(_ error: YamlError) -> Int? {

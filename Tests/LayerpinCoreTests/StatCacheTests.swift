@@ -1,0 +1,128 @@
+import Foundation
+import LayerpinDigest
+import LayerpinTestSupport
+import Testing
+
+@testable import LayerpinCore
+
+@Suite("The stat cache (.layerpin/cache)")
+struct StatCacheTests {
+    private func fingerprint(_ tree: TreeBuilder) throws -> Fingerprint {
+        try Fingerprinter(root: tree.root).fingerprint()
+    }
+
+    @Test("a cached run gives the same digests and writes the cache atomically")
+    func sameDigests() throws {
+        let tree = TreeBuilder("a = one\nb/c = two\nrequirements.txt = six\n")
+        defer { tree.remove() }
+        let cold = try fingerprint(tree)
+        #expect(FileManager.default.fileExists(atPath: tree.root + "/.layerpin/cache"))
+        let warm = try fingerprint(tree)
+        #expect(warm.groups.map(\.digest) == cold.groups.map(\.digest))
+        #expect(warm.context.digest == cold.context.digest)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: tree.root + "/.layerpin")
+        #expect(leftovers == ["cache"])
+    }
+
+    @Test("a recorded digest is used only while every stat field matches and the entry is not racy")
+    func rules() throws {
+        let digest = SHA256Hasher.digest(of: Array("recorded".utf8))
+        let entry = ContextEntry(
+            path: Array("f".utf8), kind: .file, mode: 0o100644, size: 3, mtimeNanoseconds: 1_000,
+            ctimeNanoseconds: 2_000, inode: 7)
+        var cache = StatCache()
+        cache.records[entry.path] = .init(
+            size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7, mode: 0o100644, digest: digest)
+        cache.writtenAtNanoseconds = 5_000
+        #expect(cache.digest(for: entry) == digest)
+        for changed in [
+            { (e: inout ContextEntry) in e.size = 4 }, { $0.mtimeNanoseconds = 1_001 }, { $0.ctimeNanoseconds = 2_001 },
+            { $0.inode = 8 }, { $0.mode = 0o100755 },
+        ] {
+            var other = entry
+            changed(&other)
+            #expect(cache.digest(for: other) == nil)
+        }
+        // Racy: modified no earlier than the cache was written.
+        cache.writtenAtNanoseconds = 1_000
+        #expect(cache.digest(for: entry) == nil)
+    }
+
+    @Test("the cache round-trips through its file")
+    func roundTrip() throws {
+        let tree = TreeBuilder("x\n")
+        defer { tree.remove() }
+        var cache = StatCache()
+        let digest = SHA256Hasher.digest(of: [1, 2, 3])
+        cache.records[[0x61, 0xFF, 0x0A]] = .init(
+            size: -1, mtimeNanoseconds: .max, ctimeNanoseconds: .min, inode: .max, mode: 0o100755, digest: digest)
+        let root = try BuildContext.openRoot(tree.root)
+        defer { FileSystem.close(root) }
+        try cache.write(root: root)
+        let loaded = StatCache.load(root: root)
+        #expect(loaded.records == cache.records)
+        #expect(loaded.writtenAtNanoseconds > 0)
+    }
+
+    @Test("a content change that keeps size and mtime is still seen (ctime moves)")
+    func sameSizeSameMtime() throws {
+        let tree = TreeBuilder("src/app.py = print(1)\n")
+        defer { tree.remove() }
+        let path = tree.root + "/src/app.py"
+        let past = Date(timeIntervalSinceNow: -3600)
+        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: path)
+        let before = try fingerprint(tree)
+        tree.file("src/app.py", "print(2)")
+        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: path)
+        let after = try fingerprint(tree)
+        #expect(after.context.digest != before.context.digest)
+    }
+
+    @Test("a corrupt cache is ignored, never trusted")
+    func corrupt() throws {
+        let tree = TreeBuilder("a = one\n")
+        defer { tree.remove() }
+        let expected = try fingerprint(tree).context.digest
+        tree.file(".layerpin/cache", "LPSTAT1\n\u{1}garbage")
+        #expect(try fingerprint(tree).context.digest == expected)
+    }
+
+    @Test("a file that keeps changing while hashed is an error, never a torn hash")
+    func changingFile() throws {
+        let tree = TreeBuilder("grow = x\n")
+        defer { tree.remove() }
+        let handle = try #require(FileHandle(forWritingAtPath: tree.root + "/grow"))
+        let stop = ManagedAtomicFlag()
+        let writer = Thread {
+            let chunk = Data(repeating: 0x61, count: 4096)
+            while !stop.isSet {
+                handle.seekToEndOfFile()
+                handle.write(chunk)
+            }
+        }
+        writer.start()
+        defer {
+            stop.set()
+            while !writer.isFinished { usleep(1000) }
+        }
+        usleep(20_000)
+        let root = try BuildContext.openRoot(tree.root)
+        defer { FileSystem.close(root) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 64)
+        defer { buffer.deallocate() }
+        #expect {
+            try FileHasher.hashFile(Array("grow".utf8), root: root, hasher: SHA256Hasher(), buffer: buffer)
+        } throws: { error in
+            guard case LayerpinError.changedWhileHashing(let path) = error else { return false }
+            return path == Array("grow".utf8)
+        }
+    }
+}
+
+/// A flag one thread sets and another polls.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
