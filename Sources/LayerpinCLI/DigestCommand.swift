@@ -20,7 +20,8 @@ struct DigestCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON: each digest with its entry count and bytes.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Compute from git objects at this revision (no checkout).", valueName: "rev"))
+    @Option(
+        name: .long, help: ArgumentHelp("Compute from git objects at this revision (no checkout).", valueName: "rev"))
     var git: String?
 
     @Flag(name: .long, help: "Neither read nor write the stat cache (.layerpin/cache).")
@@ -29,7 +30,8 @@ struct DigestCommand: ParsableCommand {
     func run() throws {
         var fingerprinter = Fingerprinter(root: options.root, dockerfile: options.file, configFile: config)
         fingerprinter.useStatCache = !noCache
-        let fingerprint = try git.map { revision in try fingerprinter.fingerprint(gitRevision: revision) }
+        let fingerprint =
+            try git.map { revision in try fingerprinter.fingerprint(gitRevision: revision) }
             ?? fingerprinter.fingerprint()
         for requirement in fingerprint.localPathRequirements {
             Output.warning(

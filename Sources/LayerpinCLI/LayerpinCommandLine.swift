@@ -41,8 +41,10 @@ struct RootOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The build context directory.", valueName: "dir"))
     var root: String = "."
 
-    @Option(name: [.customShort("f"), .long], help: ArgumentHelp(
-        "The Dockerfile, relative to the root (selects <Dockerfile>.dockerignore).", valueName: "file"))
+    @Option(
+        name: [.customShort("f"), .long],
+        help: ArgumentHelp(
+            "The Dockerfile, relative to the root (selects <Dockerfile>.dockerignore).", valueName: "file"))
     var file: String?
 }
 

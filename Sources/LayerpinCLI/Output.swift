@@ -29,7 +29,8 @@ enum ErrorWording {
             let why =
                 switch problem.reason {
                 case .emptyException: "'!' needs a pattern after it"
-                case .malformedGlob: "malformed pattern (an unterminated or empty '[' class, a reversed range, or a trailing '\\')"
+                case .malformedGlob:
+                    "malformed pattern (an unterminated or empty '[' class, a reversed range, or a trailing '\\')"
                 }
             return "\(file):\(problem.line): invalid pattern '\(problem.pattern)': \(why)"
         case .systemCall(let operation, let path, let code):
@@ -48,11 +49,10 @@ enum ErrorWording {
                 ? "group '\(name)' matches no file in the build context (check its patterns and .dockerignore)"
                 : "group '\(name)' would be empty: every entry of the build context is in another group"
         case .overlappingGroups(let path, let first, let second):
-            return "\(RawPath.display(path)) is in both group '\(first)' and group '\(second)'; a path may belong to one group only"
+            return
+                "\(RawPath.display(path)) is in both group '\(first)' and group '\(second)'; a path may belong to one group only"
         case .toolFailed(let command, let status, let tail):
             return "`\(command)` failed (exit \(status))" + (tail.isEmpty ? "" : ": \(tail)")
-        case .unsupportedGitEntry(let path, let mode):
-            return "\(RawPath.display(path)): git entry of mode \(mode) cannot be part of a build context"
         }
     }
 }

@@ -24,7 +24,8 @@ public struct IgnoreMatcher: Sendable {
         for pattern in patterns {
             var match = pattern.matches(path)
             if !match && !parents.isEmpty && pattern.componentCount <= parents.count {
-                match = pattern.matches(Array(parents.prefix(pattern.componentCount).joined(separator: [UInt8(ascii: "/")])))
+                match = pattern.matches(
+                    Array(parents.prefix(pattern.componentCount).joined(separator: [UInt8(ascii: "/")])))
             }
             if match { excluded = !pattern.isException }
         }

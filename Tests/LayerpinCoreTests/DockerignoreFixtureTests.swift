@@ -29,7 +29,8 @@ struct DockerignoreFixtureTests {
         }
         let errorFile = folder.appendingPathComponent("error")
         if FileManager.default.fileExists(atPath: errorFile.path) {
-            let line = Int(try String(contentsOf: errorFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+            let line = Int(
+                try String(contentsOf: errorFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
             do {
                 _ = try BuildContext.scan(root: tree.root)
                 Issue.record("expected .dockerignore:\(line ?? 0) to be refused")

@@ -45,7 +45,9 @@ struct GitTests {
         // A change in the working tree: the commit's digest stays, the tree's moves.
         tree.file("src/app.py", "print(2)")
         #expect(try worktree(tree.root).context.digest != fromGit.context.digest)
-        #expect(try Fingerprinter(root: tree.root).fingerprint(gitRevision: "HEAD").context.digest == fromGit.context.digest)
+        #expect(
+            try Fingerprinter(root: tree.root).fingerprint(gitRevision: "HEAD").context.digest == fromGit.context.digest
+        )
     }
 
     @Test("a context in a subdirectory of the repository is read from that subtree")

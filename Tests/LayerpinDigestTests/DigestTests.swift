@@ -42,7 +42,8 @@ struct DigestTests {
         for bad in [
             "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
             "sha256:ba78", "sha512:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256:" + String(repeating: "g", count: 64),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "sha256:" + String(repeating: "g", count: 64),
         ] {
             #expect(Digest(parsing: bad) == nil, "accepted \(bad)")
         }

@@ -4,7 +4,9 @@ import Testing
 @Suite("Reading .dockerignore files")
 struct IgnoreFileTests {
     private func globs(_ text: String) throws -> [String] {
-        try IgnoreFile.parse(Array(text.utf8)).map { ($0.isException ? "!" : "") + String(decoding: $0.glob, as: UTF8.self) }
+        try IgnoreFile.parse(Array(text.utf8)).map {
+            ($0.isException ? "!" : "") + String(decoding: $0.glob, as: UTF8.self)
+        }
     }
 
     @Test(

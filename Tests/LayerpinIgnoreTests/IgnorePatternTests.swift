@@ -27,7 +27,8 @@ struct IgnorePatternTests {
             ("[!a]x", "!x", true), ("[!a]x", "bx", false),  // '!' is not negation
             ("[\\]]", "]", true), ("[é]", "é", true),
             // escapes
-            ("\\*", "*", true), ("\\*", "a", false), ("\\[a]", "[a]", true), ("a\\?", "a?", true), ("a\\?", "ab", false),
+            ("\\*", "*", true), ("\\*", "a", false), ("\\[a]", "[a]", true), ("a\\?", "a?", true),
+            ("a\\?", "ab", false),
             // regex metacharacters are literal
             ("a.b", "a.b", true), ("a.b", "axb", false), ("a+(b)|{c}$", "a+(b)|{c}$", true), ("^a", "^a", true),
         ])

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// Builds a directory tree for a test in a fresh temporary directory, with raw-byte names,
 /// exec bits, symlinks, FIFOs and empty directories; removed by `remove()`.
@@ -30,7 +31,9 @@ public final class TreeBuilder {
     /// exec marker (a name may end in `*`).
     public func add(_ line: String, executableMarker: Bool = true) {
         if let arrow = line.range(of: " -> ") {
-            symlink(Fixture.decode(String(line[..<arrow.lowerBound])), to: Fixture.decode(String(line[arrow.upperBound...])))
+            symlink(
+                Fixture.decode(String(line[..<arrow.lowerBound])), to: Fixture.decode(String(line[arrow.upperBound...]))
+            )
         } else if line.hasSuffix("/") {
             directory(Fixture.decode(String(line.dropLast())))
         } else if let equals = line.range(of: " = ") {

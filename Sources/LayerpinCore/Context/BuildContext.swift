@@ -1,9 +1,10 @@
+import LayerpinIgnore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import LayerpinIgnore
 
 /// The build context of a directory: what Docker would send, entry by entry.
 public struct BuildContext: Sendable {
@@ -35,7 +36,7 @@ public struct BuildContext: Sendable {
     static func openRoot(_ root: String) throws(LayerpinError) -> Int32 {
         do {
             return try FileSystem.openRoot(Array(root.utf8))
-        } catch where error.errno == ENOTDIR {
+        } catch  where error.errno == ENOTDIR {
             throw .notADirectory(path: root)
         } catch {
             throw .systemCall(operation: error.operation, path: Array(root.utf8), errno: error.errno)

@@ -1,10 +1,11 @@
+import LayerpinDigest
+import LayerpinIgnore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import LayerpinDigest
-import LayerpinIgnore
 
 /// A tree the context walk can read: the file system, or a git commit.
 protocol ContextSource {
@@ -16,7 +17,8 @@ protocol ContextSource {
     func open(_ path: [UInt8], name: [UInt8], in directory: Directory) throws(LayerpinError) -> Directory
     func close(_ directory: Directory)
     /// The target of a symlink child.
-    func linkTarget(_ path: [UInt8], name: [UInt8], in directory: Directory, size: Int64) throws(LayerpinError) -> [UInt8]
+    func linkTarget(_ path: [UInt8], name: [UInt8], in directory: Directory, size: Int64) throws(LayerpinError)
+        -> [UInt8]
     /// Checks that a file child could be read (when the listing must promise it).
     func checkReadable(_ path: [UInt8], name: [UInt8], in directory: Directory) throws(LayerpinError)
 }
@@ -112,7 +114,7 @@ struct FileSystemSource: ContextSource {
             let status: FileSystem.Status
             do {
                 status = try FileSystem.linkStatus(at: directory, name)
-            } catch where error.errno == ENOENT {
+            } catch  where error.errno == ENOENT {
                 continue  // removed since readdir: not part of this snapshot
             } catch {
                 throw .systemCall(operation: error.operation, path: childPath, errno: error.errno)
@@ -129,10 +131,11 @@ struct FileSystemSource: ContextSource {
                 continue
             }
             children.append(
-                .entry(ContextEntry(
-                    path: childPath, kind: kind, mode: status.mode, size: kind == .directory ? 0 : status.size,
-                    mtimeNanoseconds: status.mtimeNanoseconds, ctimeNanoseconds: status.ctimeNanoseconds,
-                    inode: status.inode)))
+                .entry(
+                    ContextEntry(
+                        path: childPath, kind: kind, mode: status.mode, size: kind == .directory ? 0 : status.size,
+                        mtimeNanoseconds: status.mtimeNanoseconds, ctimeNanoseconds: status.ctimeNanoseconds,
+                        inode: status.inode)))
         }
         return children
     }

@@ -6,13 +6,19 @@ public enum Ecosystem: String, CaseIterable, Sendable, Codable {
     var dependencyFiles: [String] {
         switch self {
         case .python:
-            ["requirements*.txt", "constraints*.txt", "pyproject.toml", "poetry.lock", "uv.lock", "Pipfile", "Pipfile.lock"]
+            [
+                "requirements*.txt", "constraints*.txt", "pyproject.toml", "poetry.lock", "uv.lock", "Pipfile",
+                "Pipfile.lock",
+            ]
         case .node: ["package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"]
         case .go: ["go.mod", "go.sum"]
         case .rust: ["Cargo.toml", "Cargo.lock"]
         case .ruby: ["Gemfile", "Gemfile.lock", "*.gemspec"]
         case .java:
-            ["pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties"]
+            [
+                "pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts",
+                "gradle.properties",
+            ]
         case .php: ["composer.json", "composer.lock"]
         case .swift: ["Package.swift", "Package.resolved"]
         case .generic: []
@@ -43,7 +49,9 @@ public enum Ecosystem: String, CaseIterable, Sendable, Codable {
         else { return false }
         var position = parts[0].count
         for middle in parts.dropFirst().dropLast() {
-            guard let found = find(middle, in: name, from: position, end: name.count - parts.last!.count) else { return false }
+            guard let found = find(middle, in: name, from: position, end: name.count - parts.last!.count) else {
+                return false
+            }
             position = found + middle.count
         }
         return true
@@ -88,7 +96,8 @@ enum PythonRequirements {
                 let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 guard let first = words.first else { continue }
                 if let include = includeTarget(words) {
-                    let joined = include.hasPrefix("/") ? Array(include.utf8) : RawPath.join(directory, Array(include.utf8))
+                    let joined =
+                        include.hasPrefix("/") ? Array(include.utf8) : RawPath.join(directory, Array(include.utf8))
                     queue.append(cleanRelative(joined))
                 } else if isLocalPath(first, words) {
                     localPaths.append(LocalPathRequirement(file: RawPath.display(file), line: index + 1, text: line))
@@ -107,7 +116,9 @@ enum PythonRequirements {
                 var line = String(raw)
                 if line.hasSuffix("\r") { line.removeLast() }
                 if line.hasPrefix("#") { return "" }
-                if let comment = line.range(of: " #") ?? line.range(of: "\t#") { line = String(line[..<comment.lowerBound]) }
+                if let comment = line.range(of: " #") ?? line.range(of: "\t#") {
+                    line = String(line[..<comment.lowerBound])
+                }
                 return line.trimmingCharacters(in: " \t")
             }
     }

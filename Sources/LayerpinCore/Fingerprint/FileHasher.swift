@@ -1,11 +1,12 @@
+import Dispatch
+import LayerpinDigest
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Dispatch
-import LayerpinDigest
-import Synchronization
 
 /// Hashes the regular files of a context on several threads, each with one reused buffer and one
 /// reused SHA-256 context.
@@ -62,7 +63,7 @@ struct FileHasher {
             let descriptor: Int32
             do {
                 descriptor = try FileSystem.openFile(at: root, path)
-            } catch where error.errno == ELOOP {
+            } catch  where error.errno == ELOOP {
                 throw .changedWhileHashing(path: path)  // became a symlink since the walk
             } catch {
                 throw .systemCall(operation: error.operation, path: path, errno: error.errno)

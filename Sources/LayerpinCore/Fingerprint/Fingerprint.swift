@@ -53,7 +53,8 @@ enum GroupPlanner {
         contents: ([UInt8]) throws(LayerpinError) -> [UInt8]?
     ) throws(LayerpinError) -> (Ecosystem, [GroupDigest], GroupDigest, [LocalPathRequirement]) {
         let entries = all.filter { !RawPath.isWithin($0.path, excludedFromDigests) }
-        let rootFiles = entries.filter { $0.fingerprint.kind == .file && !$0.path.contains(RawPath.separator) }.map(\.path)
+        let rootFiles = entries.filter { $0.fingerprint.kind == .file && !$0.path.contains(RawPath.separator) }.map(
+            \.path)
         let ecosystem = config.ecosystem ?? Ecosystem.detect(rootFileNames: rootFiles)
 
         var claims: [[UInt8]: String] = [:]

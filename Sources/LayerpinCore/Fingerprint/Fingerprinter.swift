@@ -1,9 +1,10 @@
+import LayerpinDigest
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import LayerpinDigest
 
 /// Computes the fingerprint of a build context in a working tree.
 public struct Fingerprinter: Sendable {
@@ -29,7 +30,9 @@ public struct Fingerprinter: Sendable {
         let descriptor = try BuildContext.openRoot(root)
         defer { FileSystem.close(descriptor) }
         let context = try BuildContext.scan(root: root, dockerfile: dockerfile)
-        let config = try loadConfig { path throws(LayerpinError) in try BuildContext.readFile(Array(path.utf8), root: descriptor) }
+        let config = try loadConfig { path throws(LayerpinError) in
+            try BuildContext.readFile(Array(path.utf8), root: descriptor)
+        }
         let hashed = try hash(context.entries, root: descriptor)
         let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
             entries: hashed, config: config, configFile: configFileName
@@ -46,7 +49,9 @@ public struct Fingerprinter: Sendable {
     /// The configuration, or the default one when the file is absent (an error only when it was named).
     func loadConfig(read: (String) throws(LayerpinError) -> [UInt8]?) throws(LayerpinError) -> Config {
         guard let bytes = try read(configFileName) else {
-            if configFile != nil { throw .systemCall(operation: "open", path: Array(configFileName.utf8), errno: ENOENT) }
+            if configFile != nil {
+                throw .systemCall(operation: "open", path: Array(configFileName.utf8), errno: ENOENT)
+            }
             return Config()
         }
         return try Config.parse(String(decoding: bytes, as: UTF8.self), file: configFileName)
@@ -86,7 +91,8 @@ public struct Fingerprinter: Sendable {
             for (index, entry) in hashedEntries.enumerated() where entry.kind == .file {
                 guard let digest = digests[index] else { continue }
                 next.records[entry.path] = StatCache.Record(
-                    size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds, ctimeNanoseconds: entry.ctimeNanoseconds,
+                    size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds,
+                    ctimeNanoseconds: entry.ctimeNanoseconds,
                     inode: entry.inode, mode: entry.mode, digest: digest)
             }
             // The cache only saves time: a read-only tree simply goes without it.

@@ -22,8 +22,11 @@ struct GitContextSource: ContextSource {
     init(treeish: String, repository directory: String, runner: ToolRunner) throws(LayerpinError) {
         let listing = try runner.run(
             "git",
-            ["ls-tree", "--full-tree", "-r", "-t", "-z", "--format=%(objectmode) %(objecttype) %(objectname) %(objectsize)%x09%(path)",
-             treeish],
+            [
+                "ls-tree", "--full-tree", "-r", "-t", "-z",
+                "--format=%(objectmode) %(objecttype) %(objectname) %(objectsize)%x09%(path)",
+                treeish,
+            ],
             in: directory, outputLimit: 1 << 30)
         children[[]] = []
         for record in listing.split(separator: 0) {
@@ -31,7 +34,8 @@ struct GitContextSource: ContextSource {
             let fields = String(decoding: record[record.startIndex..<tab], as: UTF8.self).split(separator: " ")
             let path = Array(record[(tab + 1)...])
             guard fields.count == 4 else {
-                throw .toolFailed(command: "git ls-tree", status: 0, stderrTail: "unexpected line: \(RawPath.display(Array(record)))")
+                throw .toolFailed(
+                    command: "git ls-tree", status: 0, stderrTail: "unexpected line: \(RawPath.display(Array(record)))")
             }
             let mode = String(fields[0])
             let parent = path.lastIndex(of: RawPath.separator).map { Array(path[..<$0]) } ?? []
@@ -41,7 +45,10 @@ struct GitContextSource: ContextSource {
                 child = .entry(ContextEntry(path: path, kind: .directory, mode: 0o40755, size: 0))
                 children[path, default: []] = children[path, default: []]
             case "100644", "100755":
-                child = .entry(ContextEntry(path: path, kind: .file, mode: mode == "100755" ? 0o100755 : 0o100644, size: Int64(fields[3]) ?? 0))
+                child = .entry(
+                    ContextEntry(
+                        path: path, kind: .file, mode: mode == "100755" ? 0o100755 : 0o100644,
+                        size: Int64(fields[3]) ?? 0))
                 objects[path] = Object(mode: mode, oid: String(fields[2]), size: Int64(fields[3]) ?? 0)
             case "120000":
                 child = .entry(ContextEntry(path: path, kind: .symlink, mode: 0o120777, size: Int64(fields[3]) ?? 0))
@@ -63,7 +70,8 @@ struct GitContextSource: ContextSource {
 
     func close(_ directory: [UInt8]) {}
 
-    func linkTarget(_ path: [UInt8], name: [UInt8], in directory: [UInt8], size: Int64) throws(LayerpinError) -> [UInt8] {
+    func linkTarget(_ path: [UInt8], name: [UInt8], in directory: [UInt8], size: Int64) throws(LayerpinError) -> [UInt8]
+    {
         linkTargets[path] ?? []
     }
 
@@ -106,7 +114,8 @@ struct GitContextSource: ContextSource {
         try runner.stream("git", ["cat-file", "--batch"], in: directory, input: input) { chunk throws(LayerpinError) in
             try parser.process(chunk, data: data) { () throws(LayerpinError) in
                 guard index < wanted.count else {
-                    throw .toolFailed(command: "git cat-file --batch", status: 0, stderrTail: "more objects than asked for")
+                    throw .toolFailed(
+                        command: "git cat-file --batch", status: 0, stderrTail: "more objects than asked for")
                 }
                 finished(wanted[index].0)
                 index += 1
@@ -114,7 +123,8 @@ struct GitContextSource: ContextSource {
         }
         guard index == wanted.count else {
             throw .toolFailed(
-                command: "git cat-file --batch", status: 0, stderrTail: "output ended after \(index) of \(wanted.count) objects")
+                command: "git cat-file --batch", status: 0,
+                stderrTail: "output ended after \(index) of \(wanted.count) objects")
         }
     }
 }
@@ -148,7 +158,9 @@ struct BatchParser {
                 let fields = String(decoding: header, as: UTF8.self).split(separator: " ")
                 header = []
                 guard fields.count == 3, let size = Int64(fields[2]) else {
-                    throw .toolFailed(command: "git cat-file --batch", status: 0, stderrTail: "unexpected header: \(fields.joined(separator: " "))")
+                    throw .toolFailed(
+                        command: "git cat-file --batch", status: 0,
+                        stderrTail: "unexpected header: \(fields.joined(separator: " "))")
                 }
                 remaining = size
                 if remaining == 0 {

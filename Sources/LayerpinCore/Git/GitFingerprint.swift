@@ -11,7 +11,8 @@ extension Fingerprinter {
         let prefix = String(decoding: try runner.run("git", ["rev-parse", "--show-prefix"], in: root), as: UTF8.self)
             .filter { $0 != "\n" }
         let commit = String(
-            decoding: try runner.run("git", ["rev-parse", "--verify", "--end-of-options", revision + "^{commit}"], in: root),
+            decoding: try runner.run(
+                "git", ["rev-parse", "--verify", "--end-of-options", revision + "^{commit}"], in: root),
             as: UTF8.self
         ).filter { $0 != "\n" }
         let source = try GitContextSource(treeish: commit + ":" + prefix, repository: root, runner: runner)
@@ -23,10 +24,13 @@ extension Fingerprinter {
             path throws(LayerpinError) in try read(Array(path.utf8))
         }
         let config = try loadConfig { path throws(LayerpinError) in try read(Array(path.utf8)) }
-        let entries = try ContextWalker(source: source, matcher: IgnoreMatcher(patterns: patterns), checkReadable: false).walk()
+        let entries = try ContextWalker(
+            source: source, matcher: IgnoreMatcher(patterns: patterns), checkReadable: false
+        ).walk()
 
         let files = entries.filter { $0.kind == .file && !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests) }
-        let digests = try GitContextSource.hashBlobs(files.map { ($0.path, source.objects[$0.path]!.oid) }, in: root, runner: runner)
+        let digests = try GitContextSource.hashBlobs(
+            files.map { ($0.path, source.objects[$0.path]!.oid) }, in: root, runner: runner)
         let hashed = entries.map { entry in
             let digest: Digest? =
                 switch entry.kind {
@@ -35,12 +39,14 @@ extension Fingerprinter {
                 case .file: digests[entry.path]
                 }
             return HashedEntry(
-                fingerprint: FingerprintEntry(path: entry.path, kind: entry.kind, executable: entry.isExecutable, contentDigest: digest),
+                fingerprint: FingerprintEntry(
+                    path: entry.path, kind: entry.kind, executable: entry.isExecutable, contentDigest: digest),
                 size: entry.size)
         }
         let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
             entries: hashed, config: config, configFile: configFileName, contents: read)
         return Fingerprint(
-            ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile, localPathRequirements: localPaths)
+            ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile,
+            localPathRequirements: localPaths)
     }
 }

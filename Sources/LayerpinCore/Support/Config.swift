@@ -22,7 +22,9 @@ public struct Config: Sendable, Equatable {
     public init() {}
 
     public static let fileName = "layerpin.yaml"
-    static let knownKeys: Set<String> = ["ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify"]
+    static let knownKeys: Set<String> = [
+        "ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify",
+    ]
 
     /// Parses the YAML text of `file`; errors name the file and line.
     public static func parse(_ text: String, file: String) throws(LayerpinError) -> Config {
@@ -63,7 +65,9 @@ public struct Config: Sendable, Equatable {
                 guard let ecosystem = Ecosystem(rawValue: name) else {
                     throw .invalidConfig(
                         file: file, line: line(value),
-                        message: "unknown ecosystem '\(name)' (one of \(Ecosystem.allCases.map(\.rawValue).joined(separator: ", ")))")
+                        message:
+                            "unknown ecosystem '\(name)' (one of \(Ecosystem.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
                 }
                 config.ecosystem = ecosystem
             case "base": config.base = try scalar(value, key, file)
@@ -73,13 +77,15 @@ public struct Config: Sendable, Equatable {
             case "verify":
                 let mode = try scalar(value, key, file)
                 guard ["enforce", "warn", "off"].contains(mode) else {
-                    throw .invalidConfig(file: file, line: line(value), message: "verify must be enforce, warn or off, not '\(mode)'")
+                    throw .invalidConfig(
+                        file: file, line: line(value), message: "verify must be enforce, warn or off, not '\(mode)'")
                 }
                 config.verify = mode
             case "command": config.command = try stringList(value, key, file)
             default:  // groups
                 guard let groups = value.mapping else {
-                    throw .invalidConfig(file: file, line: line(value), message: "'groups' must map group names to lists of patterns")
+                    throw .invalidConfig(
+                        file: file, line: line(value), message: "'groups' must map group names to lists of patterns")
                 }
                 var names: Set<String> = []
                 for (nameNode, patternsNode) in groups {
@@ -87,17 +93,21 @@ public struct Config: Sendable, Equatable {
                     guard isValidGroupName(name) else {
                         throw .invalidConfig(
                             file: file, line: line(nameNode),
-                            message: "group name '\(name)' must be lower-case letters, digits and '_', starting with a letter")
+                            message:
+                                "group name '\(name)' must be lower-case letters, digits and '_', starting with a letter"
+                        )
                     }
                     guard name != "context" && name != "recipe" else {
-                        throw .invalidConfig(file: file, line: line(nameNode), message: "'\(name)' is a reserved digest name")
+                        throw .invalidConfig(
+                            file: file, line: line(nameNode), message: "'\(name)' is a reserved digest name")
                     }
                     guard names.insert(name).inserted else {
                         throw .invalidConfig(file: file, line: line(nameNode), message: "duplicate group '\(name)'")
                     }
                     let patterns = try stringList(patternsNode, "groups.\(name)", file)
                     guard !patterns.isEmpty else {
-                        throw .invalidConfig(file: file, line: line(patternsNode), message: "group '\(name)' has no patterns")
+                        throw .invalidConfig(
+                            file: file, line: line(patternsNode), message: "group '\(name)' has no patterns")
                     }
                     config.groups.append(Group(name: name, patterns: patterns, line: line(nameNode) ?? 0))
                 }
@@ -119,7 +129,8 @@ public struct Config: Sendable, Equatable {
     /// The 1-based line of the second `key:` at or after `start` (Yams names only the mapping).
     private static func secondOccurrence(of key: String, in text: String, from start: Int) -> Int? {
         var seen = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= start {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where index + 1 >= start {
             let trimmed = line.drop(while: { $0 == " " || $0 == "-" })
             if trimmed.hasPrefix(key + ":") || trimmed.hasPrefix("\"\(key)\":") || trimmed.hasPrefix("'\(key)':") {
                 seen += 1

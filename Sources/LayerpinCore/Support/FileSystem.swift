@@ -46,7 +46,8 @@ enum FileSystem {
             device = UInt64(raw.st_dev)
         }
 
-        init(mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, inode: UInt64, device: UInt64) {
+        init(mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, inode: UInt64, device: UInt64)
+        {
             self.mode = mode
             self.size = size
             self.mtimeNanoseconds = mtimeNanoseconds
@@ -72,11 +73,14 @@ enum FileSystem {
         }
     }
 
-    static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws(CallError) -> R) throws(CallError) -> R {
+    static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws(CallError) -> R) throws(CallError)
+        -> R
+    {
         var terminated = path
         terminated.append(0)
         return try terminated.withUnsafeBufferPointer { buffer throws(CallError) -> R in
-            try buffer.withMemoryRebound(to: CChar.self) { chars throws(CallError) -> R in try body(chars.baseAddress!) }
+            try buffer.withMemoryRebound(to: CChar.self) { chars throws(CallError) -> R in try body(chars.baseAddress!)
+            }
         }
     }
 
@@ -153,7 +157,9 @@ enum FileSystem {
             let count = try withCString(name) { cName throws(CallError) in
                 try check("readlink") {
                     buffer.withUnsafeMutableBufferPointer { out in
-                        out.withMemoryRebound(to: CChar.self) { readlinkat(directory, cName, $0.baseAddress!, capacity) }
+                        out.withMemoryRebound(to: CChar.self) {
+                            readlinkat(directory, cName, $0.baseAddress!, capacity)
+                        }
                     }
                 }
             }
@@ -175,7 +181,8 @@ enum FileSystem {
     }
 
     /// Reads a whole (small) file relative to `directory`; nil when it does not exist.
-    static func readSmallFile(at directory: Int32, _ path: [UInt8], limit: Int = 16 << 20) throws(CallError) -> [UInt8]? {
+    static func readSmallFile(at directory: Int32, _ path: [UInt8], limit: Int = 16 << 20) throws(CallError) -> [UInt8]?
+    {
         let descriptor: Int32
         do {
             descriptor = try openFile(at: directory, path)
@@ -245,7 +252,7 @@ enum FileSystem {
             try withCString(path) { cPath throws(CallError) in
                 try check("mkdir") { mkdirat(directory, cPath, 0o755) }
             }
-        } catch where error.errno == EEXIST {
+        } catch  where error.errno == EEXIST {
             return
         }
     }

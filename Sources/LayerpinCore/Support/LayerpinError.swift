@@ -21,6 +21,4 @@ public enum LayerpinError: Error, Sendable {
     case overlappingGroups(path: [UInt8], first: String, second: String)
     /// An external tool failed (non-zero exit or malformed output).
     case toolFailed(command: String, status: Int32, stderrTail: String)
-    /// A git object needed for `--git` is of a kind that cannot be part of a build context.
-    case unsupportedGitEntry(path: [UInt8], mode: String)
 }

@@ -25,7 +25,8 @@ public struct ToolRunner: Sendable {
             }
         }
         if overflow {
-            throw .toolFailed(command: describe(tool, arguments), status: 0, stderrTail: "output exceeded \(outputLimit) bytes")
+            throw .toolFailed(
+                command: describe(tool, arguments), status: 0, stderrTail: "output exceeded \(outputLimit) bytes")
         }
         return output
     }

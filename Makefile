@@ -1,0 +1,54 @@
+# layerpin — every target installs what it needs on a fresh Debian machine (as root).
+PREFIX ?= /usr/local
+SWIFT ?= swift
+APT_PACKAGES := libssl-dev pkg-config git util-linux
+E2E_PACKAGES := docker.io busybox-static perl
+BIN_DEBUG := .build/debug/layerpin
+BIN_RELEASE := .build/release/layerpin
+
+.PHONY: all deps e2e-deps build release run test unit e2e bench install lint clean
+
+all: build
+
+deps:
+	@scripts/apt-ensure $(APT_PACKAGES)
+
+e2e-deps:
+	@scripts/apt-ensure $(E2E_PACKAGES)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# The main job on the bundled example: the context Docker would get, and its digests.
+run: build
+	@echo "== layerpin context --root Fixtures/python-app"
+	@$(BIN_DEBUG) context --root Fixtures/python-app
+	@echo "== layerpin digest --root Fixtures/python-app"
+	@$(BIN_DEBUG) digest --root Fixtures/python-app
+
+# Every test: unit and CLI tests, then the end-to-end tests on a real Docker engine.
+test: unit e2e
+
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+e2e: deps e2e-deps
+	@scripts/e2e
+
+bench: release
+	@LAYERPIN=$(BIN_RELEASE) bench/run
+
+install: release
+	install -D -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/layerpin
+
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+	@sh -n scripts/engine scripts/e2e scripts/apt-ensure
+	@bash -n scripts/check-dockerignore-fixtures bench/run
+
+clean:
+	rm -rf .build

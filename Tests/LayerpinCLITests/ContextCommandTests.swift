@@ -1,0 +1,85 @@
+import Foundation
+import LayerpinTestSupport
+import Testing
+
+@Suite("layerpin context (the built binary)")
+struct ContextCommandTests {
+    @Test("lists entries sorted by bytes, one per line, .dockerignore applied")
+    func list() throws {
+        let tree = TreeBuilder("b\na/x\nlog/1.log\nlog/keep\n")
+        defer { tree.remove() }
+        tree.file(".dockerignore", "log\n!log/keep\n")
+        let result = try CommandRunner.layerpin(["context", "--list", "--root", tree.root])
+        #expect(result.status == 0)
+        #expect(result.stdoutText == ".dockerignore\na\na/x\nb\nlog\nlog/keep\n")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test("-z separates with NUL and keeps raw bytes, newlines and non-UTF-8 included")
+    func nul() throws {
+        let tree = TreeBuilder()
+        defer { tree.remove() }
+        tree.file([0x6E, 0x0A, 0x6C], [1])
+        tree.file([0x62, 0xFF], [2])
+        let result = try CommandRunner.layerpin(["context", "-z"], in: tree.root)
+        #expect(result.status == 0)
+        #expect(result.stdout == [0x62, 0xFF, 0x00, 0x6E, 0x0A, 0x6C, 0x00])
+    }
+
+    @Test(
+        "an invalid pattern is exit 2 naming .dockerignore:LINE",
+        arguments: [("a\n!\n", 2), ("# c\nfoo[\n", 2), ("x\ny\nz\\", 3)])
+    func invalidPattern(ignore: String, line: Int) throws {
+        let tree = TreeBuilder("a\n")
+        defer { tree.remove() }
+        tree.file(".dockerignore", ignore)
+        let result = try CommandRunner.layerpin(["context", "--root", tree.root])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("layerpin: .dockerignore:\(line): invalid pattern"))
+    }
+
+    @Test("a FIFO in the context is exit 2 naming it, and never blocks")
+    func fifo() throws {
+        let tree = TreeBuilder("a\n")
+        defer { tree.remove() }
+        tree.fifo("queue")
+        let result = try CommandRunner.layerpin(["context", "--root", tree.root])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("queue: a FIFO cannot be sent in a build context"))
+        let digest = try CommandRunner.layerpin(["digest", "--root", tree.root])
+        #expect(digest.status == 2)
+    }
+
+    @Test("an unreadable file Docker would send is exit 2 naming it; one under an ignored directory is skipped")
+    func unreadable() throws {
+        guard getuid() == 0 else { return }  // needs root to drop to another user; CI runs as root
+        let tree = TreeBuilder("ok\nsecret/key\nprivate/x\n")
+        defer { tree.remove() }
+        _ = chmod(tree.root, 0o755)
+        tree.chmod("secret/key", 0o600)
+        tree.chmod("private", 0o700)
+        let asNobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        let sent = try CommandRunner.layerpin(["context", "--root", tree.root], wrapper: asNobody)
+        #expect(sent.status == 2)
+        #expect(sent.stderr.contains("private: open failed: Permission denied") || sent.stderr.contains("secret/key"))
+        tree.file(".dockerignore", "private\n")
+        let file = try CommandRunner.layerpin(["context", "--root", tree.root], wrapper: asNobody)
+        #expect(file.status == 2)
+        #expect(file.stderr.contains("secret/key: open failed: Permission denied"))
+        tree.file(".dockerignore", "private\nsecret\n")
+        let fine = try CommandRunner.layerpin(["context", "--root", tree.root], wrapper: asNobody)
+        #expect(fine.status == 0)
+        #expect(fine.stdoutText == ".dockerignore\nok\n")
+    }
+
+    @Test("bad usage is exit 2 with the usage on stderr")
+    func badUsage() throws {
+        let result = try CommandRunner.layerpin(["context", "--no-such-flag"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Unknown option"))
+        let missing = try CommandRunner.layerpin(["context", "--root", "/nonexistent/dir"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/dir"))
+    }
+}

@@ -1,0 +1,1 @@
+{ echo layerpin-digest/v1; find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | while IFS= read -r p; do if [ -d "$p" ]; then echo "040000 - $p"; elif [ -x "$p" ]; then echo "100755 $(sha256sum < "$p" | cut -c1-64) $p"; else echo "100644 $(sha256sum < "$p" | cut -c1-64) $p"; fi; done; } | sha256sum
