@@ -51,12 +51,17 @@ public enum Hex {
     /// Encodes bytes as lower-case hex.
     public static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
+        append(bytes, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the lower-case hex of `bytes` to `out`.
+    public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count * 2)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0f)])
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes lower-case hex; nil for odd length, upper case or any other character.

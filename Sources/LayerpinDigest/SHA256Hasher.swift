@@ -52,7 +52,8 @@ public final class SHA256Hasher {
         return hasher.finalize()
     }
 
-    private func reset() {
+    /// Drops whatever was fed since the last digest.
+    public func reset() {
         guard EVP_DigestInit_ex(context, SHA256Algorithm.shared.md, nil) == 1 else {
             fatalError("EVP_DigestInit_ex failed")
         }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The kind of a context entry, as the digest spec names it.
 public enum EntryKind: String, Sendable, Codable, Hashable {
     case file
@@ -46,42 +52,100 @@ public enum TreeListing {
     /// The listing's bytes for entries in any order.
     public static func bytes(of entries: [FingerprintEntry]) -> [UInt8] {
         var out = Array((header + "\n").utf8)
-        for entry in entries.sorted(by: { $0.path.lexicographicallyPrecedes($1.path) }) {
-            out += entry.modeField.utf8
-            out.append(UInt8(ascii: " "))
-            if let digest = entry.contentDigest {
-                out += digest.hex.utf8
-            } else {
-                out.append(UInt8(ascii: "-"))
-            }
-            out.append(UInt8(ascii: " "))
-            out += encodePath(entry.path)
-            out.append(UInt8(ascii: "\n"))
+        var line: [UInt8] = []
+        for entry in sortedIfNeeded(entries) {
+            self.line(for: entry, into: &line)
+            out += line
         }
         return out
     }
 
-    /// The tree digest of entries in any order.
+    /// The tree digest of entries in any order, streamed through SHA-256 a line at a time.
     public static func digest(of entries: [FingerprintEntry]) -> Digest {
-        SHA256Hasher.digest(of: bytes(of: entries))
+        let hasher = Hasher()
+        var line: [UInt8] = []
+        for entry in sortedIfNeeded(entries) {
+            self.line(for: entry, into: &line)
+            hasher.add(line)
+        }
+        return hasher.finalize()
+    }
+
+    /// A listing digest fed line by line, for callers that digest several listings in one pass
+    /// (each must add its lines in path order).
+    public final class Hasher {
+        private let sha = SHA256Hasher()
+
+        public init() {
+            sha.update(Array((TreeListing.header + "\n").utf8))
+        }
+
+        /// Adds one line made by `TreeListing.line(for:into:)`.
+        public func add(_ line: [UInt8]) {
+            line.withUnsafeBytes { sha.update($0) }
+        }
+
+        public func finalize() -> Digest { sha.finalize() }
+    }
+
+    /// Replaces `line` with the listing line of `entry`, newline included (the buffer is reused).
+    public static func line(for entry: FingerprintEntry, into line: inout [UInt8]) {
+        line.removeAll(keepingCapacity: true)
+        line += entry.modeField.utf8
+        line.append(UInt8(ascii: " "))
+        if let digest = entry.contentDigest {
+            Hex.append(digest.bytes, to: &line)
+        } else {
+            line.append(UInt8(ascii: "-"))
+        }
+        line.append(UInt8(ascii: " "))
+        appendEncoded(entry.path, to: &line)
+        line.append(UInt8(ascii: "\n"))
+    }
+
+    private static func sortedIfNeeded(_ entries: [FingerprintEntry]) -> [FingerprintEntry] {
+        isSorted(entries) ? entries : entries.sorted { precedes($0.path, $1.path) }
+    }
+
+    /// Byte order of two raw paths (`memcmp`, then length), as `LC_ALL=C sort` orders them.
+    public static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        lhs.withUnsafeBufferPointer { left in
+            rhs.withUnsafeBufferPointer { right in
+                let common = min(left.count, right.count)
+                if common > 0 {
+                    let order = memcmp(left.baseAddress!, right.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                }
+                return left.count < right.count
+            }
+        }
+    }
+
+    /// Whether entries are already in listing order (the walk's output usually is).
+    public static func isSorted(_ entries: [FingerprintEntry]) -> Bool {
+        zip(entries, entries.dropFirst()).allSatisfy { precedes($0.path, $1.path) }
     }
 
     /// Percent-encodes a raw path: bytes `!`..`~` except `%` stay as they are, every other byte
     /// (space, controls, newline, `%`, every byte >= 0x80) becomes `%XX` with upper-case hex.
     public static func encodePath(_ path: [UInt8]) -> [UInt8] {
-        let upper = Array("0123456789ABCDEF".utf8)
         var out = [UInt8]()
-        out.reserveCapacity(path.count)
+        appendEncoded(path, to: &out)
+        return out
+    }
+
+    private static let upperHex = Array("0123456789ABCDEF".utf8)
+
+    private static func appendEncoded(_ path: [UInt8], to out: inout [UInt8]) {
         for byte in path {
             if byte > 0x20 && byte < 0x7f && byte != UInt8(ascii: "%") {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
-                out.append(upper[Int(byte >> 4)])
-                out.append(upper[Int(byte & 0x0f)])
+                out.append(upperHex[Int(byte >> 4)])
+                out.append(upperHex[Int(byte & 0x0f)])
             }
         }
-        return out
     }
 
     /// Reverses `encodePath`; nil when the text is not exactly what `encodePath` would write.

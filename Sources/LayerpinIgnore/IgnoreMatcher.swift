@@ -19,13 +19,18 @@ public struct IgnoreMatcher: Sendable {
 
     /// Whether the ignore file excludes `path` (relative, `/`-separated).
     public func isExcluded(_ path: [UInt8]) -> Bool {
-        let parents = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropLast()
+        if patterns.isEmpty { return false }
+        let scalars = UTF8Scalars.decode(path).map(\.value)
+        // End offsets (in scalars) of each proper ancestor: "a/b/c" -> ["a", "a/b"].
+        var ancestorEnds: [Int] = []
+        for (index, scalar) in scalars.enumerated() where scalar == UInt32(UInt8(ascii: "/")) {
+            ancestorEnds.append(index)
+        }
         var excluded = false
         for pattern in patterns {
-            var match = pattern.matches(path)
-            if !match && !parents.isEmpty && pattern.componentCount <= parents.count {
-                match = pattern.matches(
-                    Array(parents.prefix(pattern.componentCount).joined(separator: [UInt8(ascii: "/")])))
+            var match = pattern.matches(scalars: scalars)
+            if !match && !ancestorEnds.isEmpty && pattern.componentCount <= ancestorEnds.count {
+                match = pattern.matches(scalars: scalars[..<ancestorEnds[pattern.componentCount - 1]])
             }
             if match { excluded = !pattern.isException }
         }

@@ -47,7 +47,16 @@ public struct IgnorePattern: Sendable, Hashable {
 
     /// Whether a relative `/`-separated path matches this pattern (the pattern alone, no parents).
     public func matches(_ path: [UInt8]) -> Bool {
-        Self.match(tokens, UTF8Scalars.decode(path).map(\.value))
+        matches(scalars: UTF8Scalars.decode(path).map(\.value))
+    }
+
+    /// The same, for a path already decoded into scalars (decode once, try every pattern).
+    func matches(scalars: ArraySlice<UInt32>) -> Bool {
+        Self.match(tokens, scalars)
+    }
+
+    func matches(scalars: [UInt32]) -> Bool {
+        Self.match(tokens, scalars[...])
     }
 
     private static let slash = UInt32(UInt8(ascii: "/"))
@@ -124,7 +133,8 @@ public struct IgnorePattern: Sendable, Hashable {
     }
 
     /// Whole-string match of tokens against scalars, by dynamic programming (no backtracking blow-up).
-    private static func match(_ tokens: [Token], _ text: [UInt32]) -> Bool {
+    private static func match(_ tokens: [Token], _ whole: ArraySlice<UInt32>) -> Bool {
+        let text = Array(whole)
         // reachable[j]: the tokens so far can consume exactly text[0..<j].
         var reachable = [Bool](repeating: false, count: text.count + 1)
         reachable[0] = true

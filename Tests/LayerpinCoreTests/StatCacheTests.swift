@@ -24,17 +24,48 @@ struct StatCacheTests {
         #expect(leftovers == ["cache"])
     }
 
+    @Test("an unchanged re-run does not rewrite the cache; a change does")
+    func noRewrite() throws {
+        let tree = TreeBuilder("a = one\nb = two\n")
+        defer { tree.remove() }
+        _ = try fingerprint(tree)
+        usleep(20_000)  // past the racy window of the files just written
+        _ = try fingerprint(tree)  // re-hashes the racy entries, rewrites once
+        let path = tree.root + "/.layerpin/cache"
+        let written = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        _ = try fingerprint(tree)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int == written)
+        tree.file("c", "three")
+        _ = try fingerprint(tree)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int != written)
+    }
+
     @Test("a recorded digest is used only while every stat field matches and the entry is not racy")
     func rules() throws {
         let digest = SHA256Hasher.digest(of: Array("recorded".utf8))
         let entry = ContextEntry(
             path: Array("f".utf8), kind: .file, mode: 0o100644, size: 3, mtimeNanoseconds: 1_000,
             ctimeNanoseconds: 2_000, inode: 7)
-        var cache = StatCache()
-        cache.records[entry.path] = .init(
-            size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7, mode: 0o100644, digest: digest)
+        var cache = StatCache(records: [
+            (
+                Array("e".utf8),
+                .init(
+                    size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7, mode: 0o100644, digest: digest)
+            ),
+            (
+                entry.path,
+                .init(
+                    size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7, mode: 0o100644, digest: digest)
+            ),
+            (
+                Array("g".utf8),
+                .init(
+                    size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7, mode: 0o100644, digest: digest)
+            ),
+        ])
         cache.writtenAtNanoseconds = 5_000
         #expect(cache.digest(for: entry) == digest)
+        #expect(cache.digests(forSorted: [entry]) == [digest])
         for changed in [
             { (e: inout ContextEntry) in e.size = 4 }, { $0.mtimeNanoseconds = 1_001 }, { $0.ctimeNanoseconds = 2_001 },
             { $0.inode = 8 }, { $0.mode = 0o100755 },
@@ -42,6 +73,7 @@ struct StatCacheTests {
             var other = entry
             changed(&other)
             #expect(cache.digest(for: other) == nil)
+            #expect(cache.digests(forSorted: [other]) == [nil])
         }
         // Racy: modified no earlier than the cache was written.
         cache.writtenAtNanoseconds = 1_000
@@ -52,15 +84,25 @@ struct StatCacheTests {
     func roundTrip() throws {
         let tree = TreeBuilder("x\n")
         defer { tree.remove() }
-        var cache = StatCache()
         let digest = SHA256Hasher.digest(of: [1, 2, 3])
-        cache.records[[0x61, 0xFF, 0x0A]] = .init(
-            size: -1, mtimeNanoseconds: .max, ctimeNanoseconds: .min, inode: .max, mode: 0o100755, digest: digest)
+        let cache = StatCache(records: [
+            (
+                [0x61, 0xFF, 0x0A],
+                .init(
+                    size: -1, mtimeNanoseconds: .max, ctimeNanoseconds: .min, inode: .max, mode: 0o100755,
+                    digest: digest)
+            ),
+            (
+                [0x61],
+                .init(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4, mode: 0o100644, digest: digest)
+            ),
+        ])
         let root = try BuildContext.openRoot(tree.root)
         defer { FileSystem.close(root) }
         try cache.write(root: root)
         let loaded = StatCache.load(root: root)
         #expect(loaded.records == cache.records)
+        #expect(loaded.paths == [[0x61], [0x61, 0xFF, 0x0A]])
         #expect(loaded.writtenAtNanoseconds > 0)
     }
 

@@ -19,7 +19,9 @@ public struct BuildContext: Sendable {
     /// Walks `root`, applying `<dockerfile>.dockerignore` when it exists next to the Dockerfile,
     /// else `.dockerignore` at the root. `dockerfile` is relative to `root` unless absolute
     /// (default `Dockerfile`).
-    public static func scan(root: String, dockerfile: String? = nil, checkReadable: Bool = false) throws(LayerpinError)
+    public static func scan(
+        root: String, dockerfile: String? = nil, checkReadable: Bool = false, walkThreads: Int = ProcessInfoCores.count
+    ) throws(LayerpinError)
         -> BuildContext
     {
         let descriptor = try openRoot(root)
@@ -29,7 +31,7 @@ public struct BuildContext: Sendable {
         }
         let walker = ContextWalker(
             source: FileSystemSource(rootDirectory: descriptor), matcher: IgnoreMatcher(patterns: patterns),
-            checkReadable: checkReadable)
+            checkReadable: checkReadable, threads: walkThreads)
         return BuildContext(root: root, ignoreFile: ignoreFile, entries: try walker.walk())
     }
 

@@ -12,6 +12,8 @@ public struct ContextEntry: Sendable, Hashable {
     public var mtimeNanoseconds: Int64
     public var ctimeNanoseconds: Int64
     public var inode: UInt64
+    /// The device of the file system holding the entry (with `inode`, its identity).
+    public var device: UInt64
     /// A symlink's target, raw bytes; nil for other kinds.
     public var linkTarget: [UInt8]?
 
@@ -20,7 +22,7 @@ public struct ContextEntry: Sendable, Hashable {
 
     public init(
         path: [UInt8], kind: EntryKind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64 = 0,
-        ctimeNanoseconds: Int64 = 0, inode: UInt64 = 0, linkTarget: [UInt8]? = nil
+        ctimeNanoseconds: Int64 = 0, inode: UInt64 = 0, device: UInt64 = 0, linkTarget: [UInt8]? = nil
     ) {
         self.path = path
         self.kind = kind
@@ -29,6 +31,7 @@ public struct ContextEntry: Sendable, Hashable {
         self.mtimeNanoseconds = mtimeNanoseconds
         self.ctimeNanoseconds = ctimeNanoseconds
         self.inode = inode
+        self.device = device
         self.linkTarget = linkTarget
     }
 }
@@ -36,6 +39,11 @@ public struct ContextEntry: Sendable, Hashable {
 /// Byte-wise helpers for raw relative paths.
 public enum RawPath {
     public static let separator = UInt8(ascii: "/")
+
+    /// Byte order of two paths: the order of every listing.
+    public static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        TreeListing.precedes(lhs, rhs)
+    }
 
     /// `parent/child`, or `child` at the root.
     public static func join(_ parent: [UInt8], _ child: [UInt8]) -> [UInt8] {

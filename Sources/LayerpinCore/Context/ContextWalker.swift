@@ -1,5 +1,8 @@
+import Dispatch
+import Foundation
 import LayerpinDigest
 import LayerpinIgnore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -7,15 +10,16 @@ import LayerpinIgnore
     import Darwin
 #endif
 
-/// A tree the context walk can read: the file system, or a git commit.
-protocol ContextSource {
+/// A tree the context walk can read: the file system, or a git commit. Directories are opened by
+/// their path from the root, checked against the identity their parent's listing recorded.
+protocol ContextSource: Sendable {
     associatedtype Directory
-    var rootDirectory: Directory { get }
+    func openRoot() throws(LayerpinError) -> Directory
+    /// Opens the directory `entry` (listed by its parent) by its path from the root.
+    func open(_ entry: ContextEntry) throws(LayerpinError) -> Directory
+    func close(_ directory: Directory)
     /// The children of a directory, each with its kind and stat fields (no symlink targets yet).
     func children(of directory: Directory, path: [UInt8]) throws(LayerpinError) -> [SourceChild]
-    /// Opens a child directory; `path` is its context path.
-    func open(_ path: [UInt8], name: [UInt8], in directory: Directory) throws(LayerpinError) -> Directory
-    func close(_ directory: Directory)
     /// The target of a symlink child.
     func linkTarget(_ path: [UInt8], name: [UInt8], in directory: Directory, size: Int64) throws(LayerpinError)
         -> [UInt8]
@@ -25,7 +29,7 @@ protocol ContextSource {
 
 /// A child of a directory: an entry, or something that cannot be part of a context (a FIFO,
 /// socket or device; a git submodule), which is an error only when the context would include it.
-enum SourceChild {
+enum SourceChild: Sendable {
     case entry(ContextEntry)
     case special(path: [UInt8], kind: String)
 
@@ -44,22 +48,97 @@ enum SourceChild {
 /// sent and entered (see `IgnoreMatcher`). An unreadable directory that is excluded is skipped
 /// silently, as Docker does; one that would be sent is an error. A FIFO, socket or device that
 /// would be sent is an error (the walk never opens one).
-struct ContextWalker<Source: ContextSource> {
+///
+/// Directories are listed by several threads at once (the kernel's per-entry `lstat` cost is what
+/// a walk spends its time on); the result is in path-byte order, whatever the threads did.
+struct ContextWalker<Source: ContextSource>: Sendable {
     var source: Source
     var matcher: IgnoreMatcher
     /// Also check that every file is readable (for listings that do not hash).
     var checkReadable: Bool
+    /// Threads listing directories.
+    var threads: Int = 1
+
+    /// A directory to list: the root (nil), or an entry whose parent listed it.
+    private struct Work: Sendable {
+        var directory: ContextEntry?
+        /// Inside an excluded directory that an exception made the walk enter: failing to open it
+        /// is not an error (the engine skips what it cannot read there).
+        var tolerant: Bool
+    }
 
     func walk() throws(LayerpinError) -> [ContextEntry] {
+        let queue = WorkQueue<Work>()
+        queue.push(Work(directory: nil, tolerant: false))
+        let listings = Mutex<[[UInt8]: [ContextEntry]]>([:])
+        let failure = Mutex<LayerpinError?>(nil)
+        DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
+            var local: [([UInt8], [ContextEntry])] = []
+            while let work = queue.pop() {
+                var children: [ContextEntry] = []
+                let result = Result { () throws(LayerpinError) in
+                    try list(work, into: &children) { queue.push($0) }
+                }
+                local.append((work.directory?.path ?? [], children))
+                queue.finish()
+                if case .failure(let error) = result {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                    queue.cancel()
+                }
+            }
+            listings.withLock { all in for (path, children) in local { all[path] = children } }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
         var entries: [ContextEntry] = []
-        try walkDirectory(source.rootDirectory, path: [], into: &entries)
-        entries.sort { $0.path.lexicographicallyPrecedes($1.path) }
+        listings.withLock { Self.emit([], from: $0, into: &entries) }
         return entries
     }
 
-    private func walkDirectory(
-        _ directory: Source.Directory, path: [UInt8], into entries: inout [ContextEntry]
+    /// Appends the entries below `directory` in path-byte order without sorting them all: among
+    /// siblings (each listing is sorted by name), a directory's own entry sorts by its name and its
+    /// descendants as one block keyed `name/` — `a` < `a-b` < `a.c` < `a/x` — so each
+    /// directory's children only need interleaving with their siblings' blocks.
+    private static func emit(
+        _ directory: [UInt8], from listings: [[UInt8]: [ContextEntry]], into entries: inout [ContextEntry]
+    ) {
+        guard let children = listings[directory] else { return }
+        var order: [(key: [UInt8], child: Int, block: Bool)] = []
+        order.reserveCapacity(children.count * 2)
+        let prefix = directory.isEmpty ? 0 : directory.count + 1
+        for (index, child) in children.enumerated() {
+            let name = Array(child.path[prefix...])
+            order.append((name, index, false))
+            if child.kind == .directory && listings[child.path] != nil {
+                order.append((name + [RawPath.separator], index, true))
+            }
+        }
+        order.sort { RawPath.precedes($0.key, $1.key) }
+        for item in order {
+            if item.block {
+                emit(children[item.child].path, from: listings, into: &entries)
+            } else {
+                entries.append(children[item.child])
+            }
+        }
+    }
+
+    /// Lists one directory: appends its entries and hands on the directories to walk next.
+    private func list(
+        _ work: Work, into entries: inout [ContextEntry], schedule: (Work) -> Void
     ) throws(LayerpinError) {
+        let directory: Source.Directory
+        if let entry = work.directory {
+            if work.tolerant {
+                guard let opened = try? source.open(entry) else { return }
+                directory = opened
+            } else {
+                directory = try source.open(entry)
+            }
+        } else {
+            directory = try source.openRoot()
+        }
+        defer { source.close(directory) }
+        let path = work.directory?.path ?? []
         for sourceChild in try source.children(of: directory, path: path) {
             let excluded = matcher.isExcluded(sourceChild.path)
             guard case .entry(var child) = sourceChild else {
@@ -67,22 +146,18 @@ struct ContextWalker<Source: ContextSource> {
                 guard case .special(let specialPath, let kind) = sourceChild else { continue }
                 throw .specialFile(path: specialPath, kind: kind)
             }
-            let name = Array(child.path.suffix(from: path.isEmpty ? 0 : path.count + 1))
             if excluded {
-                guard child.kind == .directory, matcher.mustEnterExcludedDirectory(child.path),
-                    let opened = try? source.open(child.path, name: name, in: directory)
-                else { continue }
-                defer { source.close(opened) }
-                entries.append(child)
-                try walkDirectory(opened, path: child.path, into: &entries)
+                if child.kind == .directory && matcher.mustEnterExcludedDirectory(child.path) {
+                    entries.append(child)
+                    schedule(Work(directory: child, tolerant: true))
+                }
                 continue
             }
+            let name = Array(child.path.suffix(from: path.isEmpty ? 0 : path.count + 1))
             switch child.kind {
             case .directory:
                 entries.append(child)
-                let opened = try source.open(child.path, name: name, in: directory)
-                defer { source.close(opened) }
-                try walkDirectory(opened, path: child.path, into: &entries)
+                schedule(Work(directory: child, tolerant: false))
             case .file:
                 if checkReadable { try source.checkReadable(child.path, name: name, in: directory) }
                 entries.append(child)
@@ -95,10 +170,80 @@ struct ContextWalker<Source: ContextSource> {
     }
 }
 
+/// A shared stack of work for a fixed set of threads: `pop` waits while others may still add
+/// work, and returns nil once everything is done (or the walk was cancelled).
+final class WorkQueue<Item: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var active = 0
+    private var cancelled = false
+
+    func push(_ item: Item) {
+        condition.lock()
+        items.append(item)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The next item, counted as active until `finish()`; nil when there is nothing left to do.
+    func pop() -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && active > 0 && !cancelled { condition.wait() }
+        if cancelled || items.isEmpty {
+            condition.broadcast()
+            return nil
+        }
+        active += 1
+        return items.removeLast()
+    }
+
+    func finish() {
+        condition.lock()
+        active -= 1
+        if active == 0 && items.isEmpty { condition.broadcast() }
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
 /// The file system under a root descriptor. Directories are opened one component at a time with
 /// `O_NOFOLLOW`, so the walk cannot be led out of the root.
 struct FileSystemSource: ContextSource {
     var rootDirectory: Int32
+
+    func openRoot() throws(LayerpinError) -> Int32 {
+        do {
+            return try FileSystem.duplicate(rootDirectory)
+        } catch {
+            throw .systemCall(operation: error.operation, path: [], errno: error.errno)
+        }
+    }
+
+    /// Opens by path from the root without following a symlink in the last component, then checks
+    /// that it is the very directory the parent listed (device and inode): a directory swapped for a
+    /// symlink during the walk is refused, so the walk cannot be led out of the root.
+    func open(_ entry: ContextEntry) throws(LayerpinError) -> Int32 {
+        let descriptor: Int32
+        let status: FileSystem.Status
+        do {
+            descriptor = try FileSystem.openDirectory(at: rootDirectory, entry.path)
+            status = try FileSystem.status(of: descriptor)
+        } catch {
+            throw .systemCall(operation: error.operation, path: entry.path, errno: error.errno)
+        }
+        guard status.inode == entry.inode && status.device == entry.device else {
+            FileSystem.close(descriptor)
+            throw .systemCall(operation: "open", path: entry.path, errno: ESTALE)
+        }
+        return descriptor
+    }
 
     func children(of directory: Int32, path: [UInt8]) throws(LayerpinError) -> [SourceChild] {
         let names: [[UInt8]]
@@ -109,7 +254,7 @@ struct FileSystemSource: ContextSource {
         }
         var children: [SourceChild] = []
         children.reserveCapacity(names.count)
-        for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        for name in names.sorted(by: RawPath.precedes) {
             let childPath = RawPath.join(path, name)
             let status: FileSystem.Status
             do {
@@ -135,17 +280,9 @@ struct FileSystemSource: ContextSource {
                     ContextEntry(
                         path: childPath, kind: kind, mode: status.mode, size: kind == .directory ? 0 : status.size,
                         mtimeNanoseconds: status.mtimeNanoseconds, ctimeNanoseconds: status.ctimeNanoseconds,
-                        inode: status.inode)))
+                        inode: status.inode, device: status.device)))
         }
         return children
-    }
-
-    func open(_ path: [UInt8], name: [UInt8], in directory: Int32) throws(LayerpinError) -> Int32 {
-        do {
-            return try FileSystem.openDirectory(at: directory, name)
-        } catch {
-            throw .systemCall(operation: error.operation, path: path, errno: error.errno)
-        }
     }
 
     func close(_ directory: Int32) {

@@ -24,30 +24,39 @@ struct FileHasher {
     static let bufferSize = 256 << 10
     static let attempts = 3
 
-    /// Hashes the files at `paths` (relative to `root`); results in the same order.
-    static func hash(paths: [[UInt8]], root: Int32, workers: Int) throws(LayerpinError) -> [HashedFile] {
-        if paths.isEmpty { return [] }
+    /// A file to hash and, when known, the `lstat` the walk saw (which saves an `fstat`).
+    struct Job: Sendable {
+        var path: [UInt8]
+        var walked: FileSystem.Status?
+    }
+
+    /// Hashes the files of `jobs` (paths relative to `root`); results in the same order.
+    static func hash(_ jobs: [Job], root: Int32, workers: Int) throws(LayerpinError) -> [HashedFile] {
+        if jobs.isEmpty { return [] }
         let next = Atomic<Int>(0)
+        let stop = Atomic<Bool>(false)
         let failure = Mutex<LayerpinError?>(nil)
-        let results = UnsafeMutableBufferPointer<HashedFile?>.allocate(capacity: paths.count)
+        let results = UnsafeMutableBufferPointer<HashedFile?>.allocate(capacity: jobs.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         let shared = UncheckedSendable(value: results)
-        let threadCount = max(1, min(workers, paths.count))
+        let threadCount = max(1, min(workers, jobs.count))
         DispatchQueue.concurrentPerform(iterations: threadCount) { _ in
             let hasher = SHA256Hasher()
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
             defer { buffer.deallocate() }
-            while failure.withLock({ $0 == nil }) {
+            while !stop.load(ordering: .relaxed) {
                 let index = next.add(1, ordering: .relaxed).oldValue
-                if index >= paths.count { return }
+                if index >= jobs.count { return }
                 switch Result(catching: { () throws(LayerpinError) in
-                    try hashFile(paths[index], root: root, hasher: hasher, buffer: buffer)
+                    try hashFile(
+                        jobs[index].path, walked: jobs[index].walked, root: root, hasher: hasher, buffer: buffer)
                 }) {
                 case .success(let result):
                     shared.value[index] = result
                 case .failure(let error):
                     failure.withLock { if $0 == nil { $0 = error } }
+                    stop.store(true, ordering: .relaxed)
                     return
                 }
             }
@@ -56,9 +65,13 @@ struct FileHasher {
         return results.map { $0! }
     }
 
+    /// Hashes one file. The status before the read is the walk's `lstat` on the first attempt
+    /// (an `fstat` on later ones); the `fstat` after it must agree in size, mtime, ctime and inode.
     static func hashFile(
-        _ path: [UInt8], root: Int32, hasher: SHA256Hasher, buffer: UnsafeMutableRawBufferPointer
+        _ path: [UInt8], walked: FileSystem.Status? = nil, root: Int32, hasher: SHA256Hasher,
+        buffer: UnsafeMutableRawBufferPointer
     ) throws(LayerpinError) -> HashedFile {
+        var expected = walked
         for _ in 0..<attempts {
             let descriptor: Int32
             do {
@@ -70,11 +83,12 @@ struct FileHasher {
             }
             defer { FileSystem.close(descriptor) }
             do {
-                let before = try FileSystem.status(of: descriptor)
+                let before = try expected ?? FileSystem.status(of: descriptor)
+                expected = nil
                 guard before.isRegular else { throw LayerpinError.changedWhileHashing(path: path) }
                 var remaining = before.size
                 var truncated = false
-                // Trust the size: no final read() to see end of file; the second fstat catches growth.
+                // Trust the size: no final read() to see end of file; the fstat after catches growth.
                 while remaining > 0 {
                     let count = try FileSystem.read(descriptor, into: buffer)
                     if count == 0 {
@@ -86,14 +100,12 @@ struct FileHasher {
                 }
                 let digest = hasher.finalize()
                 let after = try FileSystem.status(of: descriptor)
-                if truncated || remaining < 0 || after.size != before.size
-                    || after.mtimeNanoseconds != before.mtimeNanoseconds
-                    || after.ctimeNanoseconds != before.ctimeNanoseconds
-                {
+                if truncated || remaining < 0 || !after.isRegular || !after.sameContentStamp(as: before) {
                     continue
                 }
                 return HashedFile(digest: digest, status: after)
             } catch let error as FileSystem.CallError {
+                hasher.reset()
                 throw .systemCall(operation: error.operation, path: path, errno: error.errno)
             } catch let error as LayerpinError {
                 throw error

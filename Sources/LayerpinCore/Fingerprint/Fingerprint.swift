@@ -19,10 +19,36 @@ public struct GroupDigest: Sendable {
     /// Bytes of file content in the group.
     public var bytes: Int64 { entries.reduce(0) { $0 + ($1.fingerprint.kind == .file ? $1.size : 0) } }
 
-    init(name: String, entries: [HashedEntry]) {
+    init(name: String, entries: [HashedEntry], digest: Digest) {
         self.name = name
-        self.entries = entries.sorted { $0.path.lexicographicallyPrecedes($1.path) }
-        self.digest = TreeListing.digest(of: self.entries.map(\.fingerprint))
+        self.entries = entries
+        self.digest = digest
+    }
+
+    /// The digests of several groups of entries sorted by path, and of all of them, in one pass:
+    /// each listing line is built once and fed to the whole-context hasher and its group's hasher.
+    static func make(
+        names: [String], owner: [Int?], entries: [HashedEntry], contextName: String
+    ) -> (groups: [GroupDigest], context: GroupDigest) {
+        precondition(
+            zip(entries, entries.dropFirst()).allSatisfy { RawPath.precedes($0.path, $1.path) },
+            "entries must be in path order")
+        let whole = TreeListing.Hasher()
+        let parts = names.map { _ in TreeListing.Hasher() }
+        var members = [[HashedEntry]](repeating: [], count: names.count)
+        var line: [UInt8] = []
+        for (index, entry) in entries.enumerated() {
+            TreeListing.line(for: entry.fingerprint, into: &line)
+            whole.add(line)
+            if let group = owner[index] {
+                parts[group].add(line)
+                members[group].append(entry)
+            }
+        }
+        let groups = names.indices.map {
+            GroupDigest(name: names[$0], entries: members[$0], digest: parts[$0].finalize())
+        }
+        return (groups, GroupDigest(name: contextName, entries: entries, digest: whole.finalize()))
     }
 }
 
@@ -57,50 +83,63 @@ enum GroupPlanner {
             \.path)
         let ecosystem = config.ecosystem ?? Ecosystem.detect(rootFileNames: rootFiles)
 
-        var claims: [[UInt8]: String] = [:]
-        var members: [String: [HashedEntry]] = [:]
+        // The group each entry belongs to, by index into `order`; entries stay in path order.
+        var owner = [Int?](repeating: nil, count: entries.count)
         var order: [String] = []
         var localPaths: [LocalPathRequirement] = []
-        func claim(_ entry: HashedEntry, for group: String) throws(LayerpinError) {
-            if let other = claims[entry.path], other != group {
-                throw .overlappingGroups(path: entry.path, first: other, second: group)
+        func claim(_ index: Int, for group: Int) throws(LayerpinError) {
+            if let other = owner[index], other != group {
+                throw .overlappingGroups(path: entries[index].path, first: order[other], second: order[group])
             }
-            claims[entry.path] = group
-            members[group, default: []].append(entry)
+            owner[index] = group
         }
+        func isEmpty(_ group: Int) -> Bool { !owner.contains(group) }
 
-        let configured = Dictionary(uniqueKeysWithValues: config.groups.map { ($0.name, $0) })
-        if configured["deps"] == nil {
-            var detected = rootFiles.filter { ecosystem.isDependencyFile($0) }
+        let configured = Set(config.groups.map(\.name))
+        if !configured.contains("deps") {
+            var detected = Set(rootFiles.filter { ecosystem.isDependencyFile($0) })
             if ecosystem == .python {
-                let starts = detected.filter { name in
-                    let text = String(decoding: name, as: UTF8.self)
-                    return text.hasSuffix(".txt")
+                let starts = detected.filter {
+                    $0.starts(with: "requirements".utf8) || $0.starts(with: "constraints".utf8)
                 }
+                .sorted(by: RawPath.precedes)
                 let followed = try PythonRequirements.follow(starts, contents: contents)
-                let present = Set(entries.filter { $0.fingerprint.kind == .file }.map(\.path))
-                detected = Array(Set(detected).union(followed.files.filter(present.contains)))
+                detected.formUnion(followed.files)
                 localPaths = followed.localPaths
             }
-            if !detected.isEmpty {
+            // Entries are in path order: find the few detected files by binary search.
+            let members = detected.compactMap { path -> Int? in
+                var low = 0
+                var high = entries.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if RawPath.precedes(entries[middle].path, path) { low = middle + 1 } else { high = middle }
+                }
+                guard low < entries.count, entries[low].path == path, entries[low].fingerprint.kind == .file else {
+                    return nil
+                }
+                return low
+            }
+            if !members.isEmpty {
                 order.append("deps")
-                let detectedSet = Set(detected)
-                for entry in entries where detectedSet.contains(entry.path) { try claim(entry, for: "deps") }
+                for index in members { try claim(index, for: order.count - 1) }
             }
         }
         for group in config.groups {
             let matcher = try GroupMatcher(group: group, configFile: configFile)
             order.append(group.name)
-            for entry in entries where matcher.matches(entry.path) { try claim(entry, for: group.name) }
-            if members[group.name, default: []].isEmpty { throw .emptyGroup(name: group.name, configured: true) }
+            for index in entries.indices where matcher.matches(entries[index].path) {
+                try claim(index, for: order.count - 1)
+            }
+            if isEmpty(order.count - 1) { throw .emptyGroup(name: group.name, configured: true) }
         }
-        if configured["src"] == nil {
+        if !configured.contains("src") {
             order.append("src")
-            for entry in entries where claims[entry.path] == nil { try claim(entry, for: "src") }
-            if members["src", default: []].isEmpty { throw .emptyGroup(name: "src", configured: false) }
+            for index in entries.indices where owner[index] == nil { owner[index] = order.count - 1 }
+            if isEmpty(order.count - 1) { throw .emptyGroup(name: "src", configured: false) }
         }
         // Configured groups keep their configured order; detected deps goes first, default src last.
-        let groups = order.map { GroupDigest(name: $0, entries: members[$0, default: []]) }
-        return (ecosystem, groups, GroupDigest(name: "context", entries: entries), localPaths)
+        let (groups, whole) = GroupDigest.make(names: order, owner: owner, entries: entries, contextName: "context")
+        return (ecosystem, groups, whole, localPaths)
     }
 }

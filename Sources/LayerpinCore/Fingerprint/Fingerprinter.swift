@@ -60,22 +60,27 @@ public struct Fingerprinter: Sendable {
     /// Hashes every file and symlink; files through the stat cache when it is on.
     func hash(_ entries: [ContextEntry], root descriptor: Int32) throws(LayerpinError) -> [HashedEntry] {
         let cache = useStatCache ? StatCache.load(root: descriptor) : StatCache()
-        var digests = [Digest?](repeating: nil, count: entries.count)
+        var digests = cache.digests(forSorted: entries)
         var pending: [Int] = []
         for (index, entry) in entries.enumerated() {
             switch entry.kind {
             case .directory: break
             case .symlink: digests[index] = SHA256Hasher.digest(of: entry.linkTarget ?? [])
             case .file:
-                if RawPath.isWithin(entry.path, GroupPlanner.excludedFromDigests) { continue }
-                if let cached = cache.digest(for: entry) {
-                    digests[index] = cached
-                } else {
+                if digests[index] == nil && !RawPath.isWithin(entry.path, GroupPlanner.excludedFromDigests) {
                     pending.append(index)
                 }
             }
         }
-        let results = try FileHasher.hash(paths: pending.map { entries[$0].path }, root: descriptor, workers: workers)
+        let jobs = pending.map { index in
+            let entry = entries[index]
+            return FileHasher.Job(
+                path: entry.path,
+                walked: FileSystem.Status(
+                    mode: entry.mode, size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds,
+                    ctimeNanoseconds: entry.ctimeNanoseconds, inode: entry.inode, device: 0))
+        }
+        let results = try FileHasher.hash(jobs, root: descriptor, workers: workers)
         var hashedEntries = entries
         for (slot, index) in pending.enumerated() {
             digests[index] = results[slot].digest
@@ -86,14 +91,15 @@ public struct Fingerprinter: Sendable {
             hashedEntries[index].ctimeNanoseconds = results[slot].status.ctimeNanoseconds
             hashedEntries[index].inode = results[slot].status.inode
         }
-        if useStatCache && (!pending.isEmpty || cache.records.count != entries.count { $0.kind == .file }) {
+        let cacheable = entries.count {
+            $0.kind == .file && !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests)
+        }
+        // Rewrite only when something was hashed or a file went away: an unchanged re-run writes nothing.
+        if useStatCache && (!pending.isEmpty || cache.count != cacheable) {
             var next = StatCache()
             for (index, entry) in hashedEntries.enumerated() where entry.kind == .file {
                 guard let digest = digests[index] else { continue }
-                next.records[entry.path] = StatCache.Record(
-                    size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds,
-                    ctimeNanoseconds: entry.ctimeNanoseconds,
-                    inode: entry.inode, mode: entry.mode, digest: digest)
+                next.append(entry.path, StatCache.Record(entry, digest: digest))
             }
             // The cache only saves time: a read-only tree simply goes without it.
             try? next.write(root: descriptor)

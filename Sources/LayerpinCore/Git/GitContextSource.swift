@@ -16,7 +16,9 @@ struct GitContextSource: ContextSource {
     /// Symlink targets, fetched before the walk.
     var linkTargets: [[UInt8]: [UInt8]] = [:]
 
-    var rootDirectory: [UInt8] { [] }
+    func openRoot() throws(LayerpinError) -> [UInt8] { [] }
+
+    func open(_ entry: ContextEntry) throws(LayerpinError) -> [UInt8] { entry.path }
 
     /// Lists the tree `treeish` (a commit, or `REV:sub/dir`) in the repository at `directory`.
     init(treeish: String, repository directory: String, runner: ToolRunner) throws(LayerpinError) {
@@ -65,8 +67,6 @@ struct GitContextSource: ContextSource {
     func children(of directory: [UInt8], path: [UInt8]) throws(LayerpinError) -> [SourceChild] {
         (children[directory] ?? []).sorted { $0.path.lexicographicallyPrecedes($1.path) }
     }
-
-    func open(_ path: [UInt8], name: [UInt8], in directory: [UInt8]) throws(LayerpinError) -> [UInt8] { path }
 
     func close(_ directory: [UInt8]) {}
 

@@ -21,6 +21,12 @@ enum FileSystem {
         var isSymlink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
         var isOwnerExecutable: Bool { mode & UInt32(S_IXUSR) != 0 }
 
+        /// Whether two looks at a file show the same content stamp: size, mtime, ctime, inode.
+        func sameContentStamp(as other: Status) -> Bool {
+            size == other.size && mtimeNanoseconds == other.mtimeNanoseconds
+                && ctimeNanoseconds == other.ctimeNanoseconds && inode == other.inode
+        }
+
         /// A name for a kind that cannot be part of a context.
         var specialKindName: String {
             switch mode & UInt32(S_IFMT) {
@@ -103,6 +109,10 @@ enum FileSystem {
         try withCString(path) { cPath throws(CallError) in
             try check("open") { openat(directory, cPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
         }
+    }
+
+    static func duplicate(_ descriptor: Int32) throws(CallError) -> Int32 {
+        try check("dup") { fcntl(descriptor, F_DUPFD_CLOEXEC, 0) }
     }
 
     static func close(_ descriptor: Int32) {
