@@ -41,13 +41,17 @@ struct FileHasher {
         defer { results.deallocate() }
         let shared = UncheckedSendable(value: results)
         let threadCount = max(1, min(workers, jobs.count))
+        // Largest first (LPT scheduling): a big file started last would leave one core hashing
+        // alone while the others idle.
+        let order = jobs.indices.sorted { (jobs[$0].walked?.size ?? 0) > (jobs[$1].walked?.size ?? 0) }
         DispatchQueue.concurrentPerform(iterations: threadCount) { _ in
             let hasher = SHA256Hasher()
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
             defer { buffer.deallocate() }
             while !stop.load(ordering: .relaxed) {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                if index >= jobs.count { return }
+                let slot = next.add(1, ordering: .relaxed).oldValue
+                if slot >= jobs.count { return }
+                let index = order[slot]
                 switch Result(catching: { () throws(LayerpinError) in
                     try hashFile(
                         jobs[index].path, walked: jobs[index].walked, root: root, hasher: hasher, buffer: buffer)
