@@ -2,13 +2,22 @@
 ///
 /// It prints and parses losslessly and codes as a JSON string.
 public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
-    /// The 32 raw bytes of the SHA-256.
-    public let bytes: [UInt8]
+    /// The 32 bytes, big-endian in four words: stored inline, so a digest costs no allocation.
+    private let words: (UInt64, UInt64, UInt64, UInt64)
 
     /// Wraps 32 raw SHA-256 bytes.
     public init(sha256Bytes bytes: [UInt8]) {
         precondition(bytes.count == 32, "a SHA-256 digest has 32 bytes")
-        self.bytes = bytes
+        self.init(unsafeBytes: bytes.withUnsafeBytes { $0 })
+    }
+
+    /// Wraps the first 32 bytes of a buffer.
+    public init(unsafeBytes raw: UnsafeRawBufferPointer) {
+        precondition(raw.count >= 32, "a SHA-256 digest has 32 bytes")
+        func word(_ index: Int) -> UInt64 {
+            (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(raw[index * 8 + $1]) }
+        }
+        words = (word(0), word(1), word(2), word(3))
     }
 
     /// Parses `sha256:<64 lower-case hex>`; returns nil for anything else.
@@ -18,15 +27,72 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
         guard let bytes = Hex.decode(Array(text.utf8.dropFirst(prefix.utf8.count))), bytes.count == 32 else {
             return nil
         }
-        self.bytes = bytes
+        self.init(sha256Bytes: bytes)
+    }
+
+    /// The 32 raw bytes of the SHA-256.
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        func append(_ word: UInt64) {
+            for shift in stride(from: 56, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
+        }
+        append(words.0)
+        append(words.1)
+        append(words.2)
+        append(words.3)
+        return out
+    }
+
+    public static func == (lhs: Digest, rhs: Digest) -> Bool {
+        lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
+            && lhs.words.3 == rhs.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
+    }
+
+    /// Appends the 64 lower-case hex digits to `out`.
+    public func appendHex(to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            var index = 0
+            func put(_ word: UInt64) {
+                var shift: UInt64 = 60
+                while true {
+                    buffer[index] = digits.utf8Start[Int(truncatingIfNeeded: (word >> shift) & 0xf)]
+                    index += 1
+                    if shift == 0 { break }
+                    shift -= 4
+                }
+            }
+            put(words.0)
+            put(words.1)
+            put(words.2)
+            put(words.3)
+            out.append(contentsOf: buffer)
+        }
     }
 
     /// The 64 lower-case hex digits.
-    public var hex: String { Hex.encode(bytes) }
+    public var hex: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        appendHex(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 
     public var description: String { "sha256:" + hex }
 
-    public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+    public static func < (lhs: Digest, rhs: Digest) -> Bool {
+        (lhs.words.0, lhs.words.1, lhs.words.2, lhs.words.3) < (rhs.words.0, rhs.words.1, rhs.words.2, rhs.words.3)
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -46,7 +112,8 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
 
 /// Lower-case hexadecimal, without `String(format:)`.
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+    static let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let digits = lowerDigits
 
     /// Encodes bytes as lower-case hex.
     public static func encode(_ bytes: [UInt8]) -> String {

@@ -36,13 +36,18 @@ public final class SHA256Hasher {
 
     /// Returns the digest of everything fed since the last reset and starts afresh.
     public func finalize() -> Digest {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var out = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         var length: UInt32 = 0
-        guard EVP_DigestFinal_ex(context, &out, &length) == 1, length == 32 else {
-            fatalError("EVP_DigestFinal_ex failed")
+        let digest = withUnsafeMutableBytes(of: &out) { raw -> Digest in
+            guard EVP_DigestFinal_ex(context, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) == 1,
+                length == 32
+            else {
+                fatalError("EVP_DigestFinal_ex failed")
+            }
+            return Digest(unsafeBytes: UnsafeRawBufferPointer(raw))
         }
         reset()
-        return Digest(sha256Bytes: Array(out.prefix(32)))
+        return digest
     }
 
     /// The SHA-256 of a byte string, in one call.

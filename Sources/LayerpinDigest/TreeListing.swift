@@ -75,17 +75,29 @@ public enum TreeListing {
     /// (each must add its lines in path order).
     public final class Hasher {
         private let sha = SHA256Hasher()
+        /// Lines gathered before they go to SHA-256 in one call (many ~100-byte updates cost more).
+        private var pending: [UInt8] = []
 
         public init() {
-            sha.update(Array((TreeListing.header + "\n").utf8))
+            pending.reserveCapacity(64 << 10)
+            pending += (TreeListing.header + "\n").utf8
         }
 
         /// Adds one line made by `TreeListing.line(for:into:)`.
         public func add(_ line: [UInt8]) {
-            line.withUnsafeBytes { sha.update($0) }
+            pending += line
+            if pending.count >= 60 << 10 { flush() }
         }
 
-        public func finalize() -> Digest { sha.finalize() }
+        public func finalize() -> Digest {
+            flush()
+            return sha.finalize()
+        }
+
+        private func flush() {
+            pending.withUnsafeBytes { sha.update($0) }
+            pending.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Replaces `line` with the listing line of `entry`, newline included (the buffer is reused).
@@ -94,7 +106,7 @@ public enum TreeListing {
         line += entry.modeField.utf8
         line.append(UInt8(ascii: " "))
         if let digest = entry.contentDigest {
-            Hex.append(digest.bytes, to: &line)
+            digest.appendHex(to: &line)
         } else {
             line.append(UInt8(ascii: "-"))
         }

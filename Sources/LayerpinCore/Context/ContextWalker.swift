@@ -102,17 +102,20 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         _ directory: [UInt8], from listings: [[UInt8]: [ContextEntry]], into entries: inout [ContextEntry]
     ) {
         guard let children = listings[directory] else { return }
-        var order: [(key: [UInt8], child: Int, block: Bool)] = []
+        // Each item: a child's index, and whether it stands for the child itself or for its
+        // descendants (whose key is the child's name followed by "/").
+        var order: [(child: Int, block: Bool)] = []
         order.reserveCapacity(children.count * 2)
-        let prefix = directory.isEmpty ? 0 : directory.count + 1
-        for (index, child) in children.enumerated() {
-            let name = Array(child.path[prefix...])
-            order.append((name, index, false))
-            if child.kind == .directory && listings[child.path] != nil {
-                order.append((name + [RawPath.separator], index, true))
+        for index in children.indices {
+            order.append((index, false))
+            if children[index].kind == .directory && listings[children[index].path] != nil {
+                order.append((index, true))
             }
         }
-        order.sort { RawPath.precedes($0.key, $1.key) }
+        let prefix = directory.isEmpty ? 0 : directory.count + 1
+        order.sort { lhs, rhs in
+            keyPrecedes(children[lhs.child].path, prefix, lhs.block, children[rhs.child].path, prefix, rhs.block)
+        }
         for item in order {
             if item.block {
                 emit(children[item.child].path, from: listings, into: &entries)
@@ -153,7 +156,7 @@ struct ContextWalker<Source: ContextSource>: Sendable {
                 }
                 continue
             }
-            let name = Array(child.path.suffix(from: path.isEmpty ? 0 : path.count + 1))
+            var name: [UInt8] { Array(child.path.suffix(from: path.isEmpty ? 0 : path.count + 1)) }
             switch child.kind {
             case .directory:
                 entries.append(child)
@@ -168,6 +171,23 @@ struct ContextWalker<Source: ContextSource>: Sendable {
             }
         }
     }
+}
+
+/// Compares `lhs[prefix...]` (+ "/" when `lhsSlash`) with the same for `rhs`, by bytes, without
+/// building either key.
+private func keyPrecedes(
+    _ lhs: [UInt8], _ lhsStart: Int, _ lhsSlash: Bool, _ rhs: [UInt8], _ rhsStart: Int, _ rhsSlash: Bool
+) -> Bool {
+    let lhsCount = lhs.count - lhsStart + (lhsSlash ? 1 : 0)
+    let rhsCount = rhs.count - rhsStart + (rhsSlash ? 1 : 0)
+    var index = 0
+    while index < lhsCount && index < rhsCount {
+        let left = lhsStart + index < lhs.count ? lhs[lhsStart + index] : RawPath.separator
+        let right = rhsStart + index < rhs.count ? rhs[rhsStart + index] : RawPath.separator
+        if left != right { return left < right }
+        index += 1
+    }
+    return lhsCount < rhsCount
 }
 
 /// A shared stack of work for a fixed set of threads: `pop` waits while others may still add
@@ -246,23 +266,22 @@ struct FileSystemSource: ContextSource {
     }
 
     func children(of directory: Int32, path: [UInt8]) throws(LayerpinError) -> [SourceChild] {
-        let names: [[UInt8]]
+        let listed: [FileSystem.ListedChild]
         do {
-            names = try FileSystem.names(inDirectory: directory)
+            listed = try FileSystem.listing(inDirectory: directory, withStatus: true)
         } catch {
             throw .systemCall(operation: error.operation, path: path, errno: error.errno)
         }
         var children: [SourceChild] = []
-        children.reserveCapacity(names.count)
-        for name in names.sorted(by: RawPath.precedes) {
-            let childPath = RawPath.join(path, name)
+        children.reserveCapacity(listed.count)
+        for child in listed.sorted(by: { RawPath.precedes($0.name, $1.name) }) {
+            let childPath = RawPath.join(path, child.name)
             let status: FileSystem.Status
-            do {
-                status = try FileSystem.linkStatus(at: directory, name)
-            } catch  where error.errno == ENOENT {
-                continue  // removed since readdir: not part of this snapshot
-            } catch {
-                throw .systemCall(operation: error.operation, path: childPath, errno: error.errno)
+            switch child.status {
+            case .success(let found): status = found
+            case .failure(let error) where error.errno == ENOENT: continue  // removed since readdir
+            case .failure(let error): throw .systemCall(operation: error.operation, path: childPath, errno: error.errno)
+            case nil: preconditionFailure("listing without status")
             }
             let kind: EntryKind
             if status.isDirectory {

@@ -111,7 +111,7 @@ struct StatCache {
         while !reader.atEnd {
             guard let length = reader.u32(), let name = reader.bytes(Int(length)),
                 let size = reader.u64(), let mtime = reader.u64(), let ctime = reader.u64(),
-                let inode = reader.u64(), let mode = reader.u32(), let digest = reader.bytes(32),
+                let inode = reader.u64(), let mode = reader.u32(), let digest = reader.digest(),
                 cache.paths.last.map({ RawPath.precedes($0, name) }) ?? true
             else { return StatCache() }
             cache.paths.append(name)
@@ -119,7 +119,7 @@ struct StatCache {
                 Record(
                     size: Int64(bitPattern: size), mtimeNanoseconds: Int64(bitPattern: mtime),
                     ctimeNanoseconds: Int64(bitPattern: ctime), inode: inode, mode: mode,
-                    digest: Digest(sha256Bytes: digest)))
+                    digest: digest))
         }
         return cache
     }
@@ -158,6 +158,12 @@ private struct ByteReader {
         guard count >= 0, offset + count <= bytes.count else { return nil }
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
+    }
+
+    mutating func digest() -> Digest? {
+        guard offset + 32 <= bytes.count else { return nil }
+        defer { offset += 32 }
+        return bytes.withUnsafeBytes { Digest(unsafeBytes: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + 32])) }
     }
 
     mutating func u32() -> UInt32? { integer() }

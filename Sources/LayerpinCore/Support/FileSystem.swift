@@ -120,7 +120,16 @@ enum FileSystem {
     }
 
     /// The names in a directory (without `.` and `..`), in no particular order.
-    static func names(inDirectory descriptor: Int32) throws(CallError) -> [[UInt8]] {
+    /// One child of a directory listing: its name and, when asked for, its `lstat` (or the errno
+    /// of a failed one).
+    struct ListedChild {
+        var name: [UInt8]
+        var status: Result<Status, CallError>?
+    }
+
+    /// The children of a directory (without `.` and `..`), in no particular order, each `lstat`ed
+    /// straight from the `dirent` name when `withStatus` (no copy of the name to make a C string).
+    static func listing(inDirectory descriptor: Int32, withStatus: Bool) throws(CallError) -> [ListedChild] {
         let copy = try check("dup") { dup(descriptor) }
         guard let stream = fdopendir(copy) else {
             let code = errno
@@ -128,29 +137,32 @@ enum FileSystem {
             throw CallError(operation: "opendir", errno: code)
         }
         defer { closedir(stream) }
-        var names: [[UInt8]] = []
+        var children: [ListedChild] = []
+        var raw = stat()
         while true {
             errno = 0
             guard let entry = readdir(stream) else {
                 if errno != 0 { throw CallError(operation: "readdir", errno: errno) }
-                return names
+                return children
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                return Array(bytes.prefix(while: { $0 != 0 }))
+            let child: ListedChild? = withUnsafeBytes(of: &entry.pointee.d_name) { bytes in
+                let name = bytes.bindMemory(to: UInt8.self)
+                let length = strnlen(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), name.count)
+                if (length == 1 && name[0] == 0x2E) || (length == 2 && name[0] == 0x2E && name[1] == 0x2E) {
+                    return nil
+                }
+                var status: Result<Status, CallError>? = nil
+                if withStatus {
+                    let cName = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
+                    status = Result { () throws(CallError) in
+                        try check("lstat") { fstatat(dirfd(stream), cName, &raw, AT_SYMLINK_NOFOLLOW) }
+                        return Status(raw)
+                    }
+                }
+                return ListedChild(name: Array(name.prefix(length)), status: status)
             }
-            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-            names.append(name)
+            if let child { children.append(child) }
         }
-    }
-
-    /// `fstatat(…, AT_SYMLINK_NOFOLLOW)`.
-    static func linkStatus(at directory: Int32, _ name: [UInt8]) throws(CallError) -> Status {
-        var raw = stat()
-        try withCString(name) { cName throws(CallError) in
-            try check("lstat") { fstatat(directory, cName, &raw, AT_SYMLINK_NOFOLLOW) }
-        }
-        return Status(raw)
     }
 
     static func status(of descriptor: Int32) throws(CallError) -> Status {
