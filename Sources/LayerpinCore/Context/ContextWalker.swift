@@ -268,7 +268,7 @@ struct FileSystemSource: ContextSource {
     func children(of directory: Int32, path: [UInt8]) throws(LayerpinError) -> [SourceChild] {
         let listed: [FileSystem.ListedChild]
         do {
-            listed = try FileSystem.listing(inDirectory: directory, withStatus: true)
+            listed = try FileSystem.listing(inDirectory: directory)
         } catch {
             throw .systemCall(operation: error.operation, path: path, errno: error.errno)
         }
@@ -281,7 +281,6 @@ struct FileSystemSource: ContextSource {
             case .success(let found): status = found
             case .failure(let error) where error.errno == ENOENT: continue  // removed since readdir
             case .failure(let error): throw .systemCall(operation: error.operation, path: childPath, errno: error.errno)
-            case nil: preconditionFailure("listing without status")
             }
             let kind: EntryKind
             if status.isDirectory {

@@ -119,17 +119,15 @@ enum FileSystem {
         _ = Glibc.close(descriptor)
     }
 
-    /// The names in a directory (without `.` and `..`), in no particular order.
-    /// One child of a directory listing: its name and, when asked for, its `lstat` (or the errno
-    /// of a failed one).
+    /// One child of a directory listing: its name and its `lstat` (or the errno of a failed one).
     struct ListedChild {
         var name: [UInt8]
-        var status: Result<Status, CallError>?
+        var status: Result<Status, CallError>
     }
 
     /// The children of a directory (without `.` and `..`), in no particular order, each `lstat`ed
-    /// straight from the `dirent` name when `withStatus` (no copy of the name to make a C string).
-    static func listing(inDirectory descriptor: Int32, withStatus: Bool) throws(CallError) -> [ListedChild] {
+    /// straight from the `dirent` name (no copy of the name to make a C string).
+    static func listing(inDirectory descriptor: Int32) throws(CallError) -> [ListedChild] {
         let copy = try check("dup") { dup(descriptor) }
         guard let stream = fdopendir(copy) else {
             let code = errno
@@ -151,13 +149,10 @@ enum FileSystem {
                 if (length == 1 && name[0] == 0x2E) || (length == 2 && name[0] == 0x2E && name[1] == 0x2E) {
                     return nil
                 }
-                var status: Result<Status, CallError>? = nil
-                if withStatus {
-                    let cName = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
-                    status = Result { () throws(CallError) in
-                        try check("lstat") { fstatat(dirfd(stream), cName, &raw, AT_SYMLINK_NOFOLLOW) }
-                        return Status(raw)
-                    }
+                let cName = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
+                let status = Result { () throws(CallError) in
+                    try check("lstat") { fstatat(dirfd(stream), cName, &raw, AT_SYMLINK_NOFOLLOW) }
+                    return Status(raw)
                 }
                 return ListedChild(name: Array(name.prefix(length)), status: status)
             }
