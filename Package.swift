@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "LayerpinIgnoreTests", dependencies: ["LayerpinIgnore", "LayerpinTestSupport"]),
         .testTarget(name: "LayerpinDigestTests", dependencies: ["LayerpinDigest"]),
         .testTarget(name: "LayerpinCoreTests", dependencies: ["LayerpinCore", "LayerpinTestSupport"]),
-        .testTarget(name: "LayerpinCLITests", dependencies: ["LayerpinTestSupport"]),
+        .testTarget(name: "LayerpinCLITests", dependencies: ["LayerpinTestSupport"], exclude: ["Snapshots"]),
     ]
 )

@@ -33,11 +33,7 @@ struct DigestCommand: ParsableCommand {
         let fingerprint =
             try git.map { revision in try fingerprinter.fingerprint(gitRevision: revision) }
             ?? fingerprinter.fingerprint()
-        for requirement in fingerprint.localPathRequirements {
-            Output.warning(
-                "\(requirement.file):\(requirement.line): '\(requirement.text)' installs from a local path: "
-                    + "the dependency layer then depends on source files that the deps digest does not cover")
-        }
+        Warnings.print(fingerprint)
         if json {
             Output.write(Self.json(fingerprint).canonicalText)
         } else {

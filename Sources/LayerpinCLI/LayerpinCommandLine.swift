@@ -32,7 +32,10 @@ struct Layerpin: ParsableCommand {
         commandName: "layerpin",
         abstract: "Pin Docker layers to content digests of the build context, and verify them everywhere.",
         version: LayerpinVersion.current,
-        subcommands: [ContextCommand.self, DigestCommand.self]
+        subcommands: [
+            ContextCommand.self, DigestCommand.self, PlanCommand.self, ArgsCommand.self, CheckCommand.self,
+            DiffCommand.self, VerifyCommand.self,
+        ]
     )
 }
 
@@ -46,9 +49,4 @@ struct RootOptions: ParsableArguments {
         help: ArgumentHelp(
             "The Dockerfile, relative to the root (selects <Dockerfile>.dockerignore).", valueName: "file"))
     var file: String?
-}
-
-/// The version printed by `--version`.
-enum LayerpinVersion {
-    static let current = "0.1.0"
 }

@@ -23,6 +23,13 @@ enum Output {
 
 /// How the core's errors read to people.
 enum ErrorWording {
+    static func describe(_ problem: ManifestError) -> String {
+        var location = problem.file
+        if let line = problem.line { location += ":\(line)" }
+        if let field = problem.field { location += ": \(field)" }
+        return "\(location): \(problem.message)"
+    }
+
     static func describe(_ error: LayerpinError) -> String {
         switch error {
         case .invalidIgnoreFile(let file, let problem):
@@ -51,6 +58,11 @@ enum ErrorWording {
         case .overlappingGroups(let path, let first, let second):
             return
                 "\(RawPath.display(path)) is in both group '\(first)' and group '\(second)'; a path may belong to one group only"
+        case .unsafeNameForVerifier(let path, let reason):
+            return "\(RawPath.display(path)): its name has \(reason), which the in-image verifier (verify.sh) cannot "
+                + "check safely; rename it or add it to .dockerignore"
+        case .invalidManifest(let problem):
+            return describe(problem)
         case .toolFailed(let command, let status, let tail):
             return "`\(command)` failed (exit \(status))" + (tail.isEmpty ? "" : ": \(tail)")
         }

@@ -15,6 +15,8 @@ public struct BuildContext: Sendable {
     public let ignoreFile: String?
     /// Every entry Docker would send, sorted by path bytes.
     public let entries: [ContextEntry]
+    /// The ignore patterns that applied.
+    public let matcher: IgnoreMatcher
 
     /// Walks `root`, applying `<dockerfile>.dockerignore` when it exists next to the Dockerfile,
     /// else `.dockerignore` at the root. `dockerfile` is relative to `root` unless absolute
@@ -29,10 +31,11 @@ public struct BuildContext: Sendable {
         let (ignoreFile, patterns) = try loadIgnorePatterns(dockerfile: dockerfile ?? "Dockerfile") {
             path throws(LayerpinError) in try readFile(Array(path.utf8), root: descriptor)
         }
+        let matcher = IgnoreMatcher(patterns: patterns)
         let walker = ContextWalker(
-            source: FileSystemSource(rootDirectory: descriptor), matcher: IgnoreMatcher(patterns: patterns),
-            checkReadable: checkReadable, threads: walkThreads)
-        return BuildContext(root: root, ignoreFile: ignoreFile, entries: try walker.walk())
+            source: FileSystemSource(rootDirectory: descriptor), matcher: matcher, checkReadable: checkReadable,
+            threads: walkThreads)
+        return BuildContext(root: root, ignoreFile: ignoreFile, entries: try walker.walk(), matcher: matcher)
     }
 
     static func openRoot(_ root: String) throws(LayerpinError) -> Int32 {

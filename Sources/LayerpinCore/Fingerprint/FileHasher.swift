@@ -21,7 +21,7 @@ struct FileHasher {
         var status: FileSystem.Status
     }
 
-    static let bufferSize = 256 << 10
+    static let bufferSize = 1 << 20
     static let attempts = 3
 
     /// A file to hash and, when known, the `lstat` the walk saw (which saves an `fstat`).

@@ -1,10 +1,13 @@
 import LayerpinDigest
+import LayerpinIgnore
 
 /// A context entry with its content hashed: what the digest spec's listing is made of, plus the
 /// size (which is not part of the digest).
 public struct HashedEntry: Sendable, Hashable {
     public var fingerprint: FingerprintEntry
     public var size: Int64
+    /// A symlink's target, raw bytes.
+    public var linkTarget: [UInt8]?
 
     public var path: [UInt8] { fingerprint.path }
 }
@@ -62,6 +65,10 @@ public struct Fingerprint: Sendable {
     public var ignoreFile: String?
     /// Requirements that install from a local path (warnings for people).
     public var localPathRequirements: [LocalPathRequirement]
+    /// The `.dockerignore` patterns that applied.
+    public var ignore: IgnoreMatcher
+    /// The configuration that applied.
+    public var config: Config
 }
 
 /// Splits hashed entries into layer groups.

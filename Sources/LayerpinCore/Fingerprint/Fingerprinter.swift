@@ -41,7 +41,7 @@ public struct Fingerprinter: Sendable {
         }
         return Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: context.ignoreFile,
-            localPathRequirements: localPaths)
+            localPathRequirements: localPaths, ignore: context.matcher, config: config)
     }
 
     var configFileName: String { configFile ?? Config.fileName }
@@ -108,7 +108,7 @@ public struct Fingerprinter: Sendable {
             HashedEntry(
                 fingerprint: FingerprintEntry(
                     path: entry.path, kind: entry.kind, executable: entry.isExecutable, contentDigest: digests[index]),
-                size: entry.size)
+                size: entry.size, linkTarget: entry.linkTarget)
         }
     }
 }

@@ -24,9 +24,8 @@ extension Fingerprinter {
             path throws(LayerpinError) in try read(Array(path.utf8))
         }
         let config = try loadConfig { path throws(LayerpinError) in try read(Array(path.utf8)) }
-        let entries = try ContextWalker(
-            source: source, matcher: IgnoreMatcher(patterns: patterns), checkReadable: false
-        ).walk()
+        let matcher = IgnoreMatcher(patterns: patterns)
+        let entries = try ContextWalker(source: source, matcher: matcher, checkReadable: false).walk()
 
         let files = entries.filter { $0.kind == .file && !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests) }
         let digests = try GitContextSource.hashBlobs(
@@ -41,12 +40,12 @@ extension Fingerprinter {
             return HashedEntry(
                 fingerprint: FingerprintEntry(
                     path: entry.path, kind: entry.kind, executable: entry.isExecutable, contentDigest: digest),
-                size: entry.size)
+                size: entry.size, linkTarget: entry.linkTarget)
         }
         let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
             entries: hashed, config: config, configFile: configFileName, contents: read)
         return Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile,
-            localPathRequirements: localPaths)
+            localPathRequirements: localPaths, ignore: matcher, config: config)
     }
 }

@@ -225,11 +225,13 @@ enum FileSystem {
     /// Writes `bytes` to `path` (relative to `directory`) through a temporary name in the same
     /// directory, flushed, then renamed over the target: readers see the old or the new file, never
     /// a part.
-    static func writeAtomically(at directory: Int32, _ path: [UInt8], _ bytes: [UInt8]) throws(CallError) {
+    static func writeAtomically(at directory: Int32, _ path: [UInt8], _ bytes: [UInt8], mode: mode_t = 0o644)
+        throws(CallError)
+    {
         var temporary = path
         temporary += Array(".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))".utf8)
         let descriptor = try withCString(temporary) { cPath throws(CallError) in
-            try check("open") { openat(directory, cPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+            try check("open") { openat(directory, cPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
         }
         func removeTemporary() {
             _ = try? withCString(temporary) { cPath throws(CallError) in unlinkat(directory, cPath, 0) }
@@ -244,6 +246,7 @@ enum FileSystem {
                 }.get()
                 offset += written
             }
+            try check("fchmod") { fchmod(descriptor, mode) }  // exactly `mode`, whatever the umask
             try check("fsync") { fsync(descriptor) }
         } catch {
             close(descriptor)
@@ -261,6 +264,13 @@ enum FileSystem {
             removeTemporary()
             throw error
         }
+    }
+
+    /// The current working directory.
+    static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "." }
+        return String(cString: buffer)
     }
 
     /// Creates a directory relative to `directory` unless it exists.

@@ -19,6 +19,10 @@ public enum LayerpinError: Error, Sendable {
     case emptyGroup(name: String, configured: Bool)
     /// An entry belongs to two groups.
     case overlappingGroups(path: [UInt8], first: String, second: String)
+    /// A name the generated `verify.sh` cannot carry safely.
+    case unsafeNameForVerifier(path: [UInt8], reason: String)
+    /// A manifest could not be read.
+    case invalidManifest(ManifestError)
     /// An external tool failed (non-zero exit or malformed output).
     case toolFailed(command: String, status: Int32, stderrTail: String)
 }

@@ -1,0 +1,320 @@
+import ArgumentParser
+import Foundation
+import LayerpinCore
+
+/// Options of the commands that build a manifest.
+struct PlanOptions: ParsableArguments {
+    @OptionGroup var root: RootOptions
+
+    @Option(name: .long, help: ArgumentHelp("The configuration file, relative to the root.", valueName: "file"))
+    var config: String?
+
+    var planner: Planner { Planner(root: root.root, dockerfile: root.file, configFile: config) }
+}
+
+/// `layerpin plan`: the pre-build step.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Write .layerpin/manifest.json, build-args.env and verify.sh; say what changed and what rebuilds.",
+        discussion: """
+            Each file is written to a temporary name and renamed into place, so a crash never leaves a \
+            partial file and two runs never interleave.
+            """
+    )
+
+    @OptionGroup var options: PlanOptions
+
+    @Flag(name: .long, help: "Print the change report as JSON.")
+    var json = false
+
+    func run() throws {
+        let planner = options.planner
+        let previous = planner.previousManifest()
+        let (manifest, fingerprint) = try planner.manifest()
+        Warnings.print(fingerprint)
+        let outputs = try planner.write(manifest)
+        let diff = previous.map { ManifestDiff(old: $0, new: manifest) }
+        if json {
+            var report = Report.json(diff ?? nil, manifest: manifest)
+            if case .object(var members) = report {
+                members["written"] = .array(
+                    [outputs.manifest, outputs.buildArgs, outputs.verifier].map { .string($0) })
+                members["first"] = .bool(previous == nil)
+                report = .object(members)
+            }
+            Output.write(report.canonicalText)
+            return
+        }
+        var text = ""
+        for group in manifest.groups { text += "\(group.name) \(group.digest)\n" }
+        text += "context \(manifest.context)\n"
+        if let diff {
+            text += Report.text(diff)
+        } else {
+            text += "first plan: every layer builds\n"
+        }
+        text += "wrote \(outputs.manifest), \(outputs.buildArgs), \(outputs.verifier)\n"
+        Output.write(text)
+    }
+}
+
+/// `layerpin args`: the build args in the format a build step wants.
+struct ArgsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "args",
+        abstract: "Print the build args (LAYERPIN_<GROUP>_DIGEST, LAYERPIN_COMMIT) and image tags.",
+        discussion: """
+            docker: words for `docker build $(layerpin args --format docker) .`; env: a compose .env; \
+            make: a Makefile include; github: lines for $GITHUB_OUTPUT; json; shell: export lines.
+            """
+    )
+
+    @OptionGroup var options: PlanOptions
+
+    @Option(name: .long, help: "docker, env, make, github, json or shell.")
+    var format: BuildArgs.Format = .env
+
+    func run() throws {
+        let (manifest, fingerprint) = try options.planner.manifest()
+        Warnings.print(fingerprint)
+        Output.write(BuildArgs(manifest).render(format))
+    }
+}
+
+extension BuildArgs.Format: ExpressibleByArgument {}
+
+/// `layerpin check`: the CI check.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Recompute and compare with the manifest (or a commit); exit 1 naming every difference.",
+        discussion: """
+            Compares the context as it is now with .layerpin/manifest.json (or --manifest FILE), or with \
+            the context as committed at --expect-commit SHA. Exit 0 when equal, 1 when stale, 2 on bad input.
+            """
+    )
+
+    @OptionGroup var options: PlanOptions
+
+    @Option(name: .long, help: ArgumentHelp("The manifest to compare with.", valueName: "file"))
+    var manifest: String?
+
+    @Option(name: .long, help: ArgumentHelp("Compare with the context as committed at this commit.", valueName: "sha"))
+    var expectCommit: String?
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        if manifest != nil && expectCommit != nil {
+            throw ValidationError("give --manifest or --expect-commit, not both")
+        }
+    }
+
+    func run() throws {
+        let planner = options.planner
+        let (current, fingerprint) = try planner.manifest()
+        Warnings.print(fingerprint)
+        let reference: Manifest
+        if let expectCommit {
+            let committed = try planner.fingerprinter.fingerprint(gitRevision: expectCommit)
+            reference = Planner.manifest(of: committed, git: nil, root: options.root.root)
+        } else {
+            reference = try ManifestFile.read(manifest ?? ManifestFile.defaultPath(root: options.root.root))
+        }
+        let diff = ManifestDiff(old: reference, new: current)
+        let stale = !diff.files.isEmpty || !diff.changedGroups.isEmpty || diff.contextChanged
+        if json {
+            var report = Report.json(diff, manifest: current)
+            if case .object(var members) = report {
+                members["stale"] = .bool(stale)
+                report = .object(members)
+            }
+            Output.write(report.canonicalText)
+        } else if stale {
+            let against = expectCommit.map { "commit \($0)" } ?? (manifest ?? ".layerpin/manifest.json")
+            Output.write("stale: the context differs from \(against)\n" + Report.text(diff))
+        } else {
+            Output.write("up to date: context \(current.context)\n")
+        }
+        if stale { throw ExitCode(1) }
+    }
+}
+
+/// `layerpin diff OLD NEW`: two manifests compared.
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare two manifests: what changed, which groups and layers it touches."
+    )
+
+    @Argument(help: "The older manifest.") var old: String
+    @Argument(help: "The newer manifest.") var new: String
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        let before = try ManifestFile.read(old)
+        let after = try ManifestFile.read(new)
+        let diff = ManifestDiff(old: before, new: after)
+        if json {
+            Output.write(Report.json(diff, manifest: after).canonicalText)
+        } else {
+            Output.write(Report.text(diff))
+        }
+        if !diff.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// `layerpin verify`: a tree against a manifest.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a tree against a manifest and report every mismatch.",
+        discussion: """
+            --root DIR checks a tree laid out as the build context; --image-root DIR a file system laid out \
+            as the image (each context path where the manifest's layout puts it). The manifest is \
+            --manifest FILE, else .layerpin/manifest.json, else (with --image-root) DIR/etc/layerpin/manifest.json. \
+            Exit 0 when everything matches, 1 on any mismatch, 2 on bad input.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A tree laid out as the build context.", valueName: "dir"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file system laid out as the image.", valueName: "dir"))
+    var imageRoot: String?
+
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("The Dockerfile (with --root).", valueName: "file"))
+    var file: String?
+
+    @Option(name: .long, help: ArgumentHelp("The manifest to check against.", valueName: "file"))
+    var manifest: String?
+
+    @Option(name: .long, help: ArgumentHelp("The commit the manifest must name.", valueName: "sha"))
+    var expectCommit: String?
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard (root == nil) != (imageRoot == nil) else {
+            throw ValidationError("give exactly one of --root DIR or --image-root DIR")
+        }
+    }
+
+    func run() throws {
+        let manifestPath: String
+        if let manifest {
+            manifestPath = manifest
+        } else if let imageRoot, !FileManager.default.fileExists(atPath: ".layerpin/manifest.json") {
+            manifestPath = imageRoot + "/etc/layerpin/manifest.json"
+        } else {
+            manifestPath = ".layerpin/manifest.json"
+        }
+        let expected = try ManifestFile.read(manifestPath)
+        let report =
+            if let root {
+                try Verifier.verify(contextRoot: root, dockerfile: file, against: expected)
+            } else {
+                try Verifier.verify(imageRoot: imageRoot!, against: expected)
+            }
+        var problems = report.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
+        if let expectCommit, !expected.commit.hasPrefix(expectCommit) || expectCommit.count < 7 {
+            problems.insert("commit: runs \(expected.commit), expected \(expectCommit)", at: 0)
+        }
+        if json {
+            Output.write(
+                JSONValue.object([
+                    "ok": .bool(problems.isEmpty),
+                    "commit": .string(expected.commit),
+                    "manifest": .string(expected.manifestDigest.description),
+                    "entries": .int(Int64(report.entries)),
+                    "files": .int(Int64(report.files)),
+                    "mismatches": .array(
+                        report.mismatches.map {
+                            .object(["kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path))])
+                        }),
+                    "commitMismatch": .bool(problems.count > report.mismatches.count),
+                ]).canonicalText)
+        } else if problems.isEmpty {
+            Output.write("ok: commit \(expected.commit), \(report.entries) entries (\(report.files) files) verified\n")
+        } else {
+            Output.write(problems.joined(separator: "\n") + "\n")
+            Output.diagnostic("\(problems.count) mismatch(es) against \(manifestPath)")
+        }
+        if !problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Reading manifest files for commands.
+enum ManifestFile {
+    static func defaultPath(root: String) -> String {
+        root == "." ? ".layerpin/manifest.json" : root + "/.layerpin/manifest.json"
+    }
+
+    static func read(_ path: String) throws -> Manifest {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LayerpinError.systemCall(
+                operation: "open", path: Array(path.utf8),
+                errno: FileManager.default.fileExists(atPath: path) ? EACCES : ENOENT)
+        }
+        do {
+            return try Manifest.read(Array(data), file: path)
+        } catch {
+            throw LayerpinError.invalidManifest(error)
+        }
+    }
+}
+
+/// Warnings every fingerprinting command prints.
+enum Warnings {
+    static func print(_ fingerprint: Fingerprint) {
+        for requirement in fingerprint.localPathRequirements {
+            Output.warning(
+                "\(requirement.file):\(requirement.line): '\(requirement.text)' installs from a local path: "
+                    + "the dependency layer then depends on source files that the deps digest does not cover")
+        }
+    }
+}
+
+/// How a manifest diff reads.
+enum Report {
+    static func text(_ diff: ManifestDiff) -> String {
+        var text = ""
+        if let (old, new) = diff.commits { text += "commit \(old) -> \(new)\n" }
+        if diff.isEmpty { return text + "no change: every layer is cached\n" }
+        for change in diff.files {
+            let group = change.group.map { " (\($0))" } ?? ""
+            text += "\(change.change.rawValue) \(RawPath.display(change.path))\(group)\n"
+        }
+        text += "changed groups: \(diff.changedGroups.isEmpty ? "none" : diff.changedGroups.joined(separator: ", "))\n"
+        text += "rebuilds: \(diff.rebuiltLayers.isEmpty ? "no layer" : diff.rebuiltLayers.joined(separator: ", "))\n"
+        return text
+    }
+
+    static func json(_ diff: ManifestDiff?, manifest: Manifest) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "digests": .object(
+                Dictionary(
+                    uniqueKeysWithValues: manifest.groups.map { ($0.name, JSONValue.string($0.digest.description)) }
+                )
+                .merging(["context": .string(manifest.context.description)]) { $1 }),
+            "commit": .string(manifest.commit),
+        ]
+        if let diff {
+            members["changes"] = .array(
+                diff.files.map { change in
+                    .object([
+                        "change": .string(change.change.rawValue), "path": .string(RawPath.display(change.path)),
+                        "group": change.group.map { .string($0) } ?? .null,
+                    ])
+                })
+            members["changedGroups"] = .array(diff.changedGroups.map { .string($0) })
+            members["rebuilds"] = .array(diff.rebuiltLayers.map { .string($0) })
+        }
+        return .object(members)
+    }
+}

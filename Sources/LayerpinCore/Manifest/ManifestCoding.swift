@@ -1,0 +1,241 @@
+import LayerpinDigest
+
+/// Why a manifest could not be read; `field` is a JSON path such as `entries[3].sha256`.
+public struct ManifestError: Error, Sendable, Equatable {
+    public var file: String
+    public var line: Int?
+    public var field: String?
+    public var message: String
+}
+
+extension Manifest {
+    /// The canonical JSON text (sorted keys, two-space indentation, newline-terminated).
+    /// Paths and symlink targets are written in the digest spec's `%XX` encoding, so any byte
+    /// string survives JSON unchanged.
+    public var canonicalJSON: String {
+        JSONValue.object([
+            "schema": .string(Self.schema),
+            "tool": .string(tool),
+            "git": git.map { git in
+                .object([
+                    "commit": .string(git.commit), "branch": git.branch.map { .string($0) } ?? .null,
+                    "commitTime": .string(git.commitTime), "dirty": .bool(git.dirty),
+                ])
+            } ?? .null,
+            "ecosystem": .string(ecosystem),
+            "groups": .array(
+                groups.map { group in
+                    .object([
+                        "name": .string(group.name), "digest": .string(group.digest.description),
+                        "entries": .int(Int64(group.entries)), "bytes": .int(group.bytes),
+                    ])
+                }),
+            "context": .string(context.description),
+            "entries": .array(entries.map(Self.json)),
+            "buildArgs": .object(buildArgs.mapValues { .string($0) }),
+            "tags": .array(tags.map { .string($0) }),
+            "layout": .array(
+                layout.map { mapping in
+                    .object([
+                        "context": .string(String(decoding: TreeListing.encodePath(mapping.context), as: UTF8.self)),
+                        "image": .string(mapping.image),
+                    ])
+                }),
+        ]).canonicalText
+    }
+
+    /// The manifest's own digest (the `io.layerpin.manifest` label).
+    public var manifestDigest: Digest {
+        SHA256Hasher.digest(of: Array(canonicalJSON.utf8))
+    }
+
+    private static func json(_ entry: Entry) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "path": .string(String(decoding: TreeListing.encodePath(entry.path), as: UTF8.self)),
+            "kind": .string(entry.kind.rawValue),
+            "mode": .string(entry.mode),
+            "group": entry.group.map { .string($0) } ?? .null,
+        ]
+        switch entry.kind {
+        case .file:
+            object["size"] = .int(entry.size)
+            object["sha256"] = entry.sha256.map { .string($0.hex) } ?? .null
+        case .symlink:
+            object["target"] = .string(String(decoding: TreeListing.encodePath(entry.target ?? []), as: UTF8.self))
+        case .directory: break
+        }
+        return .object(object)
+    }
+
+    /// Reads a manifest strictly: malformed or truncated JSON, duplicate keys, wrong types, a
+    /// missing field or an unknown major version are errors naming the line or field; unknown
+    /// fields of version 1 are ignored.
+    public static func read(_ bytes: [UInt8], file: String) throws(ManifestError) -> Manifest {
+        let root: JSONValue
+        do {
+            root = try JSONReader.parse(bytes)
+        } catch {
+            throw ManifestError(file: file, line: error.line, field: nil, message: error.message)
+        }
+        var reader = FieldReader(file: file)
+        return try reader.manifest(root)
+    }
+}
+
+/// Typed access to a parsed manifest, naming the field of every error.
+private struct FieldReader {
+    var file: String
+
+    func fail(_ field: String, _ message: String) -> ManifestError {
+        ManifestError(file: file, line: nil, field: field, message: message)
+    }
+
+    func object(_ value: JSONValue?, _ field: String) throws(ManifestError) -> [String: JSONValue] {
+        guard case .object(let members)? = value else {
+            throw fail(field, value == nil ? "missing" : "expected an object")
+        }
+        return members
+    }
+
+    func array(_ value: JSONValue?, _ field: String) throws(ManifestError) -> [JSONValue] {
+        guard case .array(let items)? = value else { throw fail(field, value == nil ? "missing" : "expected an array") }
+        return items
+    }
+
+    func string(_ value: JSONValue?, _ field: String) throws(ManifestError) -> String {
+        guard case .string(let text)? = value else { throw fail(field, value == nil ? "missing" : "expected a string") }
+        return text
+    }
+
+    func optionalString(_ value: JSONValue?, _ field: String) throws(ManifestError) -> String? {
+        if case .null? = value { return nil }
+        return try string(value, field)
+    }
+
+    func int(_ value: JSONValue?, _ field: String) throws(ManifestError) -> Int64 {
+        guard case .int(let number)? = value else {
+            throw fail(field, value == nil ? "missing" : "expected a whole number")
+        }
+        return number
+    }
+
+    func bool(_ value: JSONValue?, _ field: String) throws(ManifestError) -> Bool {
+        guard case .bool(let flag)? = value else {
+            throw fail(field, value == nil ? "missing" : "expected true or false")
+        }
+        return flag
+    }
+
+    func digest(_ value: JSONValue?, _ field: String) throws(ManifestError) -> Digest {
+        let text = try string(value, field)
+        guard let digest = Digest(parsing: text) else { throw fail(field, "expected sha256:<64 lower-case hex>") }
+        return digest
+    }
+
+    func path(_ value: JSONValue?, _ field: String) throws(ManifestError) -> [UInt8] {
+        let text = try string(value, field)
+        guard let bytes = TreeListing.decodePath(Array(text.utf8)) else {
+            throw fail(field, "not a %XX-encoded path (docs/digest-spec.md)")
+        }
+        return bytes
+    }
+
+    mutating func manifest(_ root: JSONValue) throws(ManifestError) -> Manifest {
+        let top = try object(root, "$")
+        let schema = try string(top["schema"], "schema")
+        guard schema.hasPrefix(Manifest.schemaFamily),
+            let version = Int(schema.dropFirst(Manifest.schemaFamily.count + 1)),
+            schema.dropFirst(Manifest.schemaFamily.count).first == "v"
+        else {
+            throw fail("schema", "not a layerpin manifest ('\(schema)')")
+        }
+        guard version == Manifest.majorVersion else {
+            throw fail("schema", "unsupported version \(version) (this layerpin reads v\(Manifest.majorVersion))")
+        }
+        var git: Manifest.Git?
+        if let value = top["git"], value != .null {
+            let fields = try object(value, "git")
+            git = Manifest.Git(
+                commit: try string(fields["commit"], "git.commit"),
+                branch: try optionalString(fields["branch"], "git.branch"),
+                commitTime: try string(fields["commitTime"], "git.commitTime"),
+                dirty: try bool(fields["dirty"], "git.dirty"))
+        } else if top["git"] == nil {
+            throw fail("git", "missing")
+        }
+        var groups: [Manifest.Group] = []
+        for (index, item) in try array(top["groups"], "groups").enumerated() {
+            let field = "groups[\(index)]"
+            let fields = try object(item, field)
+            let entries = try int(fields["entries"], field + ".entries")
+            groups.append(
+                Manifest.Group(
+                    name: try string(fields["name"], field + ".name"),
+                    digest: try digest(fields["digest"], field + ".digest"),
+                    entries: Int(entries), bytes: try int(fields["bytes"], field + ".bytes")))
+        }
+        var entries: [Manifest.Entry] = []
+        for (index, item) in try array(top["entries"], "entries").enumerated() {
+            entries.append(try entry(item, "entries[\(index)]"))
+        }
+        var buildArgs: [String: String] = [:]
+        for (key, value) in try object(top["buildArgs"], "buildArgs") {
+            buildArgs[key] = try string(value, "buildArgs.\(key)")
+        }
+        var tags: [String] = []
+        for (index, item) in try array(top["tags"], "tags").enumerated() {
+            tags.append(try string(item, "tags[\(index)]"))
+        }
+        var layout: [Manifest.Mapping] = []
+        for (index, item) in try array(top["layout"], "layout").enumerated() {
+            let fields = try object(item, "layout[\(index)]")
+            let image = try string(fields["image"], "layout[\(index)].image")
+            guard image.hasPrefix("/") else { throw fail("layout[\(index)].image", "must be an absolute path") }
+            layout.append(
+                Manifest.Mapping(context: try path(fields["context"], "layout[\(index)].context"), image: image))
+        }
+        return Manifest(
+            tool: try string(top["tool"], "tool"), git: git, ecosystem: try string(top["ecosystem"], "ecosystem"),
+            groups: groups, context: try digest(top["context"], "context"), entries: entries, buildArgs: buildArgs,
+            tags: tags, layout: layout)
+    }
+
+    func entry(_ value: JSONValue, _ field: String) throws(ManifestError) -> Manifest.Entry {
+        let fields = try object(value, field)
+        let kindName = try string(fields["kind"], field + ".kind")
+        guard let kind = EntryKind(rawValue: kindName) else {
+            throw fail(field + ".kind", "expected file, directory or symlink, not '\(kindName)'")
+        }
+        let mode = try string(fields["mode"], field + ".mode")
+        let expectedModes: [String] =
+            switch kind {
+            case .file: ["100644", "100755"]
+            case .directory: ["040000"]
+            case .symlink: ["120000"]
+            }
+        guard expectedModes.contains(mode) else {
+            throw fail(field + ".mode", "expected \(expectedModes.joined(separator: " or ")) for a \(kindName)")
+        }
+        let group = try optionalString(fields["group"], field + ".group")
+        switch kind {
+        case .file:
+            let hex = try string(fields["sha256"], field + ".sha256")
+            guard let digest = Digest(parsing: "sha256:" + hex) else {
+                throw fail(field + ".sha256", "expected 64 lower-case hex")
+            }
+            return Manifest.Entry(
+                path: try path(fields["path"], field + ".path"), kind: kind, executable: mode == "100755",
+                size: try int(fields["size"], field + ".size"), sha256: digest, target: nil, group: group)
+        case .symlink:
+            let target = try path(fields["target"], field + ".target")
+            return Manifest.Entry(
+                path: try path(fields["path"], field + ".path"), kind: kind, executable: false,
+                size: Int64(target.count),
+                sha256: nil, target: target, group: group)
+        case .directory:
+            return Manifest.Entry(
+                path: try path(fields["path"], field + ".path"), kind: kind, executable: false, size: 0, sha256: nil,
+                target: nil, group: group)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import LayerpinDigest
+import LayerpinIgnore
+
+/// The pre-build step: fingerprint the context, ask git, and describe it all in a manifest; then
+/// write the manifest, the build args and the in-image verifier into `.layerpin/`.
+public struct Planner: Sendable {
+    public var fingerprinter: Fingerprinter
+    public var runner: ToolRunner
+
+    public init(root: String, dockerfile: String? = nil, configFile: String? = nil, runner: ToolRunner = ToolRunner()) {
+        fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
+        self.runner = runner
+    }
+
+    /// The manifest of the context as it is now, and the fingerprint it was made from.
+    public func manifest() throws(LayerpinError) -> (Manifest, Fingerprint) {
+        let fingerprint = try fingerprinter.fingerprint()
+        let git = try GitInfo.read(root: fingerprinter.root, matcher: fingerprint.ignore, runner: runner)
+        return (Self.manifest(of: fingerprint, git: git, root: fingerprinter.root), fingerprint)
+    }
+
+    /// The manifest of a fingerprint (of a working tree or a commit).
+    public static func manifest(of fingerprint: Fingerprint, git: Manifest.Git?, root: String) -> Manifest {
+        var owners: [[UInt8]: String] = [:]
+        for group in fingerprint.groups {
+            for entry in group.entries { owners[entry.path] = group.name }
+        }
+        let entries = fingerprint.context.entries.map { hashed in
+            let fingerprintEntry = hashed.fingerprint
+            return Manifest.Entry(
+                path: hashed.path, kind: fingerprintEntry.kind, executable: fingerprintEntry.executable,
+                size: hashed.size,
+                sha256: fingerprintEntry.kind == .file ? fingerprintEntry.contentDigest : nil,
+                target: fingerprintEntry.kind == .symlink ? hashed.linkTarget : nil, group: owners[hashed.path])
+        }
+        var buildArgs = ["LAYERPIN_COMMIT": git?.commit ?? "unknown"]
+        for group in fingerprint.groups {
+            buildArgs["LAYERPIN_\(group.name.uppercased())_DIGEST"] = group.digest.description
+        }
+        let repository = fingerprint.config.image ?? repositoryName(forDirectory: root)
+        let tagged = fingerprint.groups.first { $0.name == "src" } ?? fingerprint.context
+        let tag = "\(repository):\(tagged.name == "src" ? "src" : "ctx")-\(tagged.digest.hex.prefix(12))"
+        return Manifest(
+            tool: "layerpin \(LayerpinVersion.current)", git: git, ecosystem: fingerprint.ecosystem.rawValue,
+            groups: fingerprint.groups.map {
+                Manifest.Group(name: $0.name, digest: $0.digest, entries: $0.entries.count, bytes: $0.bytes)
+            },
+            context: fingerprint.context.digest, entries: entries, buildArgs: buildArgs, tags: [tag],
+            layout: [Manifest.Mapping(context: [], image: fingerprint.config.workdir ?? "/app")])
+    }
+
+    /// A repository name from a directory's name: lower case, `[a-z0-9._-]` only.
+    static func repositoryName(forDirectory directory: String) -> String {
+        let absolute = directory.hasPrefix("/") ? directory : FileSystem.currentDirectory() + "/" + directory
+        let parts = absolute.split(separator: "/").filter { $0 != "." }
+        var name = ""
+        for scalar in (parts.last.map(String.init) ?? "app").lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_"
+                || scalar == "-"
+            {
+                name.unicodeScalars.append(scalar)
+            } else {
+                name += "-"
+            }
+        }
+        while name.hasPrefix("-") || name.hasPrefix(".") || name.hasPrefix("_") { name.removeFirst() }
+        return name.isEmpty ? "app" : name
+    }
+
+    /// What `write` put into `.layerpin/`.
+    public struct Outputs: Sendable {
+        public var manifest: String
+        public var buildArgs: String
+        public var verifier: String
+    }
+
+    /// Writes `.layerpin/manifest.json`, `.layerpin/build-args.env` and `.layerpin/verify.sh`, each
+    /// to a temporary name in the same directory and renamed into place: a crash leaves the old
+    /// file or the new one, never a part, and concurrent runs never interleave.
+    public func write(_ manifest: Manifest) throws(LayerpinError) -> Outputs {
+        let script = try VerifyScript.render(manifest)
+        let descriptor = try BuildContext.openRoot(fingerprinter.root)
+        defer { FileSystem.close(descriptor) }
+        let outputs = Outputs(
+            manifest: ".layerpin/manifest.json", buildArgs: ".layerpin/build-args.env", verifier: ".layerpin/verify.sh")
+        do {
+            try FileSystem.makeDirectory(at: descriptor, StatCache.directory)
+            try FileSystem.writeAtomically(
+                at: descriptor, Array(outputs.manifest.utf8), Array(manifest.canonicalJSON.utf8))
+            try FileSystem.writeAtomically(
+                at: descriptor, Array(outputs.buildArgs.utf8), Array(BuildArgs(manifest).render(.env).utf8))
+            try FileSystem.writeAtomically(
+                at: descriptor, Array(outputs.verifier.utf8), Array(script.utf8), mode: 0o755)
+        } catch {
+            throw .systemCall(operation: error.operation, path: Array(".layerpin".utf8), errno: error.errno)
+        }
+        return outputs
+    }
+
+    /// The manifest a previous plan left, if any and readable.
+    public func previousManifest() -> Manifest? {
+        guard let descriptor = try? BuildContext.openRoot(fingerprinter.root) else { return nil }
+        defer { FileSystem.close(descriptor) }
+        guard let bytes = try? BuildContext.readFile(Array(".layerpin/manifest.json".utf8), root: descriptor) else {
+            return nil
+        }
+        return try? Manifest.read(bytes, file: ".layerpin/manifest.json")
+    }
+}
+
+/// The version every output names.
+public enum LayerpinVersion {
+    public static let current = "0.1.0"
+}

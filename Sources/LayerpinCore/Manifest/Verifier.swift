@@ -1,0 +1,135 @@
+import LayerpinDigest
+import LayerpinIgnore
+
+/// One way a tree differs from its manifest.
+public struct Mismatch: Sendable, Hashable, Comparable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// In the manifest, not in the tree.
+        case missing
+        /// In the tree (inside a covered directory), not in the manifest.
+        case extra
+        /// A file whose bytes differ.
+        case content
+        /// A file whose owner-executable bit differs.
+        case mode
+        /// A file, directory or symlink where the manifest has another kind.
+        case kind
+        /// A symlink pointing elsewhere.
+        case target
+    }
+
+    public var kind: Kind
+    /// The path as the tree names it: relative for a context, absolute for an image.
+    public var path: [UInt8]
+
+    public init(kind: Kind, path: [UInt8]) {
+        self.kind = kind
+        self.path = path
+    }
+
+    public static func < (lhs: Mismatch, rhs: Mismatch) -> Bool {
+        lhs.path != rhs.path ? RawPath.precedes(lhs.path, rhs.path) : lhs.kind.rawValue < rhs.kind.rawValue
+    }
+}
+
+/// The outcome of checking a tree against a manifest: every mismatch, not the first.
+public struct VerificationReport: Sendable {
+    public var mismatches: [Mismatch]
+    /// Entries the manifest expected, and how many of them are files.
+    public var entries: Int
+    public var files: Int
+}
+
+/// Checks trees against a manifest: a tree laid out as the build context, or a file system laid
+/// out as the image (each context path at the image path the manifest's layout gives).
+public enum Verifier {
+    /// What was found at one path.
+    struct Found {
+        var kind: EntryKind
+        var executable: Bool
+        var digest: Digest?
+        var target: [UInt8]?
+    }
+
+    /// Checks a directory laid out as the build context (its `.dockerignore` applies).
+    public static func verify(contextRoot root: String, dockerfile: String? = nil, against manifest: Manifest)
+        throws(LayerpinError) -> VerificationReport
+    {
+        var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile)
+        fingerprinter.useStatCache = false  // never write into the tree being checked
+        let descriptor = try BuildContext.openRoot(root)
+        defer { FileSystem.close(descriptor) }
+        let context = try BuildContext.scan(root: root, dockerfile: dockerfile)
+        let entries = context.entries.filter { !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests) }
+        let found = try fingerprinter.hash(entries, root: descriptor).map { hashed in
+            (hashed.path, Found(hashed))
+        }
+        return compare(expected: manifest.entries.map { ($0.path, $0) }, found: found)
+    }
+
+    /// Checks a file system laid out as the image (`/` in a container, or an unpacked image).
+    public static func verify(imageRoot: String, against manifest: Manifest) throws(LayerpinError) -> VerificationReport
+    {
+        var found: [([UInt8], Found)] = []
+        let skip = IgnoreMatcher(patterns: [IgnorePattern(glob: GroupPlanner.excludedFromDigests)!])
+        var seen: [String] = []
+        for mapping in manifest.layout where !seen.contains(mapping.image) {
+            seen.append(mapping.image)
+            let directory = (imageRoot.hasSuffix("/") ? String(imageRoot.dropLast()) : imageRoot) + mapping.image
+            guard let descriptor = try? BuildContext.openRoot(directory) else { continue }  // all of it is missing
+            defer { FileSystem.close(descriptor) }
+            let walker = ContextWalker(
+                source: FileSystemSource(rootDirectory: descriptor), matcher: skip, checkReadable: false,
+                threads: ProcessInfoCores.count)
+            var fingerprinter = Fingerprinter(root: directory)
+            fingerprinter.useStatCache = false
+            let hashed = try fingerprinter.hash(try walker.walk(), root: descriptor)
+            var base = Array(mapping.image.utf8)
+            if base.last == RawPath.separator { base.removeLast() }
+            for entry in hashed { found.append((base + [RawPath.separator] + entry.path, Found(entry))) }
+        }
+        return compare(expected: manifest.imageEntries(), found: found)
+    }
+
+    /// Every difference between what the manifest expects and what was found, sorted by path.
+    static func compare(expected: [([UInt8], Manifest.Entry)], found: [([UInt8], Found)]) -> VerificationReport {
+        var actual: [[UInt8]: Found] = [:]
+        for (path, entry) in found { actual[path] = entry }
+        var mismatches: [Mismatch] = []
+        var expectedPaths = Set<[UInt8]>()
+        for (path, entry) in expected {
+            expectedPaths.insert(path)
+            guard let here = actual[path] else {
+                mismatches.append(Mismatch(kind: .missing, path: path))
+                continue
+            }
+            guard here.kind == entry.kind else {
+                mismatches.append(Mismatch(kind: .kind, path: path))
+                continue
+            }
+            switch entry.kind {
+            case .file:
+                if here.digest != entry.sha256 { mismatches.append(Mismatch(kind: .content, path: path)) }
+                if here.executable != entry.executable { mismatches.append(Mismatch(kind: .mode, path: path)) }
+            case .symlink:
+                if here.target != entry.target { mismatches.append(Mismatch(kind: .target, path: path)) }
+            case .directory: break
+            }
+        }
+        for (path, _) in found where !expectedPaths.contains(path) {
+            mismatches.append(Mismatch(kind: .extra, path: path))
+        }
+        return VerificationReport(
+            mismatches: mismatches.sorted(), entries: expected.count,
+            files: expected.count { $0.1.kind == .file })
+    }
+}
+
+extension Verifier.Found {
+    init(_ hashed: HashedEntry) {
+        self.init(
+            kind: hashed.fingerprint.kind, executable: hashed.fingerprint.executable,
+            digest: hashed.fingerprint.kind == .file ? hashed.fingerprint.contentDigest : nil, target: hashed.linkTarget
+        )
+    }
+}
