@@ -88,6 +88,19 @@ public final class TreeBuilder {
         precondition(withCPath(path(Array(relative.utf8))) { Glibc.chmod($0, mode) } == 0)
     }
 
+    /// Changes the tree step by step: a DSL line adds an entry; `rm P` and `rmdir P` remove one;
+    /// `chmod MODE P` sets a mode (octal).
+    public func apply(_ steps: [String]) {
+        for step in steps {
+            let words = step.split(separator: " ", maxSplits: 2).map(String.init)
+            switch words.first {
+            case "rm", "rmdir": remove(path: words[1])
+            case "chmod": chmod(words[2], mode_t(words[1], radix: 8)!)
+            default: add(step)
+            }
+        }
+    }
+
     /// Removes one entry (a file, symlink or empty directory).
     public func remove(path relative: String) {
         precondition(withCPath(path(Array(relative.utf8))) { unlink($0) == 0 || rmdir($0) == 0 })

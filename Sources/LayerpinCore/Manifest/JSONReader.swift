@@ -36,7 +36,9 @@ struct JSONReader {
                 column += 1
             }
         }
-        return Failure(line: line, column: column, message: message)
+        let truncated = offset >= bytes.count && !message.contains("truncated")
+        return Failure(
+            line: line, column: column, message: truncated ? "unexpected end of input (truncated?)" : message)
     }
 
     private var current: UInt8? { offset < bytes.count ? bytes[offset] : nil }

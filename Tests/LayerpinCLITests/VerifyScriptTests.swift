@@ -1,0 +1,147 @@
+import Foundation
+import LayerpinTestSupport
+import Testing
+
+/// verify.sh and `layerpin verify --image-root` must agree on every tampered tree, whichever sh
+/// and tools run the script: busybox sh with busybox applets, dash and bash with GNU coreutils.
+@Suite("verify.sh against layerpin verify --image-root (busybox, dash, bash)")
+struct VerifyScriptTests {
+    static let spec = #"""
+        requirements.txt = six\n
+        src/app.py = print(1)\n
+        src/run.sh* = exec python src/app.py\n
+        src/caf%C3%A9 data.txt = accents and a space\n
+        src/empty/
+        link -> src/app.py
+        """#
+
+    static let cases: [(String, [String])] = [
+        ("untouched", []),
+        ("content", ["app/src/app.py = print(2)"]),
+        ("exec bit added", ["chmod 755 app/src/app.py"]),
+        ("exec bit removed", ["chmod 644 app/src/run.sh"]),
+        ("group bits only", ["chmod 775 app/src/run.sh", "chmod 664 app/src/app.py"]),
+        ("missing file", ["rm app/requirements.txt"]),
+        ("missing directory", ["rmdir app/src/empty"]),
+        ("extra file", ["app/src/new.py"]),
+        ("extra file with a space", ["app/src/new file.py"]),
+        ("extra directory", ["app/cache/"]),
+        ("extra under .layerpin is ignored", ["app/.layerpin/x"]),
+        ("retargeted symlink", ["rm app/link", "app/link -> src/run.sh"]),
+        ("file became a directory", ["rm app/src/app.py", "app/src/app.py/"]),
+        ("directory became a file", ["rmdir app/src/empty", "app/src/empty = x"]),
+        ("symlink became a file", ["rm app/link", "app/link = print(1)\\n"]),
+        ("file became a symlink", ["rm app/requirements.txt", "app/requirements.txt -> src/app.py"]),
+        ("several at once", ["app/src/app.py = x", "rm app/link", "app/zz", "chmod 755 app/requirements.txt"]),
+    ]
+
+    /// A directory of busybox applets, so a PATH of it alone offers busybox's tools only.
+    static let busyboxPath: String = {
+        let directory = NSTemporaryDirectory() + "/layerpin-busybox-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for applet in ["sh", "sha256sum", "find", "stat", "cat", "sort"] {
+            try? FileManager.default.createSymbolicLink(
+                atPath: directory + "/" + applet, withDestinationPath: "/bin/busybox")
+        }
+        return directory
+    }()
+
+    /// The mismatch lines of a run, as a sorted set of "kind path".
+    static func mismatches(_ lines: String, prefix: String) -> [String] {
+        let kinds = ["missing", "extra", "content", "mode", "kind", "target"]
+        return lines.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix(prefix) else { return nil }
+            let rest = line.dropFirst(prefix.count)
+            guard let kind = rest.split(separator: " ").first, kinds.contains(String(kind)) else { return nil }
+            return String(rest)
+        }.sorted()
+    }
+
+    @Test(arguments: cases.map(\.0))
+    func agree(name: String) throws {
+        #expect(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "busybox-static is required (make deps)")
+        let steps = Self.cases.first { $0.0 == name }!.1
+        let context = TreeBuilder(Self.spec)
+        defer { context.remove() }
+        context.file("layerpin.yaml", "workdir: /app\n")
+        context.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
+        let image = TreeBuilder()
+        defer { image.remove() }
+        for line in Self.spec.split(separator: "\n") { image.add("app/" + line.trimmingCharacters(in: .whitespaces)) }
+        image.apply(steps)
+
+        let manifest = context.root + "/.layerpin/manifest.json"
+        let script = context.root + "/.layerpin/verify.sh"
+        let ours = try CommandRunner.layerpin(["verify", "--image-root", image.root, "--manifest", manifest])
+        let expected = Self.mismatches(ours.stdoutText, prefix: "")
+        #expect(ours.status == (expected.isEmpty ? 0 : 1), "\(name): \(ours.stderr)")
+
+        let shells: [(String, String, [String])] = [
+            ("busybox", "/bin/busybox", ["sh", script, "--build"]),
+            ("dash", "/bin/dash", [script, "--build"]),
+            ("bash", "/bin/bash", ["--posix", script, "--build"]),
+        ]
+        for (label, executable, arguments) in shells {
+            let path = label == "busybox" ? Self.busyboxPath : "/usr/bin:/bin"
+            let run = try CommandRunner.run(
+                executable, arguments, environment: ["PATH": path, "LAYERPIN_ROOT": image.root])
+            #expect(
+                Self.mismatches(run.stderr, prefix: "layerpin: ") == expected, "\(name) under \(label):\n\(run.stderr)")
+            #expect(run.status == (expected.isEmpty ? 0 : 1), "\(name) under \(label)")
+        }
+        if name == "untouched" { #expect(expected.isEmpty) }
+        if name == "group bits only" { #expect(expected.isEmpty) }
+        if name == "several at once" {
+            #expect(
+                expected == [
+                    "content /app/src/app.py", "extra /app/zz", "missing /app/link", "mode /app/requirements.txt",
+                ])
+        }
+    }
+
+    @Test("at start-up: the log line names the commit and src digest, then the command runs; warn and off")
+    func startUp() throws {
+        let context = TreeBuilder(Self.spec)
+        defer { context.remove() }
+        context.file("layerpin.yaml", "workdir: /app\n")
+        context.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        _ = try CommandRunner.layerpin(["plan"], in: context.root)
+        let image = TreeBuilder()
+        defer { image.remove() }
+        for line in Self.spec.split(separator: "\n") { image.add("app/" + line.trimmingCharacters(in: .whitespaces)) }
+        let script = context.root + "/.layerpin/verify.sh"
+        let manifest = try String(contentsOfFile: context.root + "/.layerpin/manifest.json", encoding: .utf8)
+        let src = try #require(
+            manifest.split(separator: "\"").first {
+                $0.hasPrefix("sha256:") && manifest.contains("\"LAYERPIN_SRC_DIGEST\": \"\($0)\"")
+            })
+
+        let good = try CommandRunner.run(
+            "/bin/busybox", ["sh", script, "echo", "started"],
+            environment: ["PATH": Self.busyboxPath, "LAYERPIN_ROOT": image.root])
+        #expect(good.status == 0)
+        #expect(good.stdoutText == "started\n")
+        #expect(good.stderr == "layerpin: commit unknown src \(src) verified 4 files\n")
+
+        image.apply(["app/src/app.py = tampered"])
+        let refused = try CommandRunner.run(
+            "/bin/dash", [script, "echo", "started"], environment: ["LAYERPIN_ROOT": image.root])
+        #expect(refused.status == 1)
+        #expect(refused.stdoutText.isEmpty)
+        #expect(refused.stderr.contains("layerpin: content /app/src/app.py"))
+        let warned = try CommandRunner.run(
+            "/bin/dash", [script, "echo", "started"],
+            environment: ["LAYERPIN_ROOT": image.root, "LAYERPIN_VERIFY": "warn"])
+        #expect(warned.status == 0)
+        #expect(warned.stdoutText == "started\n")
+        let off = try CommandRunner.run(
+            "/bin/dash", [script, "echo", "started"],
+            environment: ["LAYERPIN_ROOT": image.root, "LAYERPIN_VERIFY": "off"])
+        #expect(off.stdoutText == "started\n")
+        #expect(off.stderr.isEmpty)
+        let build = try CommandRunner.run(
+            "/bin/dash", [script, "--build"], environment: ["LAYERPIN_ROOT": image.root, "LAYERPIN_VERIFY": "off"])
+        #expect(build.status == 1)  // --build always enforces
+    }
+}

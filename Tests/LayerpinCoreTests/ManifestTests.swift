@@ -1,0 +1,151 @@
+import Foundation
+import LayerpinDigest
+import LayerpinTestSupport
+import Testing
+
+@testable import LayerpinCore
+
+@Suite("The manifest: canonical writing, strict reading")
+struct ManifestTests {
+    /// A manifest of a small committed-looking tree, built without git.
+    static func sample(
+        _ spec: String = "requirements.txt = six\nsrc/app.py = print(1)\nrun.sh* = echo\nl -> src/app.py\n"
+    )
+        throws -> Manifest
+    {
+        let tree = TreeBuilder(spec)
+        defer { tree.remove() }
+        var fingerprinter = Fingerprinter(root: tree.root)
+        fingerprinter.useStatCache = false
+        let git = Manifest.Git(
+            commit: String(repeating: "a", count: 40), branch: "main", commitTime: "2026-11-25T10:00:00+00:00",
+            dirty: false)
+        return Planner.manifest(of: try fingerprinter.fingerprint(), git: git, root: "/srv/demo-app")
+    }
+
+    @Test("canonical JSON round-trips and is stable: the same inputs give the same bytes")
+    func roundTrip() throws {
+        let manifest = try Self.sample()
+        let text = manifest.canonicalJSON
+        let read = try Manifest.read(Array(text.utf8), file: "m.json")
+        #expect(read == manifest)
+        #expect(read.canonicalJSON == text)
+        #expect(try Self.sample().canonicalJSON == text)
+        #expect(manifest.tags == ["demo-app:src-\(manifest.digest(of: "src")!.hex.prefix(12))"])
+        #expect(manifest.buildArgs.keys.sorted() == ["LAYERPIN_COMMIT", "LAYERPIN_DEPS_DIGEST", "LAYERPIN_SRC_DIGEST"])
+        // Sorted keys, two-space indentation, newline at the end.
+        #expect(text.hasPrefix("{\n  \"buildArgs\": {\n    \"LAYERPIN_COMMIT\": \"aaaa"))
+        #expect(text.hasSuffix("}\n"))
+    }
+
+    @Test("raw-byte paths survive JSON through the spec's encoding")
+    func rawPaths() throws {
+        let tree = TreeBuilder()
+        defer { tree.remove() }
+        tree.file([0x62, 0xFF, 0x20, 0x25], [1])
+        tree.file(Array("caf\u{E9}".utf8), [2])
+        var fingerprinter = Fingerprinter(root: tree.root)
+        fingerprinter.useStatCache = false
+        let manifest = Planner.manifest(of: try fingerprinter.fingerprint(), git: nil, root: tree.root)
+        #expect(manifest.canonicalJSON.contains("\"path\": \"b%FF%20%25\""))
+        #expect(manifest.canonicalJSON.contains("\"path\": \"caf%C3%A9\""))
+        #expect(
+            try Manifest.read(Array(manifest.canonicalJSON.utf8), file: "m").entries.map(\.path).contains([
+                0x62, 0xFF, 0x20, 0x25,
+            ]))
+    }
+
+    /// Each malformed manifest is refused, naming the line or the field.
+    @Test(
+        "strict reading",
+        arguments: [
+            ("truncated", #"{"schema": "layerpin.manifest/v1", "tool""#, "line 1", "truncated"),
+            (
+                "duplicate key", "{\"schema\": \"layerpin.manifest/v1\",\n\"tool\": \"a\",\n\"tool\": \"b\"}", "line 3",
+                "duplicate key 'tool'"
+            ),
+            ("trailing text", #"{} {}"#, "line 1", "after the JSON value"),
+            ("fraction", #"{"a": 1.5}"#, "line 1", "whole numbers"),
+            ("comment", "{// x\n}", "line 1", "key in quotes"),
+            ("unknown major version", #"{"schema": "layerpin.manifest/v2"}"#, "schema", "unsupported version 2"),
+            ("not a manifest", #"{"schema": "something/v1"}"#, "schema", "not a layerpin manifest"),
+            ("missing field", #"{"schema": "layerpin.manifest/v1"}"#, "git", "missing"),
+        ])
+    func strict(name: String, text: String, location: String, message: String) {
+        do {
+            _ = try Manifest.read(Array(text.utf8), file: "m.json")
+            Issue.record("\(name): accepted")
+        } catch {
+            let place = error.line.map { "line \($0)" } ?? error.field ?? ""
+            #expect(place == location, "\(name)")
+            #expect(error.message.contains(message), "\(name): \(error.message)")
+        }
+    }
+
+    @Test("wrong types and malformed values name the field")
+    func wrongTypes() throws {
+        let good = try Self.sample().canonicalJSON
+        let cases: [(String, String, String)] = [
+            ("\"dirty\": false", "\"dirty\": \"no\"", "git.dirty"),
+            // entries[0] is the symlink "l"; entries[1] is requirements.txt, the first file.
+            ("\"kind\": \"file\"", "\"kind\": \"fifo\"", "entries[1].kind"),
+            ("\"mode\": \"100644\"", "\"mode\": \"100600\"", "entries[1].mode"),
+            ("\"size\": 3", "\"size\": \"3\"", "entries[1].size"),
+        ]
+        for (from, to, field) in cases {
+            guard let range = good.range(of: from) else {
+                Issue.record("sample lacks \(from)")
+                continue
+            }
+            let bad = good.replacingCharacters(in: range, with: to)
+            #expect(throws: ManifestError.self, "\(field)") { try Manifest.read(Array(bad.utf8), file: "m") }
+            do {
+                _ = try Manifest.read(Array(bad.utf8), file: "m")
+            } catch {
+                #expect(error.field == field)
+            }
+        }
+    }
+
+    @Test("unknown fields of version 1 are ignored")
+    func unknownFields() throws {
+        let manifest = try Self.sample()
+        let text = manifest.canonicalJSON.replacingOccurrences(
+            of: "{\n  \"buildArgs\"", with: "{\n  \"future\": [1, {\"x\": null}],\n  \"buildArgs\"")
+        #expect(try Manifest.read(Array(text.utf8), file: "m") == manifest)
+    }
+}
+
+@Suite("Diffs between manifests")
+struct ManifestDiffTests {
+    @Test("a source change touches src only; a requirements change rebuilds deps and every layer above")
+    func layers() throws {
+        let base = try ManifestTests.sample()
+        let code = try ManifestTests.sample(
+            "requirements.txt = six\nsrc/app.py = print(2)\nrun.sh* = echo\nl -> src/app.py\n")
+        let codeDiff = ManifestDiff(old: base, new: code)
+        #expect(codeDiff.files == [.init(change: .content, path: Array("src/app.py".utf8), group: "src")])
+        #expect(codeDiff.changedGroups == ["src"])
+        #expect(codeDiff.rebuiltLayers == ["src"])
+        let deps = try ManifestTests.sample(
+            "requirements.txt = six==1\nsrc/app.py = print(1)\nrun.sh* = echo\nl -> src/app.py\n")
+        let depsDiff = ManifestDiff(old: base, new: deps)
+        #expect(depsDiff.changedGroups == ["deps"])
+        #expect(depsDiff.rebuiltLayers == ["deps", "src"])
+        #expect(ManifestDiff(old: base, new: base).isEmpty)
+    }
+
+    @Test("every kind of file change is named")
+    func kinds() throws {
+        let base = try ManifestTests.sample()
+        let changed = try ManifestTests.sample(
+            "requirements.txt = six\nsrc/app.py/\nrun.sh = echo\nl -> run.sh\nnew.txt\n")
+        let diff = ManifestDiff(old: base, new: changed)
+        let found = Dictionary(
+            uniqueKeysWithValues: diff.files.map { (String(decoding: $0.path, as: UTF8.self), $0.change) })
+        #expect(found["src/app.py"] == .kind)
+        #expect(found["run.sh"] == .mode)
+        #expect(found["l"] == .target)
+        #expect(found["new.txt"] == .added)
+    }
+}
