@@ -9,7 +9,8 @@ enum GitInfo {
             String(decoding: try runner.run("git", arguments, in: root), as: UTF8.self)
         }
         guard (try? git(["rev-parse", "--is-inside-work-tree"])) == "true\n" else { return nil }
-        guard let commit = try? git(["rev-parse", "--verify", "HEAD^{commit}"]).trimmedLine else { return nil }  // no commit yet
+        // A repository without a commit yet has nothing to name.
+        guard let commit = try? git(["rev-parse", "--verify", "HEAD^{commit}"]).trimmedLine else { return nil }
         let branch = try git(["rev-parse", "--abbrev-ref", "HEAD"]).trimmedLine
         let time = try git(["show", "-s", "--format=%cI", commit]).trimmedLine
         let prefix = Array(try git(["rev-parse", "--show-prefix"]).trimmedLine.utf8)
