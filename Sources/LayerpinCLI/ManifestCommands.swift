@@ -124,7 +124,7 @@ struct CheckCommand: ParsableCommand {
             reference = try ManifestFile.read(manifest ?? ManifestFile.defaultPath(root: options.root.root))
         }
         let diff = ManifestDiff(old: reference, new: current)
-        let stale = !diff.files.isEmpty || !diff.changedGroups.isEmpty || diff.contextChanged
+        let stale = !diff.isEmpty
         if json {
             var report = Report.json(diff, manifest: current)
             if case .object(var members) = report {
@@ -174,8 +174,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check a tree against a manifest and report every mismatch.",
         discussion: """
-            --root DIR checks a tree laid out as the build context; --image-root DIR a file system laid out \
-            as the image (each context path where the manifest's layout puts it). The manifest is \
+            --root DIR checks a tree laid out as the build context; --image-root DIR (default /) a file system \
+            laid out as the image (each context path where the manifest's layout puts it). The manifest is \
             --manifest FILE, else .layerpin/manifest.json, else (with --image-root) DIR/etc/layerpin/manifest.json. \
             Exit 0 when everything matches, 1 on any mismatch, 2 on bad input.
             """
@@ -200,17 +200,15 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (root == nil) != (imageRoot == nil) else {
-            throw ValidationError("give exactly one of --root DIR or --image-root DIR")
-        }
+        if root != nil && imageRoot != nil { throw ValidationError("give --root DIR or --image-root DIR, not both") }
     }
 
     func run() throws {
         let manifestPath: String
         if let manifest {
             manifestPath = manifest
-        } else if let imageRoot, !FileManager.default.fileExists(atPath: ".layerpin/manifest.json") {
-            manifestPath = imageRoot + "/etc/layerpin/manifest.json"
+        } else if root == nil, !FileManager.default.fileExists(atPath: ".layerpin/manifest.json") {
+            manifestPath = (imageRoot ?? "") + "/etc/layerpin/manifest.json"
         } else {
             manifestPath = ".layerpin/manifest.json"
         }
@@ -219,7 +217,7 @@ struct VerifyCommand: ParsableCommand {
             if let root {
                 try Verifier.verify(contextRoot: root, dockerfile: file, against: expected)
             } else {
-                try Verifier.verify(imageRoot: imageRoot!, against: expected)
+                try Verifier.verify(imageRoot: imageRoot ?? "/", against: expected)
             }
         var problems = report.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
         if let expectCommit, !expected.commit.hasPrefix(expectCommit) || expectCommit.count < 7 {
@@ -286,6 +284,7 @@ enum Report {
         var text = ""
         if let (old, new) = diff.commits { text += "commit \(old) -> \(new)\n" }
         if diff.isEmpty { return text + "no change: every layer is cached\n" }
+        if diff.recipeChanged { text += "recipe changed (Dockerfile, base, build args or platform)\n" }
         for change in diff.files {
             let group = change.group.map { " (\($0))" } ?? ""
             text += "\(change.change.rawValue) \(RawPath.display(change.path))\(group)\n"
@@ -314,6 +313,7 @@ enum Report {
                 })
             members["changedGroups"] = .array(diff.changedGroups.map { .string($0) })
             members["rebuilds"] = .array(diff.rebuiltLayers.map { .string($0) })
+            members["recipeChanged"] = .bool(diff.recipeChanged)
         }
         return .object(members)
     }

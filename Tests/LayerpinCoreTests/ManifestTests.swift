@@ -135,6 +135,23 @@ struct ManifestDiffTests {
         #expect(ManifestDiff(old: base, new: base).isEmpty)
     }
 
+    @Test("a Dockerfile change changes the recipe, and every layer rebuilds; a source change does not touch it")
+    func recipe() throws {
+        let base = try ManifestTests.sample("requirements.txt = six\nsrc/app.py = print(1)\nDockerfile = FROM a\n")
+        let code = try ManifestTests.sample("requirements.txt = six\nsrc/app.py = print(2)\nDockerfile = FROM a\n")
+        let recipe = try ManifestTests.sample("requirements.txt = six\nsrc/app.py = print(1)\nDockerfile = FROM b\n")
+        #expect(code.recipe == base.recipe)
+        #expect(recipe.recipe != base.recipe)
+        let diff = ManifestDiff(old: base, new: recipe)
+        #expect(diff.recipeChanged)
+        #expect(diff.rebuiltLayers == ["deps", "src"])
+        // Pinned: the recipe listing of docs/manifest.md.
+        let pinned = Recipe(
+            dockerfile: nil, base: "python:3.11-slim", platform: "linux/arm64",
+            arguments: ["LAYERPIN_SRC_DIGEST", "LAYERPIN_COMMIT"])
+        #expect(pinned.digest.description == "sha256:92361768a9b12e16a18516b89d8f10e756ebeb756dd45444e2ebd0c091f37c0d")
+    }
+
     @Test("every kind of file change is named")
     func kinds() throws {
         let base = try ManifestTests.sample()

@@ -69,6 +69,8 @@ public struct Fingerprint: Sendable {
     public var ignore: IgnoreMatcher
     /// The configuration that applied.
     public var config: Config
+    /// The SHA-256 of the Dockerfile's bytes, when there is one.
+    public var dockerfile: Digest?
 }
 
 /// Splits hashed entries into layer groups.

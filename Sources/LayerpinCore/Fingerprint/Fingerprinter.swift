@@ -41,10 +41,14 @@ public struct Fingerprinter: Sendable {
         }
         return Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: context.ignoreFile,
-            localPathRequirements: localPaths, ignore: context.matcher, config: config)
+            localPathRequirements: localPaths, ignore: context.matcher, config: config,
+            dockerfile: try BuildContext.readFile(Array(dockerfileName.utf8), root: descriptor).map {
+                SHA256Hasher.digest(of: $0)
+            })
     }
 
     var configFileName: String { configFile ?? Config.fileName }
+    var dockerfileName: String { dockerfile ?? "Dockerfile" }
 
     /// The configuration, or the default one when the file is absent (an error only when it was named).
     func loadConfig(read: (String) throws(LayerpinError) -> [UInt8]?) throws(LayerpinError) -> Config {

@@ -46,6 +46,7 @@ extension Fingerprinter {
             entries: hashed, config: config, configFile: configFileName, contents: read)
         return Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile,
-            localPathRequirements: localPaths, ignore: matcher, config: config)
+            localPathRequirements: localPaths, ignore: matcher, config: config,
+            dockerfile: try read(Array(dockerfileName.utf8)).map { SHA256Hasher.digest(of: $0) })
     }
 }

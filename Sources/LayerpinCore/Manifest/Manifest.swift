@@ -83,6 +83,9 @@ public struct Manifest: Sendable, Equatable {
     public var ecosystem: String
     public var groups: [Group]
     public var context: Digest
+    /// The recipe digest (`Recipe`) and the platform it was planned for.
+    public var recipe: Digest
+    public var platform: String
     public var entries: [Entry]
     /// `LAYERPIN_<GROUP>_DIGEST` and `LAYERPIN_COMMIT`.
     public var buildArgs: [String: String]

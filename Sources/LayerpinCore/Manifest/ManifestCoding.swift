@@ -31,6 +31,8 @@ extension Manifest {
                     ])
                 }),
             "context": .string(context.description),
+            "recipe": .string(recipe.description),
+            "platform": .string(platform),
             "entries": .array(entries.map(Self.json)),
             "buildArgs": .object(buildArgs.mapValues { .string($0) }),
             "tags": .array(tags.map { .string($0) }),
@@ -196,7 +198,8 @@ private struct FieldReader {
         }
         return Manifest(
             tool: try string(top["tool"], "tool"), git: git, ecosystem: try string(top["ecosystem"], "ecosystem"),
-            groups: groups, context: try digest(top["context"], "context"), entries: entries, buildArgs: buildArgs,
+            groups: groups, context: try digest(top["context"], "context"), recipe: try digest(top["recipe"], "recipe"),
+            platform: try string(top["platform"], "platform"), entries: entries, buildArgs: buildArgs,
             tags: tags, layout: layout)
     }
 

@@ -18,10 +18,12 @@ public struct ManifestDiff: Sendable {
     /// The group layers that rebuild, lowest first.
     public var rebuiltLayers: [String]
     public var contextChanged: Bool
+    /// The Dockerfile, base, build args or platform changed: every layer rebuilds.
+    public var recipeChanged: Bool
     /// The old and new commits, when they differ.
     public var commits: (old: String, new: String)?
 
-    public var isEmpty: Bool { files.isEmpty && changedGroups.isEmpty && !contextChanged }
+    public var isEmpty: Bool { files.isEmpty && changedGroups.isEmpty && !contextChanged && !recipeChanged }
 
     public init(old: Manifest, new: Manifest) {
         var oldEntries: [[UInt8]: Manifest.Entry] = [:]
@@ -56,7 +58,10 @@ public struct ManifestDiff: Sendable {
             new.groups.map(\.name) + old.groups.map(\.name).filter { name in !new.groups.contains { $0.name == name } }
         let changed = names.filter { old.digest(of: $0) != new.digest(of: $0) }
         changedGroups = changed
-        if let lowest = new.groups.firstIndex(where: { changed.contains($0.name) }) {
+        recipeChanged = old.recipe != new.recipe
+        if recipeChanged {
+            rebuiltLayers = new.groups.map(\.name)
+        } else if let lowest = new.groups.firstIndex(where: { changed.contains($0.name) }) {
             rebuiltLayers = new.groups[lowest...].map(\.name)
         } else {
             rebuiltLayers = []

@@ -45,7 +45,12 @@ public struct Planner: Sendable {
             groups: fingerprint.groups.map {
                 Manifest.Group(name: $0.name, digest: $0.digest, entries: $0.entries.count, bytes: $0.bytes)
             },
-            context: fingerprint.context.digest, entries: entries, buildArgs: buildArgs, tags: [tag],
+            context: fingerprint.context.digest,
+            recipe: Recipe(
+                dockerfile: fingerprint.dockerfile, base: fingerprint.config.base, platform: Recipe.hostPlatform,
+                arguments: Array(buildArgs.keys)
+            ).digest,
+            platform: Recipe.hostPlatform, entries: entries, buildArgs: buildArgs, tags: [tag],
             layout: [Manifest.Mapping(context: [], image: fingerprint.config.workdir ?? "/app")])
     }
 

@@ -1,0 +1,39 @@
+import LayerpinDigest
+
+/// The recipe digest: what, besides the context, decides an image — the Dockerfile's bytes, the
+/// base image reference, the build args declared for layerpin and the target platform.
+///
+/// Listing (`layerpin-recipe/v1`), one field a line, then `sha256:` + SHA-256 of it:
+/// ```
+/// layerpin-recipe/v1
+/// dockerfile <sha256 hex of the Dockerfile, or ->
+/// base <base image reference from layerpin.yaml, or ->
+/// platform <os/arch>
+/// arg <NAME>            one line per build arg, sorted
+/// ```
+public struct Recipe: Sendable, Equatable {
+    public var dockerfile: Digest?
+    public var base: String?
+    public var platform: String
+    public var arguments: [String]
+
+    public var digest: Digest {
+        var text = "layerpin-recipe/v1\n"
+        text += "dockerfile \(dockerfile?.hex ?? "-")\n"
+        text += "base \(base ?? "-")\n"
+        text += "platform \(platform)\n"
+        for name in arguments.sorted() { text += "arg \(name)\n" }
+        return SHA256Hasher.digest(of: Array(text.utf8))
+    }
+
+    /// The platform layerpin runs on, as Docker names it.
+    public static var hostPlatform: String {
+        #if arch(arm64)
+            "linux/arm64"
+        #elseif arch(arm)
+            "linux/arm/v7"
+        #else
+            "linux/amd64"
+        #endif
+    }
+}
