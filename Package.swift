@@ -19,9 +19,16 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
+        .systemLibrary(
+            name: "CLayerpinArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+        ),
+
         // Pure leaf modules.
         .target(name: "LayerpinIgnore"),
         .target(name: "LayerpinDigest", dependencies: ["CLayerpinCrypto"]),
+        .target(name: "LayerpinArchive", dependencies: ["CLayerpinArchive"]),
 
         // The core: walks, hashes, groups, talks to git. Never prints, never exits.
         .target(
@@ -29,6 +36,7 @@ let package = Package(
             dependencies: [
                 "LayerpinIgnore",
                 "LayerpinDigest",
+                "LayerpinArchive",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -1,11 +1,12 @@
 import ArgumentParser
+import Foundation
 import LayerpinCore
 
 /// `layerpin context`: what Docker would send as the build context.
 struct ContextCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "context",
-        abstract: "List the entries Docker would send as the build context (files, directories, symlinks).",
+        abstract: "List the entries Docker would send as the build context, or write them as a deterministic tar.",
         discussion: """
             One relative path a line, sorted by bytes, with .dockerignore applied exactly as the engine \
             applies it. Paths are written as raw bytes; use -z when names may contain newlines.
@@ -20,7 +21,34 @@ struct ContextCommand: ParsableCommand {
     @Flag(name: [.customShort("z"), .customLong("null")], help: "End each path with NUL instead of a newline.")
     var null = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write a deterministic tar of the context (and the Dockerfile) to FILE, or - for stdout.", valueName: "file"
+        ))
+    var tar: String?
+
+    @Flag(name: .long, help: "Compress the tar with gzip (no timestamp in the header).")
+    var gzip = false
+
+    func validate() throws {
+        if tar != nil && (list || null) { throw ValidationError("--tar writes an archive; --list and -z list paths") }
+        if gzip && tar == nil { throw ValidationError("--gzip needs --tar") }
+    }
+
     func run() throws {
+        if let tar {
+            let archive = ContextArchive(
+                root: options.root, dockerfile: options.file,
+                mtime: ContextArchive.mtime(root: options.root, environment: ProcessInfo.processInfo.environment),
+                gzip: gzip)
+            if tar == "-" {
+                try archive.write(to: 1)
+            } else {
+                try archive.write(toFile: tar)
+            }
+            return
+        }
         let context = try BuildContext.scan(root: options.root, dockerfile: options.file, checkReadable: true)
         var out: [UInt8] = []
         let terminator: UInt8 = null ? 0 : UInt8(ascii: "\n")

@@ -34,7 +34,7 @@ struct Layerpin: ParsableCommand {
         version: LayerpinVersion.current,
         subcommands: [
             ContextCommand.self, DigestCommand.self, PlanCommand.self, ArgsCommand.self, CheckCommand.self,
-            DiffCommand.self, VerifyCommand.self,
+            DiffCommand.self, VerifyCommand.self, BuildCommand.self,
         ]
     )
 }

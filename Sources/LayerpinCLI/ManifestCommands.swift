@@ -168,16 +168,18 @@ struct DiffCommand: ParsableCommand {
     }
 }
 
-/// `layerpin verify`: a tree against a manifest.
+/// `layerpin verify`: a tree or an image against a manifest.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a tree against a manifest and report every mismatch.",
+        abstract: "Check a tree, an image archive or a tar stream against a manifest; report every mismatch.",
         discussion: """
             --root DIR checks a tree laid out as the build context; --image-root DIR (default /) a file system \
-            laid out as the image (each context path where the manifest's layout puts it). The manifest is \
-            --manifest FILE, else .layerpin/manifest.json, else (with --image-root) DIR/etc/layerpin/manifest.json. \
-            Exit 0 when everything matches, 1 on any mismatch, 2 on bad input.
+            laid out as the image (each context path where the manifest's layout puts it); --image-archive \
+            FILE a `docker save` archive (legacy or OCI layout) without a Docker engine; --tar FILE|- a tar \
+            of a file system (what `docker cp CONTAINER:/ -` gives). The manifest is --manifest FILE, else \
+            .layerpin/manifest.json (for --root), else the one the image carries at /etc/layerpin. Exit 0 \
+            when everything matches, 1 on any mismatch, 2 on bad input.
             """
     )
 
@@ -186,6 +188,12 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("A file system laid out as the image.", valueName: "dir"))
     var imageRoot: String?
+
+    @Option(name: .long, help: ArgumentHelp("A `docker save` archive (- for stdin).", valueName: "file"))
+    var imageArchive: String?
+
+    @Option(name: .long, help: ArgumentHelp("A tar of a file system (- for stdin).", valueName: "file"))
+    var tar: String?
 
     @Option(name: [.customShort("f"), .long], help: ArgumentHelp("The Dockerfile (with --root).", valueName: "file"))
     var file: String?
@@ -196,37 +204,80 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The commit the manifest must name.", valueName: "sha"))
     var expectCommit: String?
 
+    @Option(name: .long, help: ArgumentHelp("Refuse archives with more entries (default 2000000).", valueName: "n"))
+    var maxEntries: Int = ImageFileSystem.Limits().maxEntries
+
+    @Option(
+        name: .long, help: ArgumentHelp("Refuse archives that unpack to more bytes (default 64 GiB).", valueName: "n"))
+    var maxBytes: Int64 = ImageFileSystem.Limits().maxBytes
+
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
 
     func validate() throws {
-        if root != nil && imageRoot != nil { throw ValidationError("give --root DIR or --image-root DIR, not both") }
+        if [root, imageRoot, imageArchive, tar].compactMap({ $0 }).count > 1 {
+            throw ValidationError("give one of --root, --image-root, --image-archive or --tar")
+        }
+        if imageArchive == "-" && tar == "-" { throw ValidationError("only one input can be standard input") }
     }
 
     func run() throws {
-        let manifestPath: String
-        if let manifest {
-            manifestPath = manifest
-        } else if root == nil, !FileManager.default.fileExists(atPath: ".layerpin/manifest.json") {
-            manifestPath = (imageRoot ?? "") + "/etc/layerpin/manifest.json"
-        } else {
-            manifestPath = ".layerpin/manifest.json"
-        }
-        let expected = try ManifestFile.read(manifestPath)
-        let report =
-            if let root {
-                try Verifier.verify(contextRoot: root, dockerfile: file, against: expected)
-            } else {
-                try Verifier.verify(imageRoot: imageRoot ?? "/", against: expected)
+        let limits = ImageFileSystem.Limits(maxEntries: maxEntries, maxBytes: maxBytes)
+        var problems: [String] = []
+        let expected: Manifest
+        let report: VerificationReport
+        var manifestPath = manifest ?? ".layerpin/manifest.json"
+        if let archive = imageArchive ?? tar {
+            let system =
+                imageArchive != nil
+                ? try ImageFileSystem.readImageArchive(archive, limits: limits)
+                : try ImageFileSystem.readTar(archive, limits: limits)
+            var baked: Manifest?
+            if let bytes = system.bakedManifest {
+                do {
+                    baked = try Manifest.read(bytes, file: "/etc/layerpin/manifest.json")
+                } catch {
+                    throw LayerpinError.invalidManifest(error)
+                }
             }
-        var problems = report.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
+            if let manifest {
+                expected = try ManifestFile.read(manifest)
+                if let baked, baked.manifestDigest != expected.manifestDigest {
+                    problems.append(
+                        "manifest: the image carries \(baked.manifestDigest) (commit \(baked.commit)), "
+                            + "expected \(expected.manifestDigest) (commit \(expected.commit))")
+                }
+            } else if let baked {
+                expected = baked
+                manifestPath = "/etc/layerpin/manifest.json (in the image)"
+            } else {
+                throw ValidationError("the image carries no /etc/layerpin/manifest.json: give --manifest FILE")
+            }
+            if let label = system.labels["io.layerpin.manifest"], label != expected.manifestDigest.description {
+                problems.append("label io.layerpin.manifest: \(label), expected \(expected.manifestDigest)")
+            }
+            if let label = system.labels["org.opencontainers.image.revision"], label != expected.commit {
+                problems.append("label org.opencontainers.image.revision: \(label), expected \(expected.commit)")
+            }
+            report = Verifier.verify(system, against: expected)
+        } else if let root {
+            expected = try ManifestFile.read(manifestPath)
+            report = try Verifier.verify(contextRoot: root, dockerfile: file, against: expected)
+        } else {
+            if manifest == nil, !FileManager.default.fileExists(atPath: manifestPath) {
+                manifestPath = (imageRoot ?? "") + "/etc/layerpin/manifest.json"
+            }
+            expected = try ManifestFile.read(manifestPath)
+            report = try Verifier.verify(imageRoot: imageRoot ?? "/", against: expected)
+        }
         if let expectCommit, !expected.commit.hasPrefix(expectCommit) || expectCommit.count < 7 {
             problems.insert("commit: runs \(expected.commit), expected \(expectCommit)", at: 0)
         }
+        let fileProblems = report.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
         if json {
             Output.write(
                 JSONValue.object([
-                    "ok": .bool(problems.isEmpty),
+                    "ok": .bool(problems.isEmpty && fileProblems.isEmpty),
                     "commit": .string(expected.commit),
                     "manifest": .string(expected.manifestDigest.description),
                     "entries": .int(Int64(report.entries)),
@@ -235,15 +286,15 @@ struct VerifyCommand: ParsableCommand {
                         report.mismatches.map {
                             .object(["kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path))])
                         }),
-                    "commitMismatch": .bool(problems.count > report.mismatches.count),
+                    "problems": .array(problems.map { .string($0) }),
                 ]).canonicalText)
-        } else if problems.isEmpty {
+        } else if problems.isEmpty && fileProblems.isEmpty {
             Output.write("ok: commit \(expected.commit), \(report.entries) entries (\(report.files) files) verified\n")
         } else {
-            Output.write(problems.joined(separator: "\n") + "\n")
-            Output.diagnostic("\(problems.count) mismatch(es) against \(manifestPath)")
+            Output.write((problems + fileProblems).joined(separator: "\n") + "\n")
+            Output.diagnostic("\(problems.count + fileProblems.count) mismatch(es) against \(manifestPath)")
         }
-        if !problems.isEmpty { throw ExitCode(1) }
+        if !problems.isEmpty || !fileProblems.isEmpty { throw ExitCode(1) }
     }
 }
 

@@ -63,6 +63,10 @@ enum ErrorWording {
                 + "check safely; rename it or add it to .dockerignore"
         case .invalidManifest(let problem):
             return describe(problem)
+        case .archive(let message, let entry):
+            return (entry.map { "\(RawPath.display($0)): " } ?? "") + message
+        case .buildFailed(let command, let status):
+            return "docker build failed (exit \(status)); the command was: \(command)"
         case .toolFailed(let command, let status, let tail):
             return "`\(command)` failed (exit \(status))" + (tail.isEmpty ? "" : ": \(tail)")
         }

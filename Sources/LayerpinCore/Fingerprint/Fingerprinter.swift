@@ -48,7 +48,8 @@ public struct Fingerprinter: Sendable {
     }
 
     var configFileName: String { configFile ?? Config.fileName }
-    var dockerfileName: String { dockerfile ?? "Dockerfile" }
+    /// The Dockerfile's path, relative to the root unless absolute.
+    public var dockerfileName: String { dockerfile ?? "Dockerfile" }
 
     /// The configuration, or the default one when the file is absent (an error only when it was named).
     func loadConfig(read: (String) throws(LayerpinError) -> [UInt8]?) throws(LayerpinError) -> Config {

@@ -30,6 +30,15 @@ enum GitInfo {
     }
 }
 
+extension GitInfo {
+    /// The committer time of HEAD (ISO 8601), or nil outside a repository or before the first commit.
+    static func headCommitTime(root: String, runner: ToolRunner) -> String? {
+        guard let output = try? runner.run("git", ["show", "-s", "--format=%cI", "HEAD"], in: root) else { return nil }
+        let text = String(decoding: output, as: UTF8.self).trimmedLine
+        return text.isEmpty ? nil : text
+    }
+}
+
 extension String {
     /// The text without its trailing newline.
     var trimmedLine: String {

@@ -266,6 +266,23 @@ enum FileSystem {
         }
     }
 
+    /// Creates (or truncates) a file for writing, relative to the current directory.
+    static func create(_ path: [UInt8]) throws(CallError) -> Int32 {
+        try withCString(path) { cPath throws(CallError) in
+            try check("open") { open(cPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        }
+    }
+
+    static func rename(_ old: [UInt8], to new: [UInt8]) throws(CallError) {
+        try withCString(old) { cOld throws(CallError) in
+            try withCString(new) { cNew throws(CallError) in try check("rename") { Glibc.rename(cOld, cNew) } }
+        }
+    }
+
+    static func unlink(_ path: [UInt8]) {
+        _ = try? withCString(path) { cPath throws(CallError) in Glibc.unlink(cPath) }
+    }
+
     /// The current working directory.
     static func currentDirectory() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

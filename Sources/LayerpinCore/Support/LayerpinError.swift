@@ -23,6 +23,10 @@ public enum LayerpinError: Error, Sendable {
     case unsafeNameForVerifier(path: [UInt8], reason: String)
     /// A manifest could not be read.
     case invalidManifest(ManifestError)
+    /// An archive could not be written or read (truncated, corrupt, over a limit, hostile).
+    case archive(message: String, entry: [UInt8]?)
+    /// `docker build` failed (its output went to stderr).
+    case buildFailed(command: String, status: Int32)
     /// An external tool failed (non-zero exit or malformed output).
     case toolFailed(command: String, status: Int32, stderrTail: String)
 }

@@ -87,6 +87,36 @@ public struct ToolRunner: Sendable {
         }
     }
 
+    /// Runs a tool whose stdin is fed by `feed` (given the pipe's descriptor) while its stdout and
+    /// stderr go to this process's stderr (progress for people); returns its exit status.
+    public func runFeeding(
+        _ tool: String, _ arguments: [String], in directory: String,
+        feed: (Int32) throws(LayerpinError) -> Void
+    ) throws(LayerpinError) -> Int32 {
+        guard let executable = Self.find(tool) else {
+            throw .toolFailed(command: describe(tool, arguments), status: 127, stderrTail: "\(tool) not found on PATH")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdin = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = FileHandle.standardError
+        process.standardError = FileHandle.standardError
+        do {
+            try process.run()
+        } catch {
+            throw .toolFailed(command: describe(tool, arguments), status: 127, stderrTail: "\(error)")
+        }
+        let fed = Result { () throws(LayerpinError) in try feed(stdin.fileHandleForWriting.fileDescriptor) }
+        try? stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        if case .failure(let error) = fed, process.terminationStatus == 0 { throw error }
+        return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+    }
+
     /// The first executable named `tool` on `PATH` (or `tool` itself when it is a path).
     static func find(_ tool: String) -> String? {
         if tool.contains("/") { return access(tool, X_OK) == 0 ? tool : nil }

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import LayerpinCore
+
+/// `layerpin build`: plan, then build from layerpin's own context archive.
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract:
+            "Plan, then `docker build -` from layerpin's deterministic context archive, with args, labels and digest tags.",
+        discussion: """
+            The docker CLI is $LAYERPIN_DOCKER, else `docker` on PATH; DOCKER_HOST and docker contexts apply. \\
+            Arguments after -- go to docker build. Exit 1 when the build fails (its output is on stderr).
+            """
+    )
+
+    @OptionGroup var options: PlanOptions
+
+    @Option(name: .long, help: ArgumentHelp("Repository for the digest tag (REPO:src-<12 hex>).", valueName: "repo"))
+    var tag: String?
+
+    @Argument(parsing: .postTerminator, help: "Arguments for docker build.")
+    var dockerArguments: [String] = []
+
+    func run() throws {
+        let docker = ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker"
+        let build = DockerBuild(
+            planner: options.planner, docker: docker, repository: tag, extraArguments: dockerArguments)
+        let result = Result { () throws(LayerpinError) in try build.run() }
+        switch result {
+        case .success(let (manifest, tags)):
+            Output.write(tags.joined(separator: "\n") + "\n")
+            Output.diagnostic("built commit \(manifest.commit), context \(manifest.context)")
+        case .failure(let error):
+            guard case .buildFailed = error else { throw error }
+            Output.diagnostic(ErrorWording.describe(error))
+            throw ExitCode(1)
+        }
+    }
+}

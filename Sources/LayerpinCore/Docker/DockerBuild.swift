@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `layerpin build`: plan, then `docker build -` fed by layerpin's own context archive, so what
+/// was hashed is exactly what was built (BuildKit's size-and-mtime shortcut for directory contexts
+/// can copy a stale file; moby/buildkit#4950). Passes the build args, the labels and the digest tag.
+public struct DockerBuild: Sendable {
+    public var planner: Planner
+    /// The docker CLI (`LAYERPIN_DOCKER`, else `docker` on PATH).
+    public var docker: String
+    /// A repository for the digest tag instead of the manifest's.
+    public var repository: String?
+    /// Extra arguments for `docker build`.
+    public var extraArguments: [String]
+
+    public init(planner: Planner, docker: String, repository: String? = nil, extraArguments: [String] = []) {
+        self.planner = planner
+        self.docker = docker
+        self.repository = repository
+        self.extraArguments = extraArguments
+    }
+
+    /// The labels of DESIGN.md: revision, created (the commit's time, never the wall clock), the
+    /// digests and the manifest's own digest.
+    public static func labels(_ manifest: Manifest) -> [String: String] {
+        var labels = [
+            "org.opencontainers.image.revision": manifest.commit,
+            "io.layerpin.digest.context": manifest.context.description,
+            "io.layerpin.manifest": manifest.manifestDigest.description,
+        ]
+        if let time = manifest.git?.commitTime { labels["org.opencontainers.image.created"] = time }
+        for group in manifest.groups { labels["io.layerpin.digest.\(group.name)"] = group.digest.description }
+        return labels
+    }
+
+    /// The digest tags, with `repository` in place of the manifest's when given.
+    public func tags(_ manifest: Manifest) -> [String] {
+        guard let repository else { return manifest.tags }
+        return manifest.tags.map { tag in
+            let suffix = tag.split(separator: ":").last.map(String.init) ?? tag
+            return repository + ":" + suffix
+        }
+    }
+
+    /// The `docker build` arguments for a manifest (the context comes on stdin).
+    public func arguments(_ manifest: Manifest) -> [String] {
+        var arguments = ["build", "-f", planner.fingerprinter.dockerfileName]
+        for name in manifest.buildArgs.keys.sorted() {
+            arguments += ["--build-arg", "\(name)=\(manifest.buildArgs[name]!)"]
+        }
+        let labels = Self.labels(manifest)
+        for name in labels.keys.sorted() { arguments += ["--label", "\(name)=\(labels[name]!)"] }
+        for tag in tags(manifest) { arguments += ["--tag", tag] }
+        return arguments + extraArguments + ["-"]
+    }
+
+    /// Plans, then builds; returns the manifest and the tags on success.
+    public func run(runner: ToolRunner = ToolRunner(environment: ["DOCKER_BUILDKIT": "1"])) throws(LayerpinError)
+        -> (Manifest, [String])
+    {
+        let (manifest, _) = try planner.manifest()
+        _ = try planner.write(manifest)
+        let root = planner.fingerprinter.root
+        let archive = ContextArchive(
+            root: root, dockerfile: planner.fingerprinter.dockerfile,
+            mtime: ContextArchive.mtime(commitTime: manifest.git?.commitTime, environment: [:]))
+        // A build that stops reading the context (it failed) closes the pipe: no SIGPIPE death.
+        signal(SIGPIPE, SIG_IGN)
+        let status = try runner.runFeeding(docker, arguments(manifest), in: root) { descriptor throws(LayerpinError) in
+            try archive.write(to: descriptor)
+        }
+        guard status == 0 else {
+            throw .buildFailed(command: ([docker] + arguments(manifest)).joined(separator: " "), status: status)
+        }
+        return (manifest, tags(manifest))
+    }
+}

@@ -1,0 +1,60 @@
+#!/bin/sh
+# layerpin build → docker save → layerpin verify --image-archive, offline; then a tampered layer.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+base_image
+work=$(mktemp -d)
+trap 'rm -rf "$work"; $docker rmi -f layerpin-e2e-archive:latest $tags >/dev/null 2>&1' EXIT
+tags=""
+cp -r "$here/../../Fixtures/python-app" "$work/app"
+cd "$work/app"
+cat > Dockerfile <<'DOCKERFILE'
+FROM layerpin-e2e/busybox
+ARG LAYERPIN_DEPS_DIGEST
+COPY requirements.txt constraints.txt /app/
+COPY requirements /app/requirements
+ARG LAYERPIN_SRC_DIGEST
+COPY . /app/
+COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
+RUN ["/etc/layerpin/verify.sh", "--build"]
+ENTRYPOINT ["/etc/layerpin/verify.sh"]
+CMD ["echo", "hello from the image"]
+DOCKERFILE
+printf '.layerpin/cache\n' >> .dockerignore
+
+tags=$("$LAYERPIN" build --tag layerpin-e2e-archive -- --network=none 2>"$work/build.log") || cat "$work/build.log"
+check "layerpin build succeeds and prints the digest tag" test -n "$tags"
+case "$tags" in layerpin-e2e-archive:src-*) pass "tag is REPO:src-<12 hex>" ;; *) fail "tag is REPO:src-<12 hex> (got '$tags')" ;; esac
+label=$($docker image inspect -f '{{index .Config.Labels "io.layerpin.manifest"}}' "$tags")
+baked=$(sha256sum < .layerpin/manifest.json | cut -c1-64)
+check "io.layerpin.manifest label is the manifest's digest" test "$label" = "sha256:$baked"
+logline=$($docker run --rm --network=none "$tags" 2>&1)
+case "$logline" in *"layerpin: commit unknown src sha256:"*"verified 8 files"*"hello from the image"*) pass "start-up log line, then the command" ;;
+*) fail "start-up log line (got: $logline)" ;; esac
+
+$docker save "$tags" -o "$work/image.tar"
+out=$("$LAYERPIN" verify --image-archive "$work/image.tar" 2>&1)
+check "verify --image-archive passes offline (legacy docker save layout)" test $? -eq 0
+out=$("$LAYERPIN" verify --image-archive - --manifest .layerpin/manifest.json < "$work/image.tar" 2>&1)
+check "verify --image-archive - (stdin) against the planned manifest" test $? -eq 0
+
+# OCI layout, made from the same layers (dockerd 20.10 saves only the legacy layout).
+python3 "$here/oci-from-legacy.py" "$work/image.tar" "$work/oci.tar"
+out=$("$LAYERPIN" verify --image-archive "$work/oci.tar" 2>&1)
+check "verify --image-archive passes on the OCI layout (gzip layers)" test $? -eq 0
+
+# Tamper with the layer that holds /app/src/app/main.py.
+python3 "$here/tamper-layer.py" "$work/image.tar" "$work/tampered.tar" app/src/app/main.py
+out=$("$LAYERPIN" verify --image-archive "$work/tampered.tar" 2>/dev/null)
+status=$?
+check "a tampered layer fails verification (exit 1)" test "$status" -eq 1
+check "the mismatch names the file" test "$out" = "content /app/src/app/main.py"
+
+# A running container, through docker cp (what --container will use): same verdict.
+cid=$($docker create "$tags")
+$docker cp "$cid:/" - > "$work/fs.tar"
+$docker rm "$cid" >/dev/null
+out=$("$LAYERPIN" verify --tar "$work/fs.tar" 2>&1)
+check "verify --tar of docker cp CONTAINER:/ - passes" test $? -eq 0
+finish
