@@ -8,12 +8,13 @@ import LayerpinDigest
 #endif
 
 /// The build context as a deterministic tar: exactly the entries `context --list` prints (plus the
-/// Dockerfile when the context would not carry it), in path-byte order, every mtime the same,
+/// Dockerfile when the context would not carry it, less layerpin's stat cache
+/// `.layerpin/cache`), in path-byte order, every mtime the same,
 /// uid/gid 0 without names, modes normalised as the digest spec does (files 0644 or 0755,
 /// directories 0755, symlinks 0777). The same content gives the same bytes on any machine.
 ///
-/// Each file is hashed again while it is written and must equal its fingerprint: the archive holds
-/// exactly what was hashed, or writing fails naming the file.
+/// Each file is hashed while it is written; given the planned manifest, every digest must equal
+/// the planned one: the archive holds exactly what was planned, or writing fails naming the file.
 public struct ContextArchive: Sendable {
     public var root: String
     public var dockerfile: String?
@@ -40,9 +41,8 @@ public struct ContextArchive: Sendable {
     }
 
     /// Writes the archive to `path` through a temporary name and a rename.
-    @discardableResult
-    public func write(toFile path: String) throws(LayerpinError) -> [HashedEntry] {
-        // Walk and hash first, so a target inside the context is not part of its own archive.
+    public func write(toFile path: String) throws(LayerpinError) {
+        // Walk first, so a target inside the context is not part of its own archive.
         let entries = try prepare()
         let temporary = path + ".tmp.\(getpid())"
         let descriptor: Int32
@@ -52,7 +52,7 @@ public struct ContextArchive: Sendable {
             throw .systemCall(operation: error.operation, path: Array(temporary.utf8), errno: error.errno)
         }
         do throws(LayerpinError) {
-            try emit(entries, to: descriptor)
+            try emit(entries, to: descriptor, expecting: nil)
         } catch {
             FileSystem.close(descriptor)
             FileSystem.unlink(Array(temporary.utf8))
@@ -65,42 +65,41 @@ public struct ContextArchive: Sendable {
             FileSystem.unlink(Array(temporary.utf8))
             throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
         }
-        return entries
     }
 
-    /// Writes the archive of the context to `descriptor`; returns the entries written.
-    @discardableResult
-    public func write(to descriptor: Int32) throws(LayerpinError) -> [HashedEntry] {
-        let entries = try prepare()
-        try emit(entries, to: descriptor)
-        return entries
+    /// Writes the archive to `descriptor`. With `manifest`, every file written must have the digest
+    /// the manifest records for it (what was planned is what is built), else nothing more is
+    /// written and the error names the file.
+    public func write(to descriptor: Int32, matching manifest: Manifest? = nil) throws(LayerpinError) {
+        var expected: [[UInt8]: Digest]?
+        if let manifest {
+            expected = [:]
+            for entry in manifest.entries where entry.kind == .file { expected?[entry.path] = entry.sha256 }
+        }
+        try emit(try prepare(), to: descriptor, expecting: expected)
     }
 
-    /// The entries to archive, hashed (through the stat cache).
-    func prepare() throws(LayerpinError) -> [HashedEntry] {
-        var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile)
-        fingerprinter.useStatCache = true
+    /// The entries to archive: the context as walked, less the stat cache, plus the Dockerfile
+    /// when the context lacks it (`docker build -` reads it from the archive).
+    func prepare() throws(LayerpinError) -> [ContextEntry] {
         let rootDescriptor = try BuildContext.openRoot(root)
         defer { FileSystem.close(rootDescriptor) }
         let context = try BuildContext.scan(root: root, dockerfile: dockerfile)
-        var entries = try fingerprinter.hash(context.entries, root: rootDescriptor)
-        // `docker build -` reads the Dockerfile from the archive: add it when the context lacks it.
+        // layerpin's own stat cache differs from machine to machine and no image needs it.
+        var entries = context.entries.filter { !RawPath.isWithin($0.path, StatCache.path) }
         let dockerfilePath = Array((dockerfile ?? "Dockerfile").utf8)
         if dockerfilePath.first != RawPath.separator, !entries.contains(where: { $0.path == dockerfilePath }),
             let bytes = try BuildContext.readFile(dockerfilePath, root: rootDescriptor)
         {
-            entries.append(
-                HashedEntry(
-                    fingerprint: FingerprintEntry(
-                        path: dockerfilePath, kind: .file, executable: false,
-                        contentDigest: SHA256Hasher.digest(of: bytes)),
-                    size: Int64(bytes.count)))
+            entries.append(ContextEntry(path: dockerfilePath, kind: .file, mode: 0o100644, size: Int64(bytes.count)))
             entries.sort { RawPath.precedes($0.path, $1.path) }
         }
         return entries
     }
 
-    func emit(_ entries: [HashedEntry], to descriptor: Int32) throws(LayerpinError) {
+    func emit(_ entries: [ContextEntry], to descriptor: Int32, expecting expected: [[UInt8]: Digest]?)
+        throws(LayerpinError)
+    {
         let rootDescriptor = try BuildContext.openRoot(root)
         defer { FileSystem.close(rootDescriptor) }
         do {
@@ -109,7 +108,10 @@ public struct ContextArchive: Sendable {
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
             defer { buffer.deallocate() }
             for entry in entries {
-                try writeEntry(entry, writer: writer, root: rootDescriptor, hasher: hasher, buffer: buffer)
+                let digest = try writeEntry(entry, writer: writer, root: rootDescriptor, hasher: hasher, buffer: buffer)
+                if let expected, let digest, let planned = expected[entry.path], planned != digest {
+                    throw LayerpinError.changedWhileHashing(path: entry.path)
+                }
             }
             try writer.finish()
         } catch let error as ArchiveError {
@@ -121,22 +123,23 @@ public struct ContextArchive: Sendable {
         }
     }
 
+    /// Writes one entry; for a file, returns the SHA-256 of the bytes written.
     private func writeEntry(
-        _ entry: HashedEntry, writer: TarWriter, root: Int32, hasher: SHA256Hasher,
+        _ entry: ContextEntry, writer: TarWriter, root: Int32, hasher: SHA256Hasher,
         buffer: UnsafeMutableRawBufferPointer
-    ) throws {
-        let kind = entry.fingerprint.kind
+    ) throws -> Digest? {
         let permissions: UInt32 =
-            switch kind {
+            switch entry.kind {
             case .directory: 0o755
             case .symlink: 0o777
-            case .file: entry.fingerprint.executable ? 0o755 : 0o644
+            case .file: entry.isExecutable ? 0o755 : 0o644
             }
-        let header = ArchiveEntryHeader(
-            path: entry.path, kind: kind == .file ? .file : kind == .directory ? .directory : .symlink,
-            permissions: permissions, size: entry.size, mtime: mtime, linkTarget: entry.linkTarget)
-        try writer.append(header)
-        guard kind == .file else { return }
+        let kind: ArchiveEntryKind = entry.kind == .file ? .file : entry.kind == .directory ? .directory : .symlink
+        try writer.append(
+            ArchiveEntryHeader(
+                path: entry.path, kind: kind, permissions: permissions, size: entry.size, mtime: mtime,
+                linkTarget: entry.linkTarget))
+        guard entry.kind == .file else { return nil }
         let descriptor: Int32
         do {
             descriptor = try FileSystem.openFile(at: root, entry.path)
@@ -160,12 +163,10 @@ public struct ContextArchive: Sendable {
             try writer.write(chunk)
             remaining -= Int64(count)
         }
-        // The header promised `size` bytes and the fingerprint named their digest: anything else
-        // means the file changed since it was hashed (`.layerpin/` files carry no digest).
         let digest = hasher.finalize()
-        guard remaining == 0, entry.fingerprint.contentDigest.map({ $0 == digest }) ?? true else {
-            throw LayerpinError.changedWhileHashing(path: entry.path)
-        }
+        // The header promised `size` bytes: a shorter file changed since the walk.
+        guard remaining == 0 else { throw LayerpinError.changedWhileHashing(path: entry.path) }
+        return digest
     }
 }
 

@@ -70,7 +70,7 @@ public struct DockerBuild: Sendable {
         // A build that stops reading the context (it failed) closes the pipe: no SIGPIPE death.
         signal(SIGPIPE, SIG_IGN)
         let status = try runner.runFeeding(docker, arguments(manifest), in: root) { descriptor throws(LayerpinError) in
-            try archive.write(to: descriptor)
+            try archive.write(to: descriptor, matching: manifest)
         }
         guard status == 0 else {
             throw .buildFailed(command: ([docker] + arguments(manifest)).joined(separator: " "), status: status)

@@ -1,0 +1,74 @@
+"""Writes the crafted archives of Fixtures/archives/ (run from this folder; the outputs are committed).
+
+Each archive is a tar of a tiny file system with one hostile trait; README.md says what each
+must make `layerpin verify --tar` do. Deterministic: fixed mtimes, uid/gid 0.
+"""
+import gzip, io, tarfile
+
+def entry(name, data=None, kind=tarfile.REGTYPE, linkname="", mode=0o644):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.mtime = 0
+    info.linkname = linkname
+    if data is not None:
+        info.size = len(data)
+    return info, (io.BytesIO(data) if data is not None else None)
+
+def write(name, entries, compress=False):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as out:
+        for info, data in entries:
+            out.addfile(info, data)
+    data = raw.getvalue()
+    if compress:
+        data = gzip.compress(data, mtime=0)
+    with open(name, "wb") as f:
+        f.write(data)
+
+def app():
+    return [entry("app/", kind=tarfile.DIRTYPE, mode=0o755), entry("app/main.py", b"print(1)\n")]
+
+write("dotdot-escape.tar", app() + [entry("app/../../etc/passwd", b"root::0:0\n")])
+write("dotdot-inside.tar", app() + [entry("app/sub/../other.py", b"x\n")])
+write("absolute-path.tar", [entry("/app/", kind=tarfile.DIRTYPE, mode=0o755), entry("/app/main.py", b"print(1)\n")])
+write("symlink-escape.tar", app() + [entry("app/link", kind=tarfile.SYMTYPE, linkname="../../../etc/shadow")])
+write("hardlink-unknown.tar", app() + [entry("app/hard", kind=tarfile.LNKTYPE, linkname="etc/shadow")])
+write("hardlink-known.tar", app() + [entry("app/hard.py", kind=tarfile.LNKTYPE, linkname="app/main.py")])
+write("duplicate-entries.tar", app() + [entry("app/main.py", b"print(2)\n")])
+truncated = io.BytesIO()
+with tarfile.open(fileobj=truncated, mode="w") as out:
+    for info, data in app() + [entry("app/big.bin", b"z" * 4096)]:
+        out.addfile(info, data)
+with open("truncated.tar", "wb") as f:
+    f.write(truncated.getvalue()[:512 * 3 + 1000])
+corrupt = bytearray(open("duplicate-entries.tar", "rb").read())
+corrupt[148:156] = b"9999999\x00"  # the first header's checksum
+with open("corrupt-header.tar", "wb") as f:
+    f.write(bytes(corrupt))
+# A gzip bomb in miniature: 64 MiB of zeros in about 64 KiB.
+write("bomb.tar.gz", app() + [entry("app/zeros.bin", bytes(64 << 20))], compress=True)
+write("many-entries.tar", app() + [entry("app/f%05d" % i, b"") for i in range(2100)])
+
+# A legacy `docker save` archive of three layers with OCI whiteouts, its manifest.json last (as
+# dockerd 20.10 writes it): /app/old.py deleted, /app/dir made opaque, /app/main.py replaced.
+def layer(entries):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as out:
+        for info, data in entries:
+            out.addfile(info, data)
+    return raw.getvalue()
+
+layers = [
+    layer(app() + [entry("app/old.py", b"old\n"), entry("app/dir/", kind=tarfile.DIRTYPE, mode=0o755),
+                   entry("app/dir/x", b"x\n")]),
+    layer([entry("app/.wh.old.py", b""), entry("app/dir/", kind=tarfile.DIRTYPE, mode=0o755),
+           entry("app/dir/.wh..wh..opq", b""), entry("app/dir/y", b"y\n")]),
+    layer([entry("app/main.py", b"print(3)\n")]),
+]
+config = b'{"config": {"Labels": {"org.opencontainers.image.revision": "unknown"}}, "rootfs": {"type": "layers"}}'
+import json
+names = ["l%d/layer.tar" % i for i in range(3)]
+index = json.dumps([{"Config": "config.json", "RepoTags": ["whiteouts:latest"], "Layers": names}]).encode()
+write("whiteouts-image.tar",
+      [entry(name, data) for name, data in zip(names, layers)] + [entry("config.json", config), entry("manifest.json", index)])

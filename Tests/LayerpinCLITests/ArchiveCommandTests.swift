@@ -1,0 +1,180 @@
+import Foundation
+import LayerpinTestSupport
+import Testing
+
+@Suite("Archives: context --tar, verify --tar and --image-archive (the built binary)")
+struct ArchiveCommandTests {
+    static var archives: URL { Fixture.directory.appendingPathComponent("archives") }
+
+    /// Plans a context holding `spec` at /app; returns the tree (owning the manifest).
+    static func planned(_ spec: String) throws -> TreeBuilder {
+        let tree = TreeBuilder(spec)
+        tree.file("layerpin.yaml", "workdir: /app\n")
+        tree.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        let plan = try CommandRunner.layerpin(["plan"], in: tree.root)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        return tree
+    }
+
+    @Test(
+        "hostile archives are data: cleaned, never followed, capped, refused when they leave the root",
+        arguments: [
+            ("absolute-path.tar", 0, "ok: commit unknown", ""),
+            ("dotdot-inside.tar", 1, "extra /app/other.py\n", ""),
+            ("symlink-escape.tar", 1, "extra /app/link\n", ""),
+            ("hardlink-known.tar", 1, "extra /app/hard.py\n", ""),
+            ("duplicate-entries.tar", 1, "content /app/main.py\n", ""),
+            ("dotdot-escape.tar", 2, "", "app/../../etc/passwd: entry leaves the image root"),
+            ("hardlink-unknown.tar", 2, "", "app/hard: hard link to a file the archive has not shown"),
+            ("truncated.tar", 2, "", "app/big.bin:"),
+            ("corrupt-header.tar", 2, "", "layerpin: "),
+            ("bomb.tar.gz", 2, "", "app/zeros.bin: more than 16000000 bytes unpacked (limit)"),
+            ("many-entries.tar", 2, "", "more than 2000 entries (limit)"),
+        ])
+    func hostile(archive: String, status: Int32, stdout: String, stderr: String) throws {
+        let tree = try Self.planned("main.py = print(1)\\n\n")
+        defer { tree.remove() }
+        let result = try CommandRunner.layerpin(
+            [
+                "verify", "--tar", Self.archives.appendingPathComponent(archive).path, "--manifest",
+                tree.root + "/.layerpin/manifest.json", "--max-bytes", "16000000", "--max-entries", "2000",
+            ])
+        #expect(result.status == status, "\(archive): \(result.stderr)")
+        #expect(result.stdoutText.hasPrefix(stdout), "\(archive): \(result.stdoutText)")
+        if !stderr.isEmpty { #expect(result.stderr.contains(stderr), "\(archive): \(result.stderr)") }
+    }
+
+    @Test("a docker save archive: layers applied in order with whiteouts and opaque directories")
+    func whiteouts() throws {
+        let tree = try Self.planned("main.py = print(3)\\n\ndir/y = y\\n\n")
+        defer { tree.remove() }
+        let result = try CommandRunner.layerpin(
+            [
+                "verify", "--image-archive", Self.archives.appendingPathComponent("whiteouts-image.tar").path,
+                "--manifest", tree.root + "/.layerpin/manifest.json",
+            ])
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderr)")
+        let stale = try Self.planned("main.py = print(1)\\n\nold.py = old\\n\n")
+        defer { stale.remove() }
+        let old = try CommandRunner.layerpin(
+            [
+                "verify", "--image-archive", Self.archives.appendingPathComponent("whiteouts-image.tar").path,
+                "--manifest", stale.root + "/.layerpin/manifest.json",
+            ])
+        #expect(old.status == 1)
+        #expect(old.stdoutText == "extra /app/dir\nextra /app/dir/y\ncontent /app/main.py\nmissing /app/old.py\n")
+    }
+
+    /// Two trees with the same content but different mtimes and umasks give byte-identical archives.
+    @Test("context --tar is deterministic across mtimes, umasks and runs")
+    func determinism() throws {
+        let spec =
+            "requirements.txt = six\\n\nsrc/app.py = print(1)\\n\nsrc/run.sh* = exec x\\n\nlink -> src/app.py\nempty/\ncaf%C3%A9.txt = x\n"
+        let first = TreeBuilder(spec)
+        defer { first.remove() }
+        let second = TreeBuilder(spec)
+        defer { second.remove() }
+        second.chmod("requirements.txt", 0o664)
+        second.chmod("src/run.sh", 0o775)
+        second.chmod("empty", 0o700)
+        let old = Date(timeIntervalSince1970: 1_000_000)
+        for path in ["requirements.txt", "src/app.py", "empty", "src"] {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: second.root + "/" + path)
+        }
+        let environment = ["SOURCE_DATE_EPOCH": "1700000000"]
+        let a = try CommandRunner.layerpin(["context", "--tar", "-"], in: first.root, environment: environment)
+        let b = try CommandRunner.layerpin(["context", "--tar", "-"], in: second.root, environment: environment)
+        let c = try CommandRunner.layerpin(["context", "--tar", "-"], in: first.root, environment: environment)
+        #expect(a.status == 0)
+        #expect(!a.stdout.isEmpty)
+        #expect(a.stdout == b.stdout, "the two trees' archives differ")
+        #expect(a.stdout == c.stdout, "a second run differs")
+        let gzipA = try CommandRunner.layerpin(
+            ["context", "--tar", "-", "--gzip"], in: first.root, environment: environment)
+        let gzipB = try CommandRunner.layerpin(
+            ["context", "--tar", "-", "--gzip"], in: second.root, environment: environment)
+        #expect(gzipA.stdout == gzipB.stdout, "the gzip archives differ")
+        #expect(Array(gzipA.stdout[4..<8]) == [0, 0, 0, 0])  // no gzip timestamp
+        let other = try CommandRunner.layerpin(
+            ["context", "--tar", "-"], in: first.root, environment: ["SOURCE_DATE_EPOCH": "1"])
+        #expect(other.stdout != a.stdout, "the mtime is not in the headers")
+    }
+
+    @Test(
+        "GNU tar and bsdtar read it back: the listing, modes, owners and bytes; its entries digest to the context digest"
+    )
+    func interop() throws {
+        let tree = TreeBuilder(
+            "requirements.txt = six\\n\nsrc/app.py = print(1)\\n\nsrc/run.sh* = exec x\\n\nlink -> src/app.py\nempty/\n"
+        )
+        defer { tree.remove() }
+        tree.file(
+            Array(("deep/" + String(repeating: "d", count: 120) + "/caf\u{E9} long name.txt").utf8), Array("x".utf8))
+        let archive = tree.root + "/../" + URL(fileURLWithPath: tree.root).lastPathComponent + ".tar"
+        defer { try? FileManager.default.removeItem(atPath: archive) }
+        let written = try CommandRunner.layerpin(
+            ["context", "--tar", archive], in: tree.root, environment: ["SOURCE_DATE_EPOCH": "0"])
+        #expect(written.status == 0, "\(written.stderr)")
+        let listing = try CommandRunner.layerpin(["context", "--list"], in: tree.root).stdoutText
+        for (tool, arguments) in [("/bin/tar", ["-tf", archive]), ("/usr/bin/bsdtar", ["-tf", archive])] {
+            let read = try CommandRunner.run(tool, arguments, environment: ["LC_ALL": "C"])
+            #expect(read.status == 0, "\(tool): \(read.stderr)")
+            // In the C locale both print non-ASCII bytes as \ooo: undo that, drop the "/" of directories.
+            let names = read.stdoutText.split(separator: "\n").map { line -> String in
+                let name = String(decoding: Self.unescapeOctal(String(line)), as: UTF8.self)
+                return name.hasSuffix("/") ? String(name.dropLast()) : name
+            }
+            #expect(names.joined(separator: "\n") + "\n" == listing, "\(tool)")
+        }
+        let verbose = try CommandRunner.run(
+            "/bin/tar", ["-tvf", archive, "--numeric-owner"], environment: ["LC_ALL": "C"])
+        #expect(verbose.stdoutText.contains("-rwxr-xr-x 0/0"))
+        #expect(verbose.stdoutText.contains("lrwxrwxrwx 0/0"))
+        #expect(verbose.stdoutText.contains("1970-01-01 00:00"))
+        // Extracted by bsdtar, the tree has the same context digest.
+        let out = TreeBuilder()
+        defer { out.remove() }
+        #expect(try CommandRunner.run("/usr/bin/bsdtar", ["-xf", archive, "-C", out.root]).status == 0)
+        let original = try CommandRunner.layerpin(["digest", "--no-cache"], in: tree.root).stdoutText
+        let extracted = try CommandRunner.layerpin(["digest", "--no-cache"], in: out.root).stdoutText
+        #expect(original == extracted)
+    }
+
+    static func unescapeOctal(_ text: String) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count + 0,
+                let value = UInt8(String(decoding: bytes[(index + 1)...(index + 3)], as: UTF8.self), radix: 8)
+            {
+                out.append(value)
+                index += 4
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return out
+    }
+
+    @Test("the Dockerfile is added when the context excludes it; the stat cache never goes in")
+    func dockerfileAdded() throws {
+        let tree = TreeBuilder("app.py = x\nDockerfile = FROM scratch\n")
+        defer { tree.remove() }
+        tree.file(".dockerignore", "Dockerfile\n")
+        let result = try CommandRunner.layerpin(["context", "--tar", "-"], in: tree.root)
+        let path = tree.root + "/../ctx-\(getpid()).tar"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(result.stdout).write(to: URL(fileURLWithPath: path))
+        let names = try CommandRunner.run("/bin/tar", ["-tf", path]).stdoutText
+        #expect(names == ".dockerignore\nDockerfile\napp.py\n")
+        _ = try CommandRunner.layerpin(["digest"], in: tree.root)  // writes .layerpin/cache
+        let again = try CommandRunner.layerpin(["context", "--tar", "-"], in: tree.root)
+        #expect(again.stdout.count > 0)
+        try Data(again.stdout).write(to: URL(fileURLWithPath: path))
+        #expect(
+            try CommandRunner.run("/bin/tar", ["-tf", path]).stdoutText
+                == ".dockerignore\n.layerpin/\nDockerfile\napp.py\n")
+    }
+}
