@@ -1,7 +1,7 @@
 # layerpin — every target installs what it needs on a fresh Debian machine (as root).
 PREFIX ?= /usr/local
 SWIFT ?= swift
-APT_PACKAGES := libssl-dev libarchive-dev pkg-config git util-linux busybox-static strace
+APT_PACKAGES := libssl-dev libarchive-dev libarchive-tools pkg-config git util-linux busybox-static strace python3
 E2E_PACKAGES := docker.io busybox-static perl
 BIN_DEBUG := .build/debug/layerpin
 BIN_RELEASE := .build/release/layerpin
