@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "LayerpinIgnore"),
         .target(name: "LayerpinDigest", dependencies: ["CLayerpinCrypto"]),
         .target(name: "LayerpinArchive", dependencies: ["CLayerpinArchive"]),
+        .target(name: "LayerpinDockerfile"),
 
         // The core: walks, hashes, groups, talks to git. Never prints, never exits.
         .target(
@@ -37,6 +38,7 @@ let package = Package(
                 "LayerpinIgnore",
                 "LayerpinDigest",
                 "LayerpinArchive",
+                "LayerpinDockerfile",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -46,6 +48,7 @@ let package = Package(
             name: "LayerpinCLI",
             dependencies: [
                 "LayerpinCore",
+                "LayerpinDockerfile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,7 +58,10 @@ let package = Package(
 
         .testTarget(name: "LayerpinIgnoreTests", dependencies: ["LayerpinIgnore", "LayerpinTestSupport"]),
         .testTarget(name: "LayerpinDigestTests", dependencies: ["LayerpinDigest"]),
-        .testTarget(name: "LayerpinCoreTests", dependencies: ["LayerpinCore", "LayerpinTestSupport"]),
+        .testTarget(name: "LayerpinDockerfileTests", dependencies: ["LayerpinDockerfile", "LayerpinTestSupport"]),
+        .testTarget(
+            name: "LayerpinCoreTests", dependencies: ["LayerpinCore", "LayerpinDockerfile", "LayerpinTestSupport"],
+            exclude: ["Snapshots"]),
         .testTarget(name: "LayerpinCLITests", dependencies: ["LayerpinTestSupport"], exclude: ["Snapshots"]),
     ]
 )

@@ -34,7 +34,8 @@ struct Layerpin: ParsableCommand {
         version: LayerpinVersion.current,
         subcommands: [
             ContextCommand.self, DigestCommand.self, PlanCommand.self, ArgsCommand.self, CheckCommand.self,
-            DiffCommand.self, VerifyCommand.self, BuildCommand.self,
+            DiffCommand.self, VerifyCommand.self, BuildCommand.self, DockerfileCommand.self, LintCommand.self,
+            InitCommand.self,
         ]
     )
 }

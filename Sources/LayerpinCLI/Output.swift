@@ -65,6 +65,8 @@ enum ErrorWording {
             return describe(problem)
         case .archive(let message, let entry):
             return (entry.map { "\(RawPath.display($0)): " } ?? "") + message
+        case .invalidDockerfile(let file, let problem):
+            return "\(file):\(problem.line): \(problem.message)"
         case .buildFailed(let command, let status):
             return "docker build failed (exit \(status)); the command was: \(command)"
         case .toolFailed(let command, let status, let tail):

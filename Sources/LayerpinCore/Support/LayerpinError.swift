@@ -1,3 +1,4 @@
+import LayerpinDockerfile
 import LayerpinIgnore
 
 /// Everything the core can fail with. Each case carries the file, path or line it is about;
@@ -27,6 +28,8 @@ public enum LayerpinError: Error, Sendable {
     case archive(message: String, entry: [UInt8]?)
     /// `docker build` failed (its output went to stderr).
     case buildFailed(command: String, status: Int32)
+    /// A Dockerfile the parser refuses.
+    case invalidDockerfile(file: String, DockerfileError)
     /// An external tool failed (non-zero exit or malformed output).
     case toolFailed(command: String, status: Int32, stderrTail: String)
 }

@@ -1,0 +1,169 @@
+import LayerpinDockerfile
+
+/// One lint finding: a stable rule id, a one-line message, the line, and a fix hint.
+public struct LintFinding: Sendable, Equatable {
+    public enum Severity: String, Sendable, Comparable {
+        case info, warning, error
+
+        public static func < (lhs: Severity, rhs: Severity) -> Bool {
+            let order: [Severity] = [.info, .warning, .error]
+            return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
+        }
+    }
+
+    public var rule: String
+    public var severity: Severity
+    public var line: Int
+    public var message: String
+    public var hint: String
+}
+
+/// Cache-order and staleness rules for a Dockerfile and its build context.
+public enum DockerfileLinter {
+    /// The rules: id, severity, what it finds.
+    public static let rules: [(id: String, severity: LintFinding.Severity, title: String)] = [
+        ("LP001", .warning, "source copied before the dependency install"),
+        ("LP002", .warning, "frequently changing ARG declared before the dependency install"),
+        ("LP003", .warning, "cache-bust fed by the clock"),
+        ("LP004", .warning, "VOLUME over the application path"),
+        ("LP005", .warning, "build context carries what .dockerignore should keep out"),
+        ("LP006", .warning, "copied files outside every group, or group files never copied"),
+        ("LP007", .warning, "ADD of a URL"),
+        ("LP008", .info, "base image by tag only"),
+    ]
+
+    /// What the linter knows about the context besides the Dockerfile.
+    public struct Context: Sendable {
+        /// Every entry path of the build context.
+        public var entries: [[UInt8]]
+        /// Paths in a group (any group).
+        public var grouped: Set<[UInt8]>
+        public var workdir: String?
+
+        public init(entries: [[UInt8]], grouped: Set<[UInt8]>, workdir: String?) {
+            self.entries = entries
+            self.grouped = grouped
+            self.workdir = workdir
+        }
+    }
+
+    static let changingArgs = [
+        "LAYERPIN_SRC_DIGEST", "LAYERPIN_COMMIT", "CACHEBUST", "CACHE_BUST", "GIT_COMMIT", "COMMIT",
+        "GIT_SHA", "BUILD_DATE", "BUILD_TIME", "VERSION_SHA",
+    ]
+
+    public static func lint(_ file: Dockerfile, context: Context) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        func add(_ rule: String, _ line: Int, _ message: String, _ hint: String) {
+            let severity = rules.first { $0.id == rule }!.severity
+            findings.append(LintFinding(rule: rule, severity: severity, line: line, message: message, hint: hint))
+        }
+        let start = file.stages.last?.from ?? 0
+        let install = DockerfilePinner.installIndex(in: file)
+        var workdir = context.workdir
+        for (index, instruction) in file.instructions.enumerated() {
+            let line = instruction.lines.lowerBound
+            switch instruction.keyword {
+            case "FROM":
+                let image = instruction.words.first ?? ""
+                let isStage = file.stages.contains { $0.name != nil && $0.name == image }
+                if !image.contains("@sha256:") && image != "scratch" && !isStage && !image.contains("$") {
+                    add(
+                        "LP008", line, "base image \(image) is named by tag only", "pin it by digest: \(image)@sha256:…"
+                    )
+                }
+            case "WORKDIR" where index >= start:
+                workdir = instruction.words.first
+            case "COPY" where index >= start && install.map({ index < $0 }) == true && !instruction.has(flag: "from"):
+                let sources = Array(instruction.words.dropLast())
+                let copiesSource =
+                    sources.contains { $0 == "." || $0 == "./" }
+                    || sources.contains { source in
+                        !context.grouped.isEmpty && !context.grouped.contains(Array(source.utf8))
+                            && !source.contains("*")
+                            && !isDependencyName(source)
+                    }
+                if copiesSource {
+                    add(
+                        "LP001", line,
+                        "source is copied before the dependency install: every code change reinstalls dependencies",
+                        "copy only the dependency manifests before the install, the rest after it (layerpin dockerfile --from)"
+                    )
+                }
+            case "ARG" where index >= start:
+                let name = String(instruction.words.first?.split(separator: "=").first ?? "")
+                if let install, index < install, changingArgs.contains(name.uppercased()) {
+                    add(
+                        "LP002", line, "ARG \(name) changes often and is declared before the dependency install",
+                        "declare it after the install step: an ARG invalidates every later RUN")
+                }
+            case "VOLUME":
+                let paths = instruction.words
+                if let app = workdir, paths.contains(where: { isWithin(app, $0) || isWithin($0, app) }) {
+                    add(
+                        "LP004", line,
+                        "VOLUME over the application path \(app): compose keeps the old anonymous volume and hides new code",
+                        "drop the VOLUME, or put data elsewhere (docker/compose#9450)")
+                }
+            case "ADD":
+                if instruction.words.dropLast().contains(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") })
+                {
+                    add(
+                        "LP007", line, "ADD of a URL is fetched on every build and its content is not in any digest",
+                        "download it in a RUN with a checksum, or vendor it into the context")
+                }
+            default:
+                break
+            }
+            let text: String =
+                switch instruction.arguments {
+                case .shell(let text): text
+                case .exec(let words): words.joined(separator: " ")
+                }
+            if (instruction.keyword == "ARG" || instruction.keyword == "RUN" || instruction.keyword == "ENV")
+                && (text.contains("$(date") || text.contains("`date") || text.contains("date +%s"))
+            {
+                add(
+                    "LP003", line, "a cache-bust fed by the clock rebuilds every layer after it on every build",
+                    "key the layer to a content digest instead (ARG LAYERPIN_SRC_DIGEST)")
+            }
+        }
+        let endLine = file.instructions.last?.lines.upperBound ?? 1
+        for junk in [".git", "__pycache__", "node_modules"] {
+            let component = Array(junk.utf8)
+            if context.entries.contains(where: {
+                $0.split(separator: RawPath.separator).contains { Array($0) == component }
+            }) {
+                add("LP005", endLine, "\(junk) is part of the build context", "add \(junk) to .dockerignore")
+            }
+        }
+        if context.entries.contains(StatCache.path) {
+            add(
+                "LP005", endLine, ".layerpin/cache is part of the build context", "add .layerpin/cache to .dockerignore"
+            )
+        }
+        let copiesAll = file.instructions[start...].contains { DockerfilePinner.copiesEverything($0) }
+        if copiesAll && !context.grouped.isEmpty {
+            let uncovered = context.entries.filter { !context.grouped.contains($0) }
+            if let first = uncovered.first(where: { !$0.starts(with: Array(".layerpin".utf8)) }) {
+                add(
+                    "LP006", endLine,
+                    "\(String(decoding: first, as: UTF8.self)) is copied into the image but in no group: a change there changes no digest",
+                    "add it to a group in layerpin.yaml, or to .dockerignore")
+            }
+        }
+        return findings.sorted { $0.line != $1.line ? $0.line < $1.line : $0.rule < $1.rule }
+    }
+
+    static func isDependencyName(_ name: String) -> Bool {
+        Ecosystem.allCases.contains {
+            $0.isDependencyFile(Array(name.split(separator: "/").last.map(String.init)?.utf8 ?? "".utf8))
+        }
+    }
+
+    static func isWithin(_ path: String, _ directory: String) -> Bool {
+        let a = path.hasSuffix("/") ? String(path.dropLast()) : path
+        let b = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        return a == b || a.hasPrefix(b + "/")
+    }
+}

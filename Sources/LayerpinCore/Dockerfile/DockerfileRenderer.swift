@@ -1,0 +1,108 @@
+import Foundation
+
+/// Renders a Dockerfile from `layerpin.yaml` and the fingerprint: the dependency install behind
+/// `ARG LAYERPIN_DEPS_DIGEST` (with a cache mount), `ARG LAYERPIN_SRC_DIGEST` and
+/// `ARG LAYERPIN_COMMIT` only after it (an ARG invalidates every later RUN), the application
+/// `COPY`, the in-build verification right after it, the manifest and verifier in
+/// `/etc/layerpin/`, the labels, and the verifier as `ENTRYPOINT` wrapping the command.
+/// No `# syntax=` line: it would make BuildKit pull an image, and offline builds must work.
+public struct DockerfileRenderer: Sendable {
+    /// Per-ecosystem defaults.
+    public struct Template: Sendable, Equatable {
+        public var base: String
+        public var install: String?
+        public var cacheTarget: String?
+        public var command: [String]
+        /// Steps after the application COPY (a compile, for instance).
+        public var afterCopy: [String] = []
+        public var environment: [String] = []
+    }
+
+    public static func template(for ecosystem: Ecosystem, dependencyFiles: [[UInt8]]) -> Template {
+        let names = Set(dependencyFiles.map { String(decoding: $0, as: UTF8.self) })
+        switch ecosystem {
+        case .python:
+            let install =
+                names.contains("requirements.txt")
+                ? "pip install -r requirements.txt"
+                : names.contains("pyproject.toml") ? "pip install ." : "pip install -r requirements.txt"
+            return Template(
+                base: "python:3.11-slim", install: install, cacheTarget: "/root/.cache/pip",
+                command: ["python", "main.py"], environment: ["PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1"])
+        case .node:
+            return Template(
+                base: "node:20-slim", install: names.contains("package-lock.json") ? "npm ci" : "npm install",
+                cacheTarget: "/root/.npm", command: ["node", "index.js"], environment: ["NODE_ENV=production"])
+        case .go:
+            return Template(
+                base: "golang:1.22", install: "go mod download", cacheTarget: "/go/pkg/mod",
+                command: ["/usr/local/bin/app"],
+                afterCopy: ["RUN --mount=type=cache,target=/root/.cache/go-build go build -o /usr/local/bin/app ."])
+        default:
+            return Template(base: "debian:bookworm-slim", install: nil, cacheTarget: nil, command: ["sh"])
+        }
+    }
+
+    /// The Dockerfile text for a fingerprinted context.
+    public static func render(_ fingerprint: Fingerprint) -> String {
+        let config = fingerprint.config
+        let deps = fingerprint.groups.first { $0.name == "deps" }?.entries.filter { $0.fingerprint.kind == .file } ?? []
+        let template = template(for: fingerprint.ecosystem, dependencyFiles: deps.map(\.path))
+        let workdir = config.workdir ?? "/app"
+        var lines = [
+            "# Rendered by `layerpin dockerfile` from layerpin.yaml (ecosystem: \(fingerprint.ecosystem.rawValue)).",
+            "# Each ARG LAYERPIN_* keys the layers below it to a layerpin digest: the dependency install",
+            "# sits above ARG LAYERPIN_SRC_DIGEST, so a code change never reinstalls dependencies.",
+            "FROM \(config.base ?? template.base)",
+            "WORKDIR \(workdir)",
+        ]
+        if !template.environment.isEmpty { lines.append("ENV " + template.environment.joined(separator: " ")) }
+        let install = config.install ?? template.install
+        if !deps.isEmpty, let install {
+            lines.append("ARG LAYERPIN_DEPS_DIGEST")
+            lines += copyLines(deps.map(\.path))
+            let mount = template.cacheTarget.map { "--mount=type=cache,target=\($0) " } ?? ""
+            lines.append("RUN \(mount)\(install)")
+        }
+        lines += [
+            "ARG LAYERPIN_SRC_DIGEST",
+            "ARG LAYERPIN_COMMIT",
+            "COPY . ./",
+            "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",
+            "RUN [\"/etc/layerpin/verify.sh\", \"--build\"]",
+        ]
+        lines += template.afterCopy
+        var labels = ["org.opencontainers.image.revision=$LAYERPIN_COMMIT"]
+        for group in fingerprint.groups {
+            labels.append("io.layerpin.digest.\(group.name)=$LAYERPIN_\(group.name.uppercased())_DIGEST")
+        }
+        lines.append("LABEL " + labels.joined(separator: " \\\n      "))
+        lines.append("ENTRYPOINT [\"/etc/layerpin/verify.sh\"]")
+        lines.append("CMD " + jsonArray(config.command ?? template.command))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `COPY a b ./` for root files, `COPY d/x ./d/` per directory: paths kept.
+    static func copyLines(_ paths: [[UInt8]]) -> [String] {
+        var byDirectory: [String: [String]] = [:]
+        var order: [String] = []
+        for path in paths {
+            let text = String(decoding: path, as: UTF8.self)
+            let directory = text.split(separator: "/").dropLast().joined(separator: "/")
+            if byDirectory[directory] == nil { order.append(directory) }
+            byDirectory[directory, default: []].append(text)
+        }
+        return order.map { directory in
+            "COPY " + byDirectory[directory]!.joined(separator: " ") + " ./"
+                + (directory.isEmpty ? "" : directory + "/")
+        }
+    }
+
+    static func jsonArray(_ words: [String]) -> String {
+        "["
+            + words.map { word in
+                "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\""
+            }.joined(separator: ", ") + "]"
+    }
+}

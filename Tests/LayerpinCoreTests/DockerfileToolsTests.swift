@@ -1,0 +1,164 @@
+import Foundation
+import LayerpinDockerfile
+import LayerpinTestSupport
+import Testing
+
+@testable import LayerpinCore
+
+@Suite("Lint rules: each fires, and stays quiet on the fixed form")
+struct LintRuleTests {
+    static let context = DockerfileLinter.Context(
+        entries: [Array("requirements.txt".utf8), Array("app.py".utf8)],
+        grouped: [Array("requirements.txt".utf8), Array("app.py".utf8)], workdir: "/app")
+
+    static func rules(_ text: String, context: DockerfileLinter.Context = context) throws -> [String] {
+        DockerfileLinter.lint(try DockerfileParser.parse(text), context: context).map(\.rule)
+    }
+
+    static let base = "FROM python:3.11@sha256:" + String(repeating: "a", count: 64) + "\nWORKDIR /app\n"
+
+    @Test(
+        arguments: [
+            (
+                "LP001", "COPY . .\nRUN pip install -r requirements.txt\n",
+                "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+            ),
+            (
+                "LP002", "ARG LAYERPIN_SRC_DIGEST\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+                "COPY requirements.txt .\nRUN pip install -r requirements.txt\nARG LAYERPIN_SRC_DIGEST\n"
+            ),
+            (
+                "LP002", "ARG CACHEBUST=1\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+                "COPY requirements.txt .\nRUN pip install -r requirements.txt\nARG CACHEBUST=1\n"
+            ),
+            ("LP003", "RUN echo $(date +%s) > /stamp\n", "RUN echo fixed > /stamp\n"),
+            ("LP004", "VOLUME /app\n", "VOLUME /data\n"),
+            ("LP007", "ADD https://example.invalid/x.tgz /x.tgz\n", "ADD x.tgz /x/\n"),
+        ])
+    func fires(rule: String, bad: String, good: String) throws {
+        #expect(try Self.rules(Self.base + bad).contains(rule), "\(rule) should fire")
+        #expect(try !Self.rules(Self.base + good).contains(rule), "\(rule) should stay quiet")
+    }
+
+    @Test("LP008 (info): a base image by tag only; by digest is fine")
+    func baseTag() throws {
+        #expect(try Self.rules("FROM python:3.11\n") == ["LP008"])
+        #expect(try Self.rules(Self.base).isEmpty)
+        #expect(try Self.rules("FROM golang AS build\nFROM build\n") == ["LP008"])  // a stage name is not an image
+    }
+
+    @Test("LP005: .git, __pycache__, node_modules or the stat cache in the context")
+    func junk() throws {
+        for junk in [".git", "src/__pycache__", "web/node_modules", ".layerpin/cache"] {
+            let context = DockerfileLinter.Context(
+                entries: [Array(junk.utf8), Array("app.py".utf8)], grouped: [Array("app.py".utf8)], workdir: "/app")
+            #expect(try Self.rules(Self.base, context: context).contains("LP005"), "\(junk)")
+        }
+        #expect(try !Self.rules(Self.base).contains("LP005"))
+    }
+
+    @Test("LP006: a file COPY . copies that no group covers")
+    func uncovered() throws {
+        let context = DockerfileLinter.Context(
+            entries: [Array("app.py".utf8), Array("notes.txt".utf8)], grouped: [Array("app.py".utf8)], workdir: "/app")
+        #expect(try Self.rules(Self.base + "COPY . .\n", context: context).contains("LP006"))
+        #expect(try !Self.rules(Self.base + "COPY app.py .\n", context: context).contains("LP006"))
+    }
+}
+
+@Suite("Rendering and pinning Dockerfiles")
+struct RenderPinTests {
+    @Test("the rendered Dockerfile keeps the install above the source ARGs and verifies right after the COPY")
+    func render() throws {
+        let tree = TreeBuilder(#"requirements.txt = six\n"# + "\n" + #"src/main.py = print(1)\n"# + "\n")
+        defer { tree.remove() }
+        tree.file("layerpin.yaml", "base: python:3.12-slim\ncommand: [python, src/main.py]\n")
+        var fingerprinter = Fingerprinter(root: tree.root)
+        fingerprinter.useStatCache = false
+        let text = DockerfileRenderer.render(try fingerprinter.fingerprint())
+        let file = try DockerfileParser.parse(text)
+        let keywords = file.instructions.map { $0.keyword + " " + ($0.words.first ?? "") }
+        let install = try #require(keywords.firstIndex { $0.hasPrefix("RUN --") || $0 == "RUN pip" })
+        #expect(keywords.firstIndex(of: "ARG LAYERPIN_DEPS_DIGEST")! < install)
+        #expect(keywords.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! > install)
+        #expect(keywords.firstIndex(of: "ARG LAYERPIN_COMMIT")! > install)
+        let copy = try #require(keywords.firstIndex(of: "COPY ."))
+        #expect(keywords[copy + 2] == "RUN /etc/layerpin/verify.sh")
+        #expect(file.instructions[install].flag("mount") == "type=cache,target=/root/.cache/pip")
+        #expect(!text.contains("# syntax"))
+        #expect(file.instructions.last?.arguments == .exec(["python", "src/main.py"]))
+        #expect(file.instructions.first?.words == ["python:3.12-slim"])
+        assertSnapshot(text, named: "rendered-python.Dockerfile")
+    }
+
+    @Test("pinning splits COPY . . before the install, keeps every other line, and is idempotent")
+    func pin() throws {
+        let original = """
+            FROM python:3.11
+            # our service
+            WORKDIR /srv
+            COPY . .
+            RUN pip install -r requirements.txt  # deps
+            EXPOSE 8000
+            CMD ["python", "app.py"]
+
+            """
+        let pinned = try DockerfilePinner.pin(original, dependencyFiles: ["requirements.txt"], groups: ["deps", "src"])
+        assertSnapshot(pinned, named: "pinned-split.Dockerfile")
+        let lines = pinned.split(separator: "\n").map(String.init)
+        for kept in [
+            "FROM python:3.11", "# our service", "WORKDIR /srv", "EXPOSE 8000", "CMD [\"python\", \"app.py\"]",
+        ] {
+            #expect(lines.contains(kept), "\(kept)")
+        }
+        #expect(lines.firstIndex(of: "COPY requirements.txt ./")! < lines.firstIndex { $0.hasPrefix("RUN pip") }!)
+        #expect(lines.firstIndex(of: "COPY . .")! > lines.firstIndex { $0.hasPrefix("RUN pip") }!)
+        #expect(
+            try DockerfilePinner.pin(pinned, dependencyFiles: ["requirements.txt"], groups: ["deps", "src"]) == pinned)
+    }
+
+    @Test("pinning a file that already copies dependencies first only adds the ARGs and the verification")
+    func pinOrdered() throws {
+        let original =
+            "FROM node:20\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY src ./src\nCMD [\"node\", \"src/index.js\"]\n"
+        let pinned = try DockerfilePinner.pin(original, dependencyFiles: ["package.json"], groups: ["deps", "src"])
+        #expect(
+            pinned == """
+                FROM node:20
+                ARG LAYERPIN_DEPS_DIGEST
+                COPY package.json package-lock.json ./
+                RUN npm ci
+                ARG LAYERPIN_SRC_DIGEST
+                ARG LAYERPIN_COMMIT
+                COPY src ./src
+                COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
+                RUN ["/etc/layerpin/verify.sh", "--build"]
+                LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT io.layerpin.digest.deps=$LAYERPIN_DEPS_DIGEST io.layerpin.digest.src=$LAYERPIN_SRC_DIGEST
+                CMD ["node", "src/index.js"]
+
+                """)
+    }
+
+    @Test(
+        "init finds the entry point",
+        arguments: [
+            ("main.py\nrequirements.txt\n", ["python", "main.py"]),
+            ("src/app.py\nrequirements.txt\n", ["python", "src/app.py"]),
+            ("src/pkg/__main__.py\nrequirements.txt\n", ["python", "src/pkg/__main__.py"]),
+            (#"pyproject.toml = [project]\nname = 'x'\n[project.scripts]\nserve = 'x.cli:main'\n"# + "\n", ["serve"]),
+            ("package.json = {\"main\": \"server.js\"}\n", ["node", "server.js"]),
+            ("package.json = {\"scripts\": {\"start\": \"node a.js\"}}\n", ["npm", "start"]),
+            ("go.mod\nmain.go\n", ["/usr/local/bin/app"]),
+        ])
+    func entryPoint(spec: String, command: [String]) throws {
+        let tree = TreeBuilder(spec)
+        defer { tree.remove() }
+        let report = try Initializer(root: tree.root).run()
+        #expect(report.command == command)
+        #expect(report.written.sorted() == [".dockerignore", "Dockerfile", "layerpin.yaml"])
+        let again = try Initializer(root: tree.root).run()
+        #expect(again.written.isEmpty)
+        #expect(again.kept.sorted() == [".dockerignore", "Dockerfile", "layerpin.yaml"])
+        #expect(try Initializer(root: tree.root, force: true).run().written.count == 3)
+    }
+}

@@ -1,0 +1,14 @@
+FROM python:3.11
+# our service
+WORKDIR /srv
+ARG LAYERPIN_DEPS_DIGEST
+COPY requirements.txt ./
+RUN pip install -r requirements.txt  # deps
+ARG LAYERPIN_SRC_DIGEST
+ARG LAYERPIN_COMMIT
+COPY . .
+COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
+RUN ["/etc/layerpin/verify.sh", "--build"]
+LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT io.layerpin.digest.deps=$LAYERPIN_DEPS_DIGEST io.layerpin.digest.src=$LAYERPIN_SRC_DIGEST
+EXPOSE 8000
+CMD ["python", "app.py"]
