@@ -1,0 +1,71 @@
+#!/bin/sh
+# The Dockerfile `layerpin init` renders for Fixtures/python-app builds offline on a real engine;
+# a code-only rebuild keeps the dependency layer (the installed package's files) and a
+# requirements change re-runs the install.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+python_image
+work=$(mktemp -d)
+images=""
+trap 'rm -rf "$work"; [ -n "$images" ] && $docker rmi -f $images >/dev/null 2>&1' EXIT
+cp -r "$here/../../Fixtures/python-app" "$work/app"
+cd "$work/app"
+# A local wheelhouse (PyPI is reachable when the test is prepared; the build itself is offline).
+python3 -m pip download --quiet --no-deps --only-binary=:all: -d wheels six==1.16.0 >/dev/null 2>&1 \
+    || python3 -m pip download --quiet --no-deps -d wheels six==1.16.0
+"$LAYERPIN" init >/dev/null
+cat > layerpin.yaml <<'YAML'
+ecosystem: python
+base: layerpin-e2e/python
+workdir: /app
+groups:
+  deps: [requirements.txt, constraints.txt, requirements/, wheels/]
+install: pip install --no-index --find-links wheels -r requirements.txt
+command: ["python", "src/app/main.py"]
+image: layerpin-e2e-python
+YAML
+"$LAYERPIN" dockerfile -o Dockerfile
+check "the rendered Dockerfile has no # syntax line" test "$(grep -c '^# *syntax' Dockerfile)" -eq 0
+lints_clean() { "$LAYERPIN" lint --format text >"$work/lint.txt"; }
+check "the rendered Dockerfile lints clean of warnings" lints_clean
+
+build() { "$LAYERPIN" build -- --network=none 2>"$work/build.log" || { grep -v '^#' "$work/build.log" | tail -20; }; }
+first=$(build)
+images="$images $first"
+check "the rendered Dockerfile builds (offline, from layerpin's archive)" test -n "$first"
+out=$($docker run --rm --network=none "$first" 2>&1)
+case "$out" in *"layerpin: commit unknown src sha256:"*"hello from python-app (six 1.16.0"*) pass "the image starts: the verifier's line, then the app" ;;
+*) fail "the image starts (got: $out)" ;; esac
+
+layers() { $docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1" | grep -v '^$'; }
+sed -i 's/hello from python-app/hello again from python-app/' src/app/main.py
+started=$(date +%s)
+second=$(build)
+elapsed=$(($(date +%s) - started))
+images="$images $second"
+echo "code-only rebuild took ${elapsed}s"
+check "a code-only change gets a new digest tag" test -n "$second" -a "$second" != "$first"
+out=$($docker run --rm --network=none "$second" 2>&1)
+case "$out" in *"hello again from python-app"*) pass "the code change is in the image" ;; *) fail "the code change is in the image (got: $out)" ;; esac
+layers "$first" > "$work/l1"
+layers "$second" > "$work/l2"
+six_first=$($docker run --rm --entrypoint sh "$first" -c 'sha256sum /usr/local/lib/python3.11/dist-packages/six.py' 2>&1)
+six_second=$($docker run --rm --entrypoint sh "$second" -c 'sha256sum /usr/local/lib/python3.11/dist-packages/six.py' 2>&1)
+check "the installed package's files are unchanged" test "$six_first" = "$six_second" -a -n "$six_first"
+# The last three layers are the application's (COPY . ./, COPY .layerpin/…, RUN verify.sh);
+# everything below them — base, dependency COPYs, the install — must be the very same layers.
+shared=$(($(wc -l < "$work/l1") - 3))
+check "the dependency layers are cached: every layer below the application COPY is identical" \
+    test "$(head -n "$shared" "$work/l1")" = "$(head -n "$shared" "$work/l2")"
+check "the application layers differ" test "$(tail -n 3 "$work/l1")" != "$(tail -n 3 "$work/l2")"
+grep -q 'pip install' "$work/build.log" && grep -A2 'pip install' "$work/build.log" | grep -q CACHED
+check "the build log shows the install step CACHED" test $? -eq 0
+
+echo "six==1.16.0  # pinned" > requirements/base.txt
+third=$(build)
+images="$images $third"
+layers "$third" > "$work/l3"
+check "a requirements change re-runs the install (its layer differs)" \
+    test "$(head -n "$shared" "$work/l1" | tail -n 1)" != "$(head -n "$shared" "$work/l3" | tail -n 1)"
+finish
