@@ -84,13 +84,14 @@ struct LintCommand: ParsableCommand {
         } catch {
             throw LayerpinError.invalidDockerfile(file: path, error)
         }
+        // The context as it stands, before this run writes its own stat cache.
+        let context = try BuildContext.scan(root: options.root.root, dockerfile: options.root.file)
         var fingerprinter = Fingerprinter(
             root: options.root.root, dockerfile: options.root.file, configFile: options.config)
         fingerprinter.useStatCache = true
         let fingerprint = try fingerprinter.fingerprint()
         var grouped = Set<[UInt8]>()
         for group in fingerprint.groups { for entry in group.entries { grouped.insert(entry.path) } }
-        let context = try BuildContext.scan(root: options.root.root, dockerfile: options.root.file)
         let findings = DockerfileLinter.lint(
             file,
             context: .init(entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir))

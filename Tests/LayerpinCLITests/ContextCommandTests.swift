@@ -83,3 +83,58 @@ struct ContextCommandTests {
         #expect(missing.stderr.contains("/nonexistent/dir"))
     }
 }
+
+@Suite("layerpin lint, dockerfile and init (the built binary)")
+struct DockerfileCommandTests {
+    @Test("lint speaks text, JSON and SARIF, and exits 1 on a warning")
+    func formats() throws {
+        let tree = TreeBuilder("requirements.txt = six\napp.py = print(1)\n")
+        defer { tree.remove() }
+        tree.file(".dockerignore", ".layerpin/cache\n")
+        tree.file("Dockerfile", "FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n")
+        let text = try CommandRunner.layerpin(["lint"], in: tree.root)
+        #expect(text.status == 1)
+        #expect(text.stdoutText.contains("Dockerfile:2: warning LP001 "))
+        let json = try CommandRunner.layerpin(["lint", "--format", "json"], in: tree.root)
+        let findings = try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [[String: Any]]
+        #expect(findings?.map { $0["rule"] as? String } == ["LP008", "LP001"])
+        #expect(findings?.last?["line"] as? Int == 2)
+        let sarif = try CommandRunner.layerpin(["lint", "--format", "sarif"], in: tree.root)
+        let log = try JSONSerialization.jsonObject(with: Data(sarif.stdout)) as? [String: Any]
+        #expect(log?["version"] as? String == "2.1.0")
+        let results = ((log?["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]) ?? []
+        #expect(results.map { $0["ruleId"] as? String } == ["LP008", "LP001"])
+        #expect(results.map { $0["level"] as? String } == ["note", "warning"])
+        tree.file(
+            "Dockerfile", "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n")
+        #expect(try CommandRunner.layerpin(["lint"], in: tree.root).status == 0)  // info only
+    }
+
+    @Test("a malformed Dockerfile is exit 2 naming the line")
+    func malformed() throws {
+        let tree = TreeBuilder("app.py\n")
+        defer { tree.remove() }
+        tree.file("Dockerfile", "FROM busybox\nRUN <<EOF\necho\n")
+        let result = try CommandRunner.layerpin(["lint"], in: tree.root)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Dockerfile:2: heredoc 'EOF' is never closed"))
+    }
+
+    @Test("init says what it found, writes three files, and never overwrites without --force")
+    func initialize() throws {
+        let tree = TreeBuilder("requirements.txt = six\nmain.py = print(1)\n")
+        defer { tree.remove() }
+        let first = try CommandRunner.layerpin(["init"], in: tree.root)
+        #expect(first.status == 0)
+        #expect(first.stdoutText.hasPrefix("ecosystem: python\nentry point: python main.py\n"))
+        let dockerfile = try String(contentsOfFile: tree.root + "/Dockerfile", encoding: .utf8)
+        tree.file("Dockerfile", "FROM mine\n")
+        let second = try CommandRunner.layerpin(["init"], in: tree.root)
+        #expect(second.stdoutText.contains("kept Dockerfile (exists; --force overwrites)"))
+        #expect(try String(contentsOfFile: tree.root + "/Dockerfile", encoding: .utf8) == "FROM mine\n")
+        _ = try CommandRunner.layerpin(["init", "--force"], in: tree.root)
+        #expect(try String(contentsOfFile: tree.root + "/Dockerfile", encoding: .utf8) == dockerfile)
+        let rendered = try CommandRunner.layerpin(["dockerfile"], in: tree.root)
+        #expect(rendered.stdoutText == dockerfile)
+    }
+}

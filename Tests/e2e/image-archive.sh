@@ -29,9 +29,12 @@ case "$tags" in layerpin-e2e-archive:src-*) pass "tag is REPO:src-<12 hex>" ;; *
 label=$($docker image inspect -f '{{index .Config.Labels "io.layerpin.manifest"}}' "$tags")
 baked=$(sha256sum < .layerpin/manifest.json | cut -c1-64)
 check "io.layerpin.manifest label is the manifest's digest" test "$label" = "sha256:$baked"
-logline=$($docker run --rm --network=none "$tags" 2>&1)
-case "$logline" in *"layerpin: commit unknown src sha256:"*"verified 8 files"*"hello from the image"*) pass "start-up log line, then the command" ;;
-*) fail "start-up log line (got: $logline)" ;; esac
+# The verifier logs on stderr, the command writes on stdout: read them apart (their order in
+# one stream is up to docker).
+out=$($docker run --rm --network=none "$tags" 2>"$work/startup.err")
+check "the command runs after the check" test "$out" = "hello from the image"
+case "$(cat "$work/startup.err")" in "layerpin: commit unknown src sha256:"*" verified 8 files") pass "start-up log line" ;;
+*) fail "start-up log line (got: $(cat "$work/startup.err"))" ;; esac
 
 $docker save "$tags" -o "$work/image.tar"
 out=$("$LAYERPIN" verify --image-archive "$work/image.tar" 2>&1)

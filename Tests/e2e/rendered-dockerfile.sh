@@ -34,9 +34,10 @@ build() { "$LAYERPIN" build -- --network=none 2>"$work/build.log" || { grep -v '
 first=$(build)
 images="$images $first"
 check "the rendered Dockerfile builds (offline, from layerpin's archive)" test -n "$first"
-out=$($docker run --rm --network=none "$first" 2>&1)
-case "$out" in *"layerpin: commit unknown src sha256:"*"hello from python-app (six 1.16.0"*) pass "the image starts: the verifier's line, then the app" ;;
-*) fail "the image starts (got: $out)" ;; esac
+out=$($docker run --rm --network=none "$first" 2>"$work/startup.err")
+case "$(cat "$work/startup.err")" in "layerpin: commit unknown src sha256:"*"verified"*"files") pass "the verifier's start-up line" ;;
+*) fail "the verifier's start-up line (got: $(cat "$work/startup.err"))" ;; esac
+case "$out" in "hello from python-app (six 1.16.0"*) pass "then the app runs" ;; *) fail "then the app runs (got: $out)" ;; esac
 
 layers() { $docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1" | grep -v '^$'; }
 sed -i 's/hello from python-app/hello again from python-app/' src/app/main.py
@@ -46,7 +47,7 @@ elapsed=$(($(date +%s) - started))
 images="$images $second"
 echo "code-only rebuild took ${elapsed}s"
 check "a code-only change gets a new digest tag" test -n "$second" -a "$second" != "$first"
-out=$($docker run --rm --network=none "$second" 2>&1)
+out=$($docker run --rm --network=none "$second" 2>/dev/null)
 case "$out" in *"hello again from python-app"*) pass "the code change is in the image" ;; *) fail "the code change is in the image (got: $out)" ;; esac
 layers "$first" > "$work/l1"
 layers "$second" > "$work/l2"

@@ -142,14 +142,38 @@ public enum DockerfileLinter {
                 "LP005", endLine, ".layerpin/cache is part of the build context", "add .layerpin/cache to .dockerignore"
             )
         }
-        let copiesAll = file.instructions[start...].contains { DockerfilePinner.copiesEverything($0) }
-        if copiesAll && !context.grouped.isEmpty {
-            let uncovered = context.entries.filter { !context.grouped.contains($0) }
-            if let first = uncovered.first(where: { !$0.starts(with: Array(".layerpin".utf8)) }) {
+        // LP006: what the image copies must be in a group, and every group file must be copied.
+        let copies = file.instructions[start...].filter {
+            $0.keyword == "COPY" && !$0.has(flag: "from") && $0.heredocs.isEmpty
+        }
+        let sources = copies.flatMap { $0.words.dropLast() }.map { source -> [UInt8] in
+            var cleaned = Array(source.utf8)
+            while cleaned.starts(with: Array("./".utf8)) { cleaned.removeFirst(2) }
+            while cleaned.last == RawPath.separator { cleaned.removeLast() }
+            return cleaned == Array(".".utf8) ? [] : cleaned
+        }
+        func copied(_ path: [UInt8]) -> Bool {
+            sources.contains { source in
+                source.isEmpty || RawPath.isWithin(path, source) || source.contains(UInt8(ascii: "*"))
+            }
+        }
+        if !context.grouped.isEmpty {
+            let stateDirectory = Array(".layerpin".utf8)
+            if let outside = context.entries.first(where: {
+                copied($0) && !context.grouped.contains($0) && !RawPath.isWithin($0, stateDirectory)
+            }) {
                 add(
                     "LP006", endLine,
-                    "\(String(decoding: first, as: UTF8.self)) is copied into the image but in no group: a change there changes no digest",
+                    "\(String(decoding: outside, as: UTF8.self)) is copied into the image but in no group: a change there changes no digest",
                     "add it to a group in layerpin.yaml, or to .dockerignore")
+            }
+            if !copies.isEmpty,
+                let missed = context.entries.first(where: { context.grouped.contains($0) && !copied($0) })
+            {
+                add(
+                    "LP006", endLine,
+                    "\(String(decoding: missed, as: UTF8.self)) is in a group but no COPY copies it: its digest keys a layer that never sees it",
+                    "copy it, or take it out of the group (or the context)")
             }
         }
         return findings.sorted { $0.line != $1.line ? $0.line < $1.line : $0.rule < $1.rule }
