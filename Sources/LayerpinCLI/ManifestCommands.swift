@@ -177,7 +177,10 @@ struct VerifyCommand: ParsableCommand {
             --root DIR checks a tree laid out as the build context; --image-root DIR (default /) a file system \
             laid out as the image (each context path where the manifest's layout puts it); --image-archive \
             FILE a `docker save` archive (legacy or OCI layout) without a Docker engine; --tar FILE|- a tar \
-            of a file system (what `docker cp CONTAINER:/ -` gives). The manifest is --manifest FILE, else \
+            of a file system (what `docker cp CONTAINER:/ -` gives); --image REF and --container NAME go \
+            through the docker CLI (DOCKER_HOST and docker contexts apply): labels, baked manifest, files, \
+            and for a container also its image against the tag's current one, its mounts, its entrypoint \
+            and its start-up line. The manifest is --manifest FILE, else \
             .layerpin/manifest.json (for --root), else the one the image carries at /etc/layerpin. Exit 0 \
             when everything matches, 1 on any mismatch, 2 on bad input.
             """
@@ -191,6 +194,14 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("A `docker save` archive (- for stdin).", valueName: "file"))
     var imageArchive: String?
+
+    @Option(name: .long, help: ArgumentHelp("An image in the engine (through docker save).", valueName: "ref"))
+    var image: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A container (its files through docker cp, its image, mounts, log).", valueName: "name"))
+    var container: String?
 
     @Option(name: .long, help: ArgumentHelp("A tar of a file system (- for stdin).", valueName: "file"))
     var tar: String?
@@ -215,8 +226,8 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if [root, imageRoot, imageArchive, tar].compactMap({ $0 }).count > 1 {
-            throw ValidationError("give one of --root, --image-root, --image-archive or --tar")
+        if [root, imageRoot, imageArchive, tar, image, container].compactMap({ $0 }).count > 1 {
+            throw ValidationError("give one of --root, --image-root, --image-archive, --tar, --image or --container")
         }
         if imageArchive == "-" && tar == "-" { throw ValidationError("only one input can be standard input") }
     }
@@ -227,39 +238,27 @@ struct VerifyCommand: ParsableCommand {
         let expected: Manifest
         let report: VerificationReport
         var manifestPath = manifest ?? ".layerpin/manifest.json"
-        if let archive = imageArchive ?? tar {
-            let system =
-                imageArchive != nil
-                ? try ImageFileSystem.readImageArchive(archive, limits: limits)
-                : try ImageFileSystem.readTar(archive, limits: limits)
-            var baked: Manifest?
-            if let bytes = system.bakedManifest {
-                do {
-                    baked = try Manifest.read(bytes, file: "/etc/layerpin/manifest.json")
-                } catch {
-                    throw LayerpinError.invalidManifest(error)
-                }
-            }
-            if let manifest {
-                expected = try ManifestFile.read(manifest)
-                if let baked, baked.manifestDigest != expected.manifestDigest {
-                    problems.append(
-                        "manifest: the image carries \(baked.manifestDigest) (commit \(baked.commit)), "
-                            + "expected \(expected.manifestDigest) (commit \(expected.commit))")
-                }
-            } else if let baked {
-                expected = baked
-                manifestPath = "/etc/layerpin/manifest.json (in the image)"
+        if imageArchive != nil || tar != nil || image != nil || container != nil {
+            let given = try manifest.map { try ManifestFile.read($0) }
+            let deploy: DeployReport
+            if let archive = imageArchive {
+                deploy = try DeployVerifier.check(
+                    try ImageFileSystem.readImageArchive(archive, limits: limits), expected: given,
+                    givenSource: manifest)
+            } else if let tar {
+                deploy = try DeployVerifier.check(
+                    try ImageFileSystem.readTar(tar, limits: limits), expected: given, givenSource: manifest)
+            } else if let image {
+                deploy = try DeployVerifier.verify(
+                    image: image, expected: given, givenSource: manifest, client: DockerClient())
             } else {
-                throw ValidationError("the image carries no /etc/layerpin/manifest.json: give --manifest FILE")
+                deploy = try DeployVerifier.verify(
+                    container: container!, expected: given, givenSource: manifest, client: DockerClient())
             }
-            if let label = system.labels["io.layerpin.manifest"], label != expected.manifestDigest.description {
-                problems.append("label io.layerpin.manifest: \(label), expected \(expected.manifestDigest)")
-            }
-            if let label = system.labels["org.opencontainers.image.revision"], label != expected.commit {
-                problems.append("label org.opencontainers.image.revision: \(label), expected \(expected.commit)")
-            }
-            report = Verifier.verify(system, against: expected)
+            expected = deploy.manifest
+            manifestPath = deploy.manifestSource
+            problems = deploy.problems
+            report = deploy.files
         } else if let root {
             expected = try ManifestFile.read(manifestPath)
             report = try Verifier.verify(contextRoot: root, dockerfile: file, against: expected)

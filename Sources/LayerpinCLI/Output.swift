@@ -67,6 +67,10 @@ enum ErrorWording {
             return (entry.map { "\(RawPath.display($0)): " } ?? "") + message
         case .invalidDockerfile(let file, let problem):
             return "\(file):\(problem.line): \(problem.message)"
+        case .engineUnavailable(let message):
+            return "no Docker engine answers (DOCKER_HOST, docker context): \(message)"
+        case .noSuchObject(let kind, let reference):
+            return "the engine has no \(kind) \(reference)"
         case .buildFailed(let command, let status):
             return "docker build failed (exit \(status)); the command was: \(command)"
         case .toolFailed(let command, let status, let tail):

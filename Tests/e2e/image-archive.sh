@@ -5,7 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 base_image
 work=$(mktemp -d)
-trap 'rm -rf "$work"; $docker rmi -f layerpin-e2e-archive:latest $tags >/dev/null 2>&1' EXIT
+trap 'rm -rf "$work"; $docker rm -f layerpin-e2e-archive-c >/dev/null 2>&1; $docker rmi -f $tags >/dev/null 2>&1' EXIT
 tags=""
 cp -r "$here/../../Fixtures/python-app" "$work/app"
 cd "$work/app"
@@ -60,4 +60,32 @@ $docker cp "$cid:/" - > "$work/fs.tar"
 $docker rm "$cid" >/dev/null
 out=$("$LAYERPIN" verify --tar "$work/fs.tar" 2>&1)
 check "verify --tar of docker cp CONTAINER:/ - passes" test $? -eq 0
+
+# Deploy-side checks through the docker CLI: an image, and a running container.
+out=$("$LAYERPIN" verify --image "$tags" 2>&1)
+check "verify --image passes" test $? -eq 0
+$docker rm -f layerpin-e2e-archive-c >/dev/null 2>&1
+$docker run -d --name layerpin-e2e-archive-c --network=none "$tags" sleep 600 >/dev/null
+out=$("$LAYERPIN" verify --container layerpin-e2e-archive-c 2>&1)
+status=$?
+[ "$status" -eq 0 ] || echo "$out"
+check "verify --container passes on a fresh container" test "$status" -eq 0
+$docker exec layerpin-e2e-archive-c sh -c 'echo edited >> /app/src/app/main.py'
+out=$("$LAYERPIN" verify --container layerpin-e2e-archive-c 2>/dev/null)
+check "an in-place edit in the container is named" test "$out" = "content /app/src/app/main.py"
+echo "# a new commit" >> src/app/main.py
+new=$("$LAYERPIN" build --tag layerpin-e2e-archive -- --network=none 2>/dev/null)
+$docker tag "$new" "$tags"
+out=$("$LAYERPIN" verify --container layerpin-e2e-archive-c --manifest .layerpin/manifest.json 2>/dev/null)
+case "$out" in *"not recreated: the container runs image"*) pass "a container not recreated after the rebuild is named" ;;
+*) fail "not recreated (got: $out)" ;; esac
+$docker rm -f layerpin-e2e-archive-c >/dev/null
+out=$(DOCKER_HOST=unix:///nonexistent.sock "$LAYERPIN" verify --container layerpin-e2e-archive-c 2>&1)
+status=$?
+check "no engine: exit 2, said so" test "$status" -eq 2
+case "$out" in *"no Docker engine answers"*) pass "no engine is told apart from no container" ;; *) fail "no engine message (got: $out)" ;; esac
+out=$("$LAYERPIN" verify --container layerpin-e2e-no-such-container 2>&1)
+status=$?
+check "no such container: exit 2" test "$status" -eq 2
+tags="$tags $new"
 finish

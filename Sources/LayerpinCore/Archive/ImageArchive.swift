@@ -59,15 +59,27 @@ public struct ImageFileSystem: Sendable {
 
     // MARK: Reading
 
-    /// Reads a plain tar of a file system (file, or standard input when `path` is `-`).
-    public static func readTar(_ path: String, limits: Limits = Limits()) throws(LayerpinError) -> ImageFileSystem {
-        let descriptor = try open(path)
+    /// Reads a plain tar of a file system (file, or standard input when `path` is `-`); entries
+    /// are placed under `prefix` (what `docker cp NAME:/srv/app -` needs: its entries start `app/`).
+    public static func readTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError)
+        -> ImageFileSystem
+    {
+        var system = ImageFileSystem()
+        try system.addTar(path, prefix: prefix, limits: limits)
+        return system
+    }
+
+    /// Adds the entries of a plain tar under `prefix`.
+    public mutating func addTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError) {
+        let descriptor = try Self.open(path)
         defer { if path != "-" { FileSystem.close(descriptor) } }
         var budget = Budget(limits: limits)
-        var system = ImageFileSystem()
         do {
             let reader = try TarReader(fileDescriptor: descriptor)
-            try system.apply(layer: reader, budget: &budget)
+            var layer = ImageFileSystem()
+            layer.prefix = prefix
+            try layer.apply(layer: reader, budget: &budget)
+            stack(layer)
         } catch let error as ArchiveError {
             throw .archive(message: error.message, entry: error.entry)
         } catch let error as LayerpinError {
@@ -75,7 +87,6 @@ public struct ImageFileSystem: Sendable {
         } catch {
             preconditionFailure("unexpected error \(error)")
         }
-        return system
     }
 
     /// Reads a `docker save` archive. Its index (`manifest.json` or `index.json`) may come after the
@@ -142,6 +153,8 @@ public struct ImageFileSystem: Sendable {
     var whiteouts: [[UInt8]] = []
     var opaqueDirectories: [[UInt8]] = []
     var recordWhiteouts = false
+    /// Where the tar's root sits in the file system (for `docker cp` of a directory).
+    var prefix: [UInt8] = []
 
     /// Stacks an upper layer: its whiteouts hide lower paths, opaque directories hide lower
     /// contents, its entries replace lower ones.
@@ -174,10 +187,11 @@ public struct ImageFileSystem: Sendable {
         defer { buffer.deallocate() }
         while let header = try reader.next() {
             try budget.count(header)
-            guard let path = Self.clean(header.path) else {
+            guard let relative = Self.clean(header.path) else {
                 throw ArchiveError(message: "entry leaves the image root", entry: header.path)
             }
-            if path.isEmpty { continue }  // the root itself
+            if relative.isEmpty { continue }  // the root itself
+            let path = prefix.isEmpty ? relative : prefix + [RawPath.separator] + relative
             let name = path.lastIndex(of: RawPath.separator).map { Array(path[($0 + 1)...]) } ?? path
             let parent = path.lastIndex(of: RawPath.separator).map { Array(path[..<$0]) } ?? []
             if recordWhiteouts && name.starts(with: ".wh.".utf8) {
@@ -195,7 +209,8 @@ public struct ImageFileSystem: Sendable {
             case .symlink:
                 nodes[path] = Node(kind: .symlink, executable: false, digest: nil, target: header.linkTarget ?? [])
             case .hardlink:
-                guard let target = header.linkTarget.flatMap(Self.clean), let linked = nodes[target],
+                guard let cleaned = header.linkTarget.flatMap(Self.clean),
+                    let linked = nodes[prefix.isEmpty ? cleaned : prefix + [RawPath.separator] + cleaned],
                     linked.kind == .file
                 else {
                     throw ArchiveError(message: "hard link to a file the archive has not shown", entry: header.path)

@@ -53,7 +53,7 @@ public struct DockerBuild: Sendable {
         }
         let labels = Self.labels(manifest)
         for name in labels.keys.sorted() { arguments += ["--label", "\(name)=\(labels[name]!)"] }
-        for tag in tags(manifest) { arguments += ["--tag", tag] }
+        for tag in manifest.tags { arguments += ["--tag", tag] }
         return arguments + extraArguments + ["-"]
     }
 
@@ -61,7 +61,9 @@ public struct DockerBuild: Sendable {
     public func run(runner: ToolRunner = ToolRunner(environment: ["DOCKER_BUILDKIT": "1"])) throws(LayerpinError)
         -> (Manifest, [String])
     {
-        let (manifest, _) = try planner.manifest()
+        var (manifest, _) = try planner.manifest()
+        // The manifest names the tags actually built (and so the image's own manifest label).
+        manifest.tags = tags(manifest)
         _ = try planner.write(manifest)
         let root = planner.fingerprinter.root
         let archive = ContextArchive(
@@ -75,6 +77,6 @@ public struct DockerBuild: Sendable {
         guard status == 0 else {
             throw .buildFailed(command: ([docker] + arguments(manifest)).joined(separator: " "), status: status)
         }
-        return (manifest, tags(manifest))
+        return (manifest, manifest.tags)
     }
 }

@@ -30,6 +30,10 @@ public enum LayerpinError: Error, Sendable {
     case buildFailed(command: String, status: Int32)
     /// A Dockerfile the parser refuses.
     case invalidDockerfile(file: String, DockerfileError)
+    /// No Docker engine answers (through the docker CLI).
+    case engineUnavailable(message: String)
+    /// The engine has no such image or container.
+    case noSuchObject(kind: String, reference: String)
     /// An external tool failed (non-zero exit or malformed output).
     case toolFailed(command: String, status: Int32, stderrTail: String)
 }

@@ -11,13 +11,15 @@ public struct ToolRunner: Sendable {
         self.environment = environment
     }
 
-    /// Runs a tool and returns its stdout (at most `outputLimit` bytes, else an error).
+    /// Runs a tool and returns its stdout (at most `outputLimit` bytes, else an error); with
+    /// `mergingStandardError`, stderr joins stdout (for logs).
     public func run(
-        _ tool: String, _ arguments: [String], in directory: String, input: [UInt8] = [], outputLimit: Int = 64 << 20
+        _ tool: String, _ arguments: [String], in directory: String, input: [UInt8] = [], outputLimit: Int = 64 << 20,
+        mergingStandardError: Bool = false
     ) throws(LayerpinError) -> [UInt8] {
         var output: [UInt8] = []
         var overflow = false
-        try stream(tool, arguments, in: directory, input: input) { chunk in
+        try stream(tool, arguments, in: directory, input: input, mergingStandardError: mergingStandardError) { chunk in
             if output.count + chunk.count > outputLimit {
                 overflow = true
             } else {
@@ -34,7 +36,7 @@ public struct ToolRunner: Sendable {
     /// Runs a tool, feeding `input` on stdin and handing stdout to `consume` chunk by chunk.
     public func stream(
         _ tool: String, _ arguments: [String], in directory: String, input: [UInt8] = [],
-        consume: (UnsafeRawBufferPointer) throws(LayerpinError) -> Void
+        mergingStandardError: Bool = false, consume: (UnsafeRawBufferPointer) throws(LayerpinError) -> Void
     ) throws(LayerpinError) {
         let command = describe(tool, arguments)
         guard let executable = Self.find(tool) else {
@@ -50,12 +52,13 @@ public struct ToolRunner: Sendable {
         let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
-        process.standardError = stderr
+        process.standardError = mergingStandardError ? stdout : stderr
         do {
             try process.run()
         } catch {
             throw .toolFailed(command: command, status: 127, stderrTail: "\(error)")
         }
+        if mergingStandardError { try? stderr.fileHandleForWriting.close() }
         let writer = Thread {
             stdin.fileHandleForWriting.write(Data(input))
             try? stdin.fileHandleForWriting.close()

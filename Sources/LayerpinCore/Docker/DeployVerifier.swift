@@ -1,0 +1,148 @@
+import Foundation
+
+/// What a deployed image or container holds compared with the manifest it should hold: every
+/// problem, worded for people, plus the file mismatches.
+public struct DeployReport: Sendable {
+    /// The manifest checked against (given, or the one the image carries).
+    public var manifest: Manifest
+    /// Where it came from, for messages.
+    public var manifestSource: String
+    public var problems: [String] = []
+    public var files: VerificationReport
+
+    public var ok: Bool { problems.isEmpty && files.mismatches.isEmpty }
+}
+
+/// Verification of images, containers and archives against a manifest.
+public enum DeployVerifier {
+    /// Checks a file system read from an image or a container: the baked manifest against the
+    /// given one, the labels, the files.
+    public static func check(_ system: ImageFileSystem, expected given: Manifest?, givenSource: String?)
+        throws(LayerpinError) -> DeployReport
+    {
+        var baked: Manifest?
+        if let bytes = system.bakedManifest {
+            do {
+                baked = try Manifest.read(bytes, file: "/etc/layerpin/manifest.json")
+            } catch {
+                throw .invalidManifest(error)
+            }
+        }
+        guard let expected = given ?? baked else {
+            throw .invalidManifest(
+                ManifestError(
+                    file: "/etc/layerpin/manifest.json", line: nil, field: nil,
+                    message: "the image carries no manifest: give --manifest FILE"))
+        }
+        var report = DeployReport(
+            manifest: expected,
+            manifestSource: given == nil ? "/etc/layerpin/manifest.json (in the image)" : givenSource ?? "",
+            files: Verifier.verify(system, against: expected))
+        if let baked, given != nil, baked.manifestDigest != expected.manifestDigest {
+            report.problems.append(
+                "manifest: runs commit \(baked.commit) (\(baked.manifestDigest)), expected commit \(expected.commit) (\(expected.manifestDigest))"
+            )
+        }
+        if let label = system.labels["io.layerpin.manifest"], label != expected.manifestDigest.description {
+            report.problems.append("label io.layerpin.manifest: \(label), expected \(expected.manifestDigest)")
+        }
+        if let label = system.labels["org.opencontainers.image.revision"], label != expected.commit {
+            report.problems.append(
+                "label org.opencontainers.image.revision: runs commit \(label), expected \(expected.commit)")
+        }
+        return report
+    }
+
+    /// An image in the engine, through `docker save`.
+    public static func verify(image reference: String, expected: Manifest?, givenSource: String?, client: DockerClient)
+        throws(LayerpinError) -> DeployReport
+    {
+        guard try client.inspect("image", reference) != nil else {
+            throw .noSuchObject(kind: "image", reference: reference)
+        }
+        let archive = try client.spool(["save", reference])
+        defer { try? FileManager.default.removeItem(atPath: archive) }
+        return try check(try ImageFileSystem.readImageArchive(archive), expected: expected, givenSource: givenSource)
+    }
+
+    /// A container: its image and labels, whether it runs the tag's current image, its mounts, its
+    /// entrypoint, its start-up line, and its files through `docker cp` (what it really holds,
+    /// volumes and bind mounts and in-place edits included).
+    public static func verify(
+        container name: String, expected given: Manifest?, givenSource: String?, client: DockerClient
+    )
+        throws(LayerpinError) -> DeployReport
+    {
+        guard let info = try client.inspect("container", name) else {
+            throw .noSuchObject(kind: "container", reference: name)
+        }
+        let config = info["Config"] as? [String: Any] ?? [:]
+        let imageID = info["Image"] as? String ?? ""
+        let reference = config["Image"] as? String ?? ""
+        var system = ImageFileSystem()
+        system.labels = config["Labels"] as? [String: String] ?? [:]
+        // The baked manifest first: it says which directories to copy out.
+        if let manifestTar = try? client.spool(["cp", "\(name):/etc/layerpin/manifest.json", "-"]) {
+            defer { try? FileManager.default.removeItem(atPath: manifestTar) }
+            try system.addTar(manifestTar, prefix: Array("etc/layerpin".utf8))
+        }
+        var bakedManifest: Manifest?
+        if let bytes = system.bakedManifest {
+            bakedManifest = try? Manifest.read(bytes, file: "/etc/layerpin/manifest.json")
+        }
+        guard let layoutSource = given ?? bakedManifest else {
+            throw .invalidManifest(
+                ManifestError(
+                    file: "/etc/layerpin/manifest.json", line: nil, field: nil,
+                    message: "the container carries no manifest: give --manifest FILE"))
+        }
+        for mapping in layoutSource.layout {
+            let directory =
+                mapping.image.hasSuffix("/") && mapping.image.count > 1
+                ? String(mapping.image.dropLast()) : mapping.image
+            let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
+            guard let tar = try? client.spool(["cp", "\(name):\(directory)", "-"]) else { continue }  // missing: reported per file
+            defer { try? FileManager.default.removeItem(atPath: tar) }
+            try system.addTar(tar, prefix: Array(parent.utf8))
+        }
+        var report = try check(system, expected: given, givenSource: givenSource)
+        // Not recreated: the tag now names another image than the one the container runs.
+        if let current = try client.inspect("image", reference), let currentID = current["Id"] as? String,
+            currentID != imageID
+        {
+            report.problems.append(
+                "not recreated: the container runs image \(imageID.prefix(19)), but \(reference) is now \(currentID.prefix(19)) (docker compose up -d --force-recreate, or layerpin compose)"
+            )
+        }
+        if !report.manifest.tags.isEmpty, !report.manifest.tags.contains(reference), !reference.hasPrefix("sha256:") {
+            report.problems.append(
+                "wrong image: the container runs \(reference), the manifest's tag is \(report.manifest.tags.joined(separator: ", "))"
+            )
+        }
+        for mount in info["Mounts"] as? [[String: Any]] ?? [] {
+            guard let destination = mount["Destination"] as? String else { continue }
+            for mapping in report.manifest.layout
+            where destination == mapping.image
+                || destination.hasPrefix(mapping.image.hasSuffix("/") ? mapping.image : mapping.image + "/")
+                || mapping.image.hasPrefix(destination.hasSuffix("/") ? destination : destination + "/")
+            {
+                let type = mount["Type"] as? String ?? "mount"
+                let source = (mount["Name"] as? String) ?? (mount["Source"] as? String) ?? "?"
+                report.problems.append(
+                    "a \(type) mount (\(source)) over \(destination) shadows the application files at \(mapping.image)")
+            }
+        }
+        let entrypoint = config["Entrypoint"] as? [String] ?? []
+        if entrypoint.first != "/etc/layerpin/verify.sh" {
+            report.problems.append(
+                "entrypoint replaced: \(entrypoint.isEmpty ? "none" : entrypoint.joined(separator: " ")) instead of /etc/layerpin/verify.sh, so no start-up check ran"
+            )
+        } else if let logs = try? client.logs(name) {
+            let lines = logs.split(separator: "\n").filter { $0.hasPrefix("layerpin: commit ") }
+            if let last = lines.last, !last.hasPrefix("layerpin: commit \(report.manifest.commit) ") {
+                report.problems.append("start-up log: \(last)")
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The docker CLI as a data source (so `DOCKER_HOST=ssh://…` and docker contexts just work):
+/// inspect, save, cp and logs, with "no such object" told apart from "no engine" (`docker
+/// inspect` prints `[]` and exits 1 for both).
+public struct DockerClient: Sendable {
+    public var docker: String
+    public var runner: ToolRunner
+
+    public init(
+        docker: String = ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker",
+        runner: ToolRunner = ToolRunner()
+    ) {
+        self.docker = docker
+        self.runner = runner
+    }
+
+    /// Fails with `engineUnavailable` unless an engine answers.
+    public func ping() throws(LayerpinError) {
+        do {
+            _ = try runner.run(docker, ["version", "--format", "{{.Server.Version}}"], in: "/")
+        } catch {
+            if case .toolFailed(_, _, let tail) = error {
+                throw .engineUnavailable(message: tail.isEmpty ? "the docker CLI failed" : tail)
+            }
+            throw error
+        }
+    }
+
+    /// `docker image inspect` or `docker container inspect` as JSON; nil when the engine answers
+    /// but has no such object.
+    public func inspect(_ kind: String, _ reference: String) throws(LayerpinError) -> [String: Any]? {
+        try ping()
+        guard let output = try? runner.run(docker, [kind, "inspect", "--format", "{{json .}}", reference], in: "/")
+        else {
+            return nil
+        }
+        return try? JSONSerialization.jsonObject(with: Data(output)) as? [String: Any]
+    }
+
+    /// Streams a command's stdout into a temporary file and returns its path (the caller removes it).
+    public func spool(_ arguments: [String]) throws(LayerpinError) -> String {
+        let path = NSTemporaryDirectory() + "/layerpin-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tar"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw .systemCall(operation: "open", path: Array(path.utf8), errno: EACCES)
+        }
+        defer { try? handle.close() }
+        do {
+            try runner.stream(docker, arguments, in: "/") { chunk in handle.write(Data(chunk)) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        return path
+    }
+
+    /// The container's recent output (stdout and stderr), bounded.
+    public func logs(_ container: String) throws(LayerpinError) -> String {
+        String(
+            decoding: try runner.run(
+                docker, ["logs", "--tail", "200", container], in: "/", mergingStandardError: true), as: UTF8.self)
+    }
+}
