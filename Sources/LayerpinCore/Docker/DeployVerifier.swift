@@ -101,7 +101,8 @@ public enum DeployVerifier {
                 mapping.image.hasSuffix("/") && mapping.image.count > 1
                 ? String(mapping.image.dropLast()) : mapping.image
             let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
-            guard let tar = try? client.spool(["cp", "\(name):\(directory)", "-"]) else { continue }  // missing: reported per file
+            // A directory the container lacks: every file under it is reported missing.
+            guard let tar = try? client.spool(["cp", "\(name):\(directory)", "-"]) else { continue }
             defer { try? FileManager.default.removeItem(atPath: tar) }
             try system.addTar(tar, prefix: Array(parent.utf8))
         }
