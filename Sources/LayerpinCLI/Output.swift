@@ -71,6 +71,8 @@ enum ErrorWording {
             return "no Docker engine answers (DOCKER_HOST, docker context): \(message)"
         case .noSuchObject(let kind, let reference):
             return "the engine has no \(kind) \(reference)"
+        case .hookExists(let path):
+            return "\(path) exists and is not layerpin's: keep it, or replace it with --force"
         case .buildFailed(let command, let status):
             return "docker build failed (exit \(status)); the command was: \(command)"
         case .toolFailed(let command, let status, let tail):

@@ -171,3 +171,33 @@ enum Git {
         }
     }
 }
+
+@Suite("layerpin hook install (the built binary, real git)")
+struct HookCommandTests {
+    @Test("the pre-commit hook refuses a commit while the plan is stale, and keeps foreign hooks")
+    func preCommit() throws {
+        let tree = TreeBuilder("requirements.txt = six\napp.py = print(1)\n")
+        defer { tree.remove() }
+        tree.file(".gitignore", ".layerpin/\n")
+        try Git.commitAll(tree)
+        let installed = try CommandRunner.layerpin(["hook", "install"], in: tree.root)
+        #expect(installed.status == 0)
+        #expect(installed.stdoutText.hasSuffix(".git/hooks/pre-commit\n"))
+        #expect(try CommandRunner.layerpin(["plan"], in: tree.root).status == 0)
+        tree.file("app.py", "print(2)\n")
+        #expect(try CommandRunner.run("/usr/bin/git", ["add", "-A"], in: tree.root).status == 0)
+        let refused = try CommandRunner.run(
+            "/usr/bin/git", ["commit", "-qm", "two"], in: tree.root, environment: Git.environment)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("content app.py (src)"))  // git shows hook output on stderr
+        #expect(try CommandRunner.layerpin(["plan"], in: tree.root).status == 0)
+        let accepted = try CommandRunner.run(
+            "/usr/bin/git", ["commit", "-qm", "two"], in: tree.root, environment: Git.environment)
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        tree.file(".git/hooks/pre-push", "#!/bin/sh\nexit 0\n")
+        let foreign = try CommandRunner.layerpin(["hook", "install", "--pre-push"], in: tree.root)
+        #expect(foreign.status == 2)
+        #expect(foreign.stderr.contains("pre-push exists and is not layerpin's"))
+        #expect(try CommandRunner.layerpin(["hook", "install", "--pre-push", "--force"], in: tree.root).status == 0)
+    }
+}

@@ -34,6 +34,8 @@ public enum LayerpinError: Error, Sendable {
     case engineUnavailable(message: String)
     /// The engine has no such image or container.
     case noSuchObject(kind: String, reference: String)
+    /// A git hook exists that layerpin did not write.
+    case hookExists(path: String)
     /// An external tool failed (non-zero exit or malformed output).
     case toolFailed(command: String, status: Int32, stderrTail: String)
 }

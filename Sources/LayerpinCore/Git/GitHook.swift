@@ -1,0 +1,64 @@
+/// `layerpin hook install`: a git hook that runs `layerpin check` before a commit or a push.
+public struct GitHook: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case preCommit = "pre-commit"
+        case prePush = "pre-push"
+    }
+
+    public var root: String
+    public var kind: Kind
+    /// The layerpin the hook runs (absolute path of this binary, ideally).
+    public var executable: String
+    public var runner: ToolRunner
+
+    public init(root: String, kind: Kind, executable: String, runner: ToolRunner = ToolRunner()) {
+        self.root = root
+        self.kind = kind
+        self.executable = executable
+        self.runner = runner
+    }
+
+    /// Marks hooks layerpin wrote, so it may replace them.
+    static let marker = "# installed by `layerpin hook install`"
+
+    /// The hook's text: check the context (under its path in the repository) against its plan.
+    public func script(contextPath: String) -> String {
+        """
+        #!/bin/sh
+        \(Self.marker): refuses the \(kind == .preCommit ? "commit" : "push") when the build
+        # context differs from .layerpin/manifest.json (run `layerpin plan`). Remove this file to stop it.
+        set -e
+        top=$(git rev-parse --show-toplevel)
+        exec \(BuildArgs.shellQuote(executable)) check --root "$top/\(contextPath)"
+
+        """
+    }
+
+    /// Writes the hook (through a temporary name and a rename, mode 0755); returns its path.
+    /// A hook layerpin did not write is kept unless `force`.
+    public func install(force: Bool) throws(LayerpinError) -> String {
+        let hooks = String(
+            decoding: try runner.run("git", ["rev-parse", "--git-path", "hooks"], in: root), as: UTF8.self
+        )
+        .trimmedLine
+        let prefix = String(decoding: try runner.run("git", ["rev-parse", "--show-prefix"], in: root), as: UTF8.self)
+            .trimmedLine
+        let directory = hooks.hasPrefix("/") ? hooks : root + "/" + hooks
+        let path = directory + "/" + kind.rawValue
+        let descriptor = try BuildContext.openRoot(directory)
+        defer { FileSystem.close(descriptor) }
+        if let existing = try BuildContext.readFile(Array(kind.rawValue.utf8), root: descriptor), !force,
+            !String(decoding: existing, as: UTF8.self).contains(Self.marker)
+        {
+            throw .hookExists(path: path)
+        }
+        let context = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        do {
+            try FileSystem.writeAtomically(
+                at: descriptor, Array(kind.rawValue.utf8), Array(script(contextPath: context).utf8), mode: 0o755)
+        } catch {
+            throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
+        }
+        return path
+    }
+}
