@@ -35,7 +35,7 @@ struct Layerpin: ParsableCommand {
         subcommands: [
             ContextCommand.self, DigestCommand.self, PlanCommand.self, ArgsCommand.self, CheckCommand.self,
             DiffCommand.self, VerifyCommand.self, BuildCommand.self, DockerfileCommand.self, LintCommand.self,
-            InitCommand.self, HookCommand.self,
+            InitCommand.self, HookCommand.self, ComposeCommand.self, DoctorCommand.self,
         ]
     )
 }

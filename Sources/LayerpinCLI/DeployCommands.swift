@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import LayerpinCore
+
+/// `layerpin compose`: the override that makes compose recreate exactly what changed.
+struct ComposeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compose",
+        abstract: "Write .layerpin/compose.override.yml (build args, labels, digest image tags); --build builds first.",
+        discussion: """
+            Then: docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml up -d (or docker compose, \\
+            the same files): a container is recreated exactly when its source digest changed.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The compose project directory.", valueName: "dir"))
+    var root: String = "."
+
+    @Option(
+        name: [.customShort("f"), .customLong("file")],
+        help: ArgumentHelp(
+            "The compose file, relative to the root (default: compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml).",
+            valueName: "file"))
+    var composeFile: String?
+
+    @Flag(name: .long, help: "Build each service's image with layerpin build first.")
+    var build = false
+
+    func run() throws {
+        let docker = ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker"
+        let result = try Compose(root: root, file: composeFile, docker: docker).run(build: build)
+        for warning in result.warnings { Output.warning(warning) }
+        var text = ""
+        for service in result.images.keys.sorted() { text += "\(service) \(result.images[service]!)\n" }
+        text += "wrote \(result.override): docker-compose -f \(result.composeFile) -f \(result.override) up -d\n"
+        Output.write(text)
+    }
+}
+
+/// `layerpin doctor`: why a container runs other code than expected.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Explain why a container runs other code than the working tree holds, and how to fix it.",
+        discussion: "Exit 0 when the container runs exactly the working tree's code, 1 when a cause was found."
+    )
+
+    @OptionGroup var root: RootOptions
+
+    @Option(name: .long, help: ArgumentHelp("The container.", valueName: "name"))
+    var container: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("A compose service of this project (its running container).", valueName: "name")
+    )
+    var service: String?
+
+    @Flag(name: .long, help: "Print the diagnosis as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard (container == nil) != (service == nil) else {
+            throw ValidationError("give --container NAME or --service NAME")
+        }
+    }
+
+    func run() throws {
+        let client = DockerClient()
+        let doctor = Doctor(root: root.root, client: client)
+        let name: String
+        var repository: String?
+        if let service {
+            let project = Compose(root: root.root, docker: client.docker).projectName()
+            name = try doctor.container(forService: service, project: project)
+            repository = "\(project)-\(service)"
+        } else {
+            name = container!
+        }
+        let (diagnoses, report) = try doctor.diagnose(container: name, repository: repository)
+        if json {
+            Output.write(
+                JSONValue.object([
+                    "container": .string(name),
+                    "ok": .bool(diagnoses.isEmpty),
+                    "expectedCommit": .string(report.manifest.commit),
+                    "causes": .array(
+                        diagnoses.map {
+                            .object(["cause": .string($0.cause), "detail": .string($0.detail), "fix": .string($0.fix)])
+                        }),
+                    "mismatches": .array(
+                        report.files.mismatches.map {
+                            .object(["kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path))])
+                        }),
+                ]).canonicalText)
+        } else if diagnoses.isEmpty {
+            Output.write("ok: \(name) runs the working tree's code (context \(report.manifest.context))\n")
+        } else {
+            Output.write(diagnoses.map { "cause: \($0.cause): \($0.detail)\n  fix: \($0.fix)\n" }.joined())
+        }
+        if !diagnoses.isEmpty { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Yams
+
+/// `layerpin compose`: for each service with a `build:` section, an override that passes the
+/// build args and labels and names the image by its source digest, so compose recreates a
+/// container exactly when its source changed (compose answers "is up-to-date" otherwise, even
+/// after a code change: the stale-container bug).
+public struct Compose: Sendable {
+    public var root: String
+    /// The compose file, relative to the root (default: the first of compose.yaml, compose.yml,
+    /// docker-compose.yaml, docker-compose.yml that exists).
+    public var file: String?
+    public var docker: String
+    public var runner: ToolRunner
+
+    public init(root: String, file: String? = nil, docker: String, runner: ToolRunner = ToolRunner()) {
+        self.root = root
+        self.file = file
+        self.docker = docker
+        self.runner = runner
+    }
+
+    /// One service that builds.
+    public struct Service: Sendable {
+        public var name: String
+        /// The build context, relative to the root.
+        public var context: String
+        public var dockerfile: String?
+        /// `build.network` (`none`, `host`, …): passed to docker build.
+        public var network: String?
+        /// Container paths of its `volumes:` entries.
+        public var mountTargets: [String]
+    }
+
+    public struct Result: Sendable {
+        public var override: String
+        public var composeFile: String
+        public var images: [String: String]
+        public var warnings: [String]
+    }
+
+    static let candidates = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
+
+    public func composeFile() throws(LayerpinError) -> String {
+        if let file { return file }
+        for candidate in Self.candidates where FileManager.default.fileExists(atPath: root + "/" + candidate) {
+            return candidate
+        }
+        throw .systemCall(operation: "open", path: Array("docker-compose.yml".utf8), errno: ENOENT)
+    }
+
+    /// The project name compose 1.29 and v2 use: `COMPOSE_PROJECT_NAME`, else the directory's name,
+    /// lower case, letters, digits, `-` and `_` only.
+    public func projectName() -> String {
+        if let name = ProcessInfo.processInfo.environment["COMPOSE_PROJECT_NAME"], !name.isEmpty { return name }
+        let absolute = URL(fileURLWithPath: root.hasPrefix("/") ? root : FileSystem.currentDirectory() + "/" + root)
+            .standardizedFileURL.lastPathComponent
+        return String(
+            absolute.lowercased().unicodeScalars.filter {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+            }.map(Character.init))
+    }
+
+    /// The services that build, from the compose file.
+    public func services() throws(LayerpinError) -> (version: String?, services: [Service]) {
+        let name = try composeFile()
+        guard let data = FileManager.default.contents(atPath: root + "/" + name) else {
+            throw .systemCall(operation: "open", path: Array(name.utf8), errno: ENOENT)
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw .invalidConfig(file: name, line: nil, message: "not valid YAML: \(error)")
+        }
+        guard let top = node?.mapping, let services = top["services"]?.mapping else {
+            throw .invalidConfig(file: name, line: nil, message: "no services")
+        }
+        var result: [Service] = []
+        for (key, value) in services {
+            guard let service = key.string, let build = value.mapping?["build"] else { continue }
+            let context = build.string ?? build.mapping?["context"]?.string ?? "."
+            let dockerfile = build.mapping?["dockerfile"]?.string
+            let network = build.mapping?["network"]?.string
+            let targets = (value.mapping?["volumes"]?.sequence ?? []).compactMap { volume -> String? in
+                if let text = volume.string {
+                    let parts = text.split(separator: ":")
+                    return parts.count >= 2 ? String(parts[1]) : String(parts[0])
+                }
+                return volume.mapping?["target"]?.string
+            }
+            result.append(
+                Service(
+                    name: service, context: context, dockerfile: dockerfile, network: network, mountTargets: targets))
+        }
+        return (top["version"]?.string, result)
+    }
+
+    /// Plans (and with `build`, builds) every service, and writes `.layerpin/compose.override.yml`.
+    public func run(build: Bool) throws(LayerpinError) -> Result {
+        let (version, services) = try services()
+        let project = projectName()
+        var images: [String: String] = [:]
+        var warnings: [String] = []
+        var yaml =
+            "# Written by `layerpin compose`: docker-compose -f \(try composeFile()) -f .layerpin/compose.override.yml up -d\n"
+        if let version { yaml += "version: \"\(version)\"\n" }
+        yaml += "services:\n"
+        for service in services {
+            let contextRoot = service.context == "." ? root : root + "/" + service.context
+            let planner = Planner(root: contextRoot, dockerfile: service.dockerfile)
+            let repository = "\(project)-\(service.name)"
+            var manifest: Manifest
+            if build {
+                (manifest, _) = try DockerBuild(
+                    planner: planner, docker: docker, repository: repository,
+                    extraArguments: service.network.map { ["--network", $0] } ?? []
+                ).run()
+            } else {
+                (manifest, _) = try planner.manifest()
+                manifest.tags = DockerBuild(planner: planner, docker: docker, repository: repository).tags(manifest)
+                _ = try planner.write(manifest)
+            }
+            let image = manifest.tags.first ?? repository
+            images[service.name] = image
+            for target in service.mountTargets {
+                for mapping in manifest.layout
+                where target == mapping.image || target.hasPrefix(mapping.image + "/")
+                    || mapping.image.hasPrefix(target.hasSuffix("/") ? target : target + "/")
+                {
+                    warnings.append(
+                        "service \(service.name): a volume or bind mount on \(target) shadows the application at \(mapping.image): new code will not show"
+                    )
+                }
+            }
+            yaml += "  \(service.name):\n"
+            yaml += "    image: \(image)\n"
+            yaml += "    pull_policy: build\n"
+            yaml += "    build:\n      args:\n"
+            for key in manifest.buildArgs.keys.sorted() { yaml += "        \(key): \"\(manifest.buildArgs[key]!)\"\n" }
+            yaml += "      labels:\n"
+            let labels = DockerBuild.labels(manifest)
+            for key in labels.keys.sorted() { yaml += "        \(key): \"\(labels[key]!)\"\n" }
+        }
+        for name in [
+            "docker-compose.override.yml", "docker-compose.override.yaml", "compose.override.yml",
+            "compose.override.yaml",
+        ]
+        where FileManager.default.fileExists(atPath: root + "/" + name) {
+            warnings.append(
+                "\(name) exists: a plain `docker-compose up` merges it on this machine, but not when files are named with -f; check what it changes (bind mounts over the app hide new code)"
+            )
+        }
+        let descriptor = try BuildContext.openRoot(root)
+        defer { FileSystem.close(descriptor) }
+        do {
+            try FileSystem.makeDirectory(at: descriptor, StatCache.directory)
+            try FileSystem.writeAtomically(
+                at: descriptor, Array(".layerpin/compose.override.yml".utf8), Array(yaml.utf8))
+        } catch {
+            throw .systemCall(
+                operation: error.operation, path: Array(".layerpin/compose.override.yml".utf8), errno: error.errno)
+        }
+        return Result(
+            override: ".layerpin/compose.override.yml", composeFile: try composeFile(), images: images,
+            warnings: warnings)
+    }
+}
