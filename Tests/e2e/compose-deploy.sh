@@ -78,4 +78,14 @@ compose up -d >/dev/null 2>&1
 out=$("$LAYERPIN" doctor --service app 2>&1)
 status=$?
 check "after up -d with the override, doctor finds nothing (exit 0)" test "$status" -eq 0
+
+# examples/deploy.sh does the same in one step, and says ok.
+sed -i 's/hello, never deployed/hello from deploy.sh/' src/app/main.py
+git -c user.name=t -c user.email=t@x.invalid commit -qam fourth
+LAYERPIN=$LAYERPIN DOCKER=$docker PATH="$(dirname "$docker"):$PATH" sh "$here/../../examples/deploy.sh" app >"$work/deploy.out" 2>&1
+status=$?
+check "examples/deploy.sh deploys and verifies" test "$status" -eq 0
+container=$($docker ps -q --filter "label=com.docker.compose.project=$project")
+$docker exec "$container" cat /app/src/app/main.py | grep -q "hello from deploy.sh"
+check "the deployed container runs the new code" test $? -eq 0
 finish
