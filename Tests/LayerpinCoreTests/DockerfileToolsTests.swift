@@ -135,10 +135,11 @@ struct RenderPinTests {
                 RUN npm ci
                 ARG LAYERPIN_SRC_DIGEST
                 ARG LAYERPIN_COMMIT
+                ARG LAYERPIN_CREATED
                 COPY src ./src
                 COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
                 RUN ["/etc/layerpin/verify.sh", "--build"]
-                LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT io.layerpin.digest.deps=$LAYERPIN_DEPS_DIGEST io.layerpin.digest.src=$LAYERPIN_SRC_DIGEST
+                LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT org.opencontainers.image.created=$LAYERPIN_CREATED io.layerpin.digest.deps=$LAYERPIN_DEPS_DIGEST io.layerpin.digest.src=$LAYERPIN_SRC_DIGEST
                 CMD ["node", "src/index.js"]
 
                 """)

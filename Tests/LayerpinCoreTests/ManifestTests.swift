@@ -32,7 +32,11 @@ struct ManifestTests {
         #expect(read.canonicalJSON == text)
         #expect(try Self.sample().canonicalJSON == text)
         #expect(manifest.tags == ["demo-app:src-\(manifest.digest(of: "src")!.hex.prefix(12))"])
-        #expect(manifest.buildArgs.keys.sorted() == ["LAYERPIN_COMMIT", "LAYERPIN_DEPS_DIGEST", "LAYERPIN_SRC_DIGEST"])
+        #expect(
+            manifest.buildArgs.keys.sorted() == [
+                "LAYERPIN_COMMIT", "LAYERPIN_CREATED", "LAYERPIN_DEPS_DIGEST", "LAYERPIN_SRC_DIGEST",
+            ])
+        #expect(manifest.buildArgs["LAYERPIN_CREATED"] == "2026-11-25T10:00:00+00:00")
         // Sorted keys, two-space indentation, newline at the end.
         #expect(text.hasPrefix("{\n  \"buildArgs\": {\n    \"LAYERPIN_COMMIT\": \"aaaa"))
         #expect(text.hasSuffix("}\n"))

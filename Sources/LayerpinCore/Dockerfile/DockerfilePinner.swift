@@ -66,7 +66,9 @@ public enum DockerfilePinner {
                 for number in copy.lines { replacements[number] = [] }
                 replacements[copy.lines.lowerBound] = depsLines
                 let after = file.instructions[install].lines.upperBound + 1
-                insertions[after, default: []] += ["ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT"]
+                insertions[after, default: []] += [
+                    "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED",
+                ]
                 insertions[after, default: []] += copy.lines.map { file.line($0) }
                 insertions[after, default: []] += verification(groups: groups)
                 return file.text(replacing: replacements, inserting: insertions)
@@ -83,14 +85,18 @@ public enum DockerfilePinner {
                 line: file.instructions.last?.lines.upperBound ?? 1, message: "no COPY of the application to pin")
         }
         let copy = file.instructions[appCopy]
-        insertions[copy.lines.lowerBound, default: []] += ["ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT"]
+        insertions[copy.lines.lowerBound, default: []] += [
+            "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED",
+        ]
         insertions[copy.lines.upperBound + 1, default: []] += verification(groups: groups)
         return file.text(replacing: replacements, inserting: insertions)
     }
 
     /// The manifest and verifier in /etc/layerpin, the in-build check, the labels.
     static func verification(groups: [String]) -> [String] {
-        var labels = ["org.opencontainers.image.revision=$LAYERPIN_COMMIT"]
+        var labels = [
+            "org.opencontainers.image.revision=$LAYERPIN_COMMIT", "org.opencontainers.image.created=$LAYERPIN_CREATED",
+        ]
         for group in groups { labels.append("io.layerpin.digest.\(group)=$LAYERPIN_\(group.uppercased())_DIGEST") }
         return [
             "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",

@@ -67,12 +67,15 @@ public struct DockerfileRenderer: Sendable {
         lines += [
             "ARG LAYERPIN_SRC_DIGEST",
             "ARG LAYERPIN_COMMIT",
+            "ARG LAYERPIN_CREATED",
             "COPY . ./",
             "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",
             "RUN [\"/etc/layerpin/verify.sh\", \"--build\"]",
         ]
         lines += template.afterCopy
-        var labels = ["org.opencontainers.image.revision=$LAYERPIN_COMMIT"]
+        var labels = [
+            "org.opencontainers.image.revision=$LAYERPIN_COMMIT", "org.opencontainers.image.created=$LAYERPIN_CREATED",
+        ]
         for group in fingerprint.groups {
             labels.append("io.layerpin.digest.\(group.name)=$LAYERPIN_\(group.name.uppercased())_DIGEST")
         }

@@ -33,7 +33,10 @@ public struct Planner: Sendable {
                 sha256: fingerprintEntry.kind == .file ? fingerprintEntry.contentDigest : nil,
                 target: fingerprintEntry.kind == .symlink ? hashed.linkTarget : nil, group: owners[hashed.path])
         }
-        var buildArgs = ["LAYERPIN_COMMIT": git?.commit ?? "unknown"]
+        // The commit's time, for the org.opencontainers.image.created label: never the wall clock.
+        var buildArgs = [
+            "LAYERPIN_COMMIT": git?.commit ?? "unknown", "LAYERPIN_CREATED": git?.commitTime ?? "1970-01-01T00:00:00Z",
+        ]
         for group in fingerprint.groups {
             buildArgs["LAYERPIN_\(group.name.uppercased())_DIGEST"] = group.digest.description
         }
