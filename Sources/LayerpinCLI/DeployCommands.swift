@@ -87,10 +87,7 @@ struct DoctorCommand: ParsableCommand {
                         diagnoses.map {
                             .object(["cause": .string($0.cause), "detail": .string($0.detail), "fix": .string($0.fix)])
                         }),
-                    "mismatches": .array(
-                        report.files.mismatches.map {
-                            .object(["kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path))])
-                        }),
+                    "mismatches": Report.json(report.files.mismatches),
                 ]).canonicalText)
         } else if diagnoses.isEmpty {
             Output.write("ok: \(name) runs the working tree's code (context \(report.manifest.context))\n")

@@ -281,10 +281,7 @@ struct VerifyCommand: ParsableCommand {
                     "manifest": .string(expected.manifestDigest.description),
                     "entries": .int(Int64(report.entries)),
                     "files": .int(Int64(report.files)),
-                    "mismatches": .array(
-                        report.mismatches.map {
-                            .object(["kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path))])
-                        }),
+                    "mismatches": Report.json(report.mismatches),
                     "problems": .array(problems.map { .string($0) }),
                 ]).canonicalText)
         } else if problems.isEmpty && fileProblems.isEmpty {
@@ -330,6 +327,12 @@ enum Warnings {
 
 /// How a manifest diff reads.
 enum Report {
+    /// Mismatches as JSON: `[{"kind": …, "path": …}]`.
+    static func json(_ mismatches: [Mismatch]) -> JSONValue {
+        .array(
+            mismatches.map { .object(["kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path))]) })
+    }
+
     static func text(_ diff: ManifestDiff) -> String {
         var text = ""
         if let (old, new) = diff.commits { text += "commit \(old) -> \(new)\n" }

@@ -39,14 +39,7 @@ public struct ToolRunner: Sendable {
         mergingStandardError: Bool = false, consume: (UnsafeRawBufferPointer) throws(LayerpinError) -> Void
     ) throws(LayerpinError) {
         let command = describe(tool, arguments)
-        guard let executable = Self.find(tool) else {
-            throw .toolFailed(command: command, status: 127, stderrTail: "\(tool) not found on PATH")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let process = try makeProcess(tool, arguments, in: directory)
         let stdin = Pipe()
         let stdout = Pipe()
         let stderr = Pipe()
@@ -96,14 +89,7 @@ public struct ToolRunner: Sendable {
         _ tool: String, _ arguments: [String], in directory: String,
         feed: (Int32) throws(LayerpinError) -> Void
     ) throws(LayerpinError) -> Int32 {
-        guard let executable = Self.find(tool) else {
-            throw .toolFailed(command: describe(tool, arguments), status: 127, stderrTail: "\(tool) not found on PATH")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let process = try makeProcess(tool, arguments, in: directory)
         let stdin = Pipe()
         process.standardInput = stdin
         process.standardOutput = FileHandle.standardError
@@ -118,6 +104,22 @@ public struct ToolRunner: Sendable {
         process.waitUntilExit()
         if case .failure(let error) = fed, process.terminationStatus == 0 { throw error }
         return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+    }
+
+    /// A process for `tool` found on PATH, in `directory`, with this runner's environment on top
+    /// of the inherited one.
+    private func makeProcess(_ tool: String, _ arguments: [String], in directory: String) throws(LayerpinError)
+        -> Process
+    {
+        guard let executable = Self.find(tool) else {
+            throw .toolFailed(command: describe(tool, arguments), status: 127, stderrTail: "\(tool) not found on PATH")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return process
     }
 
     /// The first executable named `tool` on `PATH` (or `tool` itself when it is a path).
