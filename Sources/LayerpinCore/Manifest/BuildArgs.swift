@@ -3,7 +3,7 @@ import Foundation
 /// The build args and image tags of a manifest, in the format each consumer wants.
 public struct BuildArgs: Sendable {
     public enum Format: String, CaseIterable, Sendable {
-        /// `--build-arg K=V … --tag T` words for `docker build $(layerpin args --format docker) …`.
+        /// `--build-arg K=V … --label K=V … --tag T` words for `docker build $(layerpin args --format docker) …`.
         case docker
         /// `K=V` lines: a compose `.env` / `--env-file`.
         case env
@@ -20,10 +20,13 @@ public struct BuildArgs: Sendable {
     /// Build args by name (sorted when written).
     public var arguments: [String: String]
     public var tags: [String]
+    /// The image labels (the docker format passes them: `--label K=V`).
+    public var labels: [String: String]
 
     public init(_ manifest: Manifest) {
         arguments = manifest.buildArgs
         tags = manifest.tags
+        labels = DockerBuild.labels(manifest)
     }
 
     private var sortedNames: [String] { arguments.keys.sorted() }
@@ -32,7 +35,9 @@ public struct BuildArgs: Sendable {
     public func render(_ format: Format) -> String {
         switch format {
         case .docker:
-            let words = sortedNames.map { "--build-arg \($0)=\(arguments[$0]!)" } + tags.map { "--tag \($0)" }
+            let words =
+                sortedNames.map { "--build-arg \($0)=\(arguments[$0]!)" }
+                + labels.keys.sorted().map { "--label \($0)=\(labels[$0]!)" } + tags.map { "--tag \($0)" }
             return words.joined(separator: " ") + "\n"
         case .env:
             return (sortedNames.map { "\($0)=\(arguments[$0]!)" } + ["LAYERPIN_IMAGE=\(image)"]).joined(separator: "\n")
