@@ -68,6 +68,9 @@ out=$("$LAYERPIN" verify --container "$container" --manifest .layerpin/manifest.
 status=$?
 check "verify catches it (exit 1)" test "$status" -eq 1
 case "$out" in *"content /app/src/app/main.py"*) pass "verify names the stale file" ;; *) fail "verify names the stale file (got: $out)" ;; esac
+stale=$(git rev-parse HEAD~1)
+case "$out" in *"runs commit $stale"*"expected commit $(git rev-parse HEAD)"*) pass "verify names the stale commit and the expected one" ;;
+*) fail "verify names the stale commit (got: $out)" ;; esac
 out=$("$LAYERPIN" doctor --service app 2>&1)
 case "$out" in *"cause: not-rebuilt"*"fix: layerpin compose --build"*) pass "doctor: not rebuilt, and the fix" ;;
 *) fail "doctor: not rebuilt (got: $out)" ;; esac
@@ -79,8 +82,76 @@ out=$("$LAYERPIN" doctor --service app 2>&1)
 status=$?
 check "after up -d with the override, doctor finds nothing (exit 0)" test "$status" -eq 0
 
+# A file edited inside the running container is named.
+container=$($docker ps -q --filter "label=com.docker.compose.project=$project")
+$docker exec "$container" sh -c 'echo "# hot fix" >> /app/src/app/main.py'
+out=$("$LAYERPIN" verify --container "$container" 2>/dev/null)
+check "a file edited inside the running container is named" test "$out" = "content /app/src/app/main.py"
+
+# The same-size, same-mtime edit: BuildKit's directory-context shortcut copies it stale
+# (moby/buildkit#4950); the in-build check fails such a build, and layerpin build carries it.
+compose up -d --force-recreate >/dev/null 2>&1
+plain_build() {
+    COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1 DOCKER_HOST=$DOCKER_HOST PATH="$(dirname "$docker"):$PATH" \
+        docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml build >"$work/stale-build.out" 2>&1
+}
+# A first plain build from the directory, so BuildKit holds this context's files.
+"$LAYERPIN" plan >/dev/null
+plain_build
+check "a plain docker-compose build from the directory passes the in-build check" test $? -eq 0
+python3 - <<'PY'
+import os
+path = "src/app/main.py"
+stat = os.stat(path)
+with open(path, "rb") as f:
+    data = f.read()
+flipped = data.replace(b"hello, never deployed", b"HELLO, never deployed")
+assert len(flipped) == len(data) and flipped != data
+with open(path, "wb") as f:
+    f.write(flipped)
+os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+PY
+git -c user.name=t -c user.email=t@x.invalid commit -qam same-size
+"$LAYERPIN" plan >/dev/null
+plain_build
+status=$?
+if [ "$status" -ne 0 ]; then
+    grep -q "layerpin: content /app/src/app/main.py" "$work/stale-build.out"
+    check "a directory-context build that copied the file stale fails at the in-build check, naming it" test $? -eq 0
+else
+    # The engine re-sent the file this time: then the image must hold the new bytes.
+    image=$(grep -m1 '^ *image:' .layerpin/compose.override.yml | awk '{print $2}')
+    $docker run --rm --entrypoint cat "$image" /app/src/app/main.py | grep -q "HELLO, never deployed"
+    check "a directory-context build that succeeds holds the new bytes (never stale code)" test $? -eq 0
+fi
+"$LAYERPIN" compose --build >/dev/null 2>&1
+compose up -d >/dev/null 2>&1
+container=$($docker ps -q --filter "label=com.docker.compose.project=$project")
+$docker exec "$container" cat /app/src/app/main.py | grep -q "HELLO, never deployed"
+check "through layerpin build the same-size same-mtime edit reaches the container" test $? -eq 0
+
+# A volume over the app path keeps old code: doctor names it.
+cat > docker-compose.override.yml <<'YAML'
+version: "3.8"
+services:
+  app:
+    volumes:
+      - appcode:/app
+volumes:
+  appcode:
+YAML
+docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml -f docker-compose.override.yml up -d >/dev/null 2>&1
+container=$($docker ps -q --filter "label=com.docker.compose.project=$project")
+out=$("$LAYERPIN" doctor --container "$container" 2>&1)
+case "$out" in *"cause: shadowing-mount"*"over /app"*) pass "doctor names the volume over the app path" ;;
+*) fail "doctor names the volume (got: $out)" ;; esac
+case "$out" in *"cause: override-file"*) pass "doctor names the override file compose would merge" ;;
+*) fail "doctor names the override file (got: $out)" ;; esac
+docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml -f docker-compose.override.yml down -v >/dev/null 2>&1
+rm docker-compose.override.yml
+
 # examples/deploy.sh does the same in one step, and says ok.
-sed -i 's/hello, never deployed/hello from deploy.sh/' src/app/main.py
+sed -i 's/HELLO, never deployed/hello from deploy.sh/' src/app/main.py
 git -c user.name=t -c user.email=t@x.invalid commit -qam fourth
 LAYERPIN=$LAYERPIN DOCKER=$docker PATH="$(dirname "$docker"):$PATH" sh "$here/../../examples/deploy.sh" app >"$work/deploy.out" 2>&1
 status=$?
