@@ -1,27 +1,36 @@
 #!/bin/sh
-# The deploy story with real docker-compose 1.29: first deploy, a code change deployed, the
-# original stale-container bug caught by verify and explained by doctor.
+# The deploy story of the Python sample app with real docker-compose 1.29, on its rendered
+# Dockerfile: first deploy; a code change deployed with the dependency layers kept; the original
+# stale-container bug caught by verify and explained by doctor; a requirements change re-running
+# the install; an in-place edit; the same-size same-mtime edit; a volume over the app; deploy.sh.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-base_image
+python_image
 work=$(mktemp -d)
 project=layerpinapp$$
 export COMPOSE_PROJECT_NAME=$project
 compose() { docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml "$@"; }
+layers() { $docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1" | grep -v '^$'; }
+image_of() { $docker inspect -f '{{.Config.Image}}' "$1"; }
 trap 'cd "$work/app" 2>/dev/null && compose down -v >/dev/null 2>&1; $docker images -q "$project-app" | xargs -r $docker rmi -f >/dev/null 2>&1; rm -rf "$work"' EXIT
 cp -r "$here/../../Fixtures/python-app" "$work/app"
 cd "$work/app"
 printf '.layerpin/cache\n.git\n' >> .dockerignore
-cat > Dockerfile <<'DOCKERFILE'
-FROM layerpin-e2e/busybox
-ARG LAYERPIN_SRC_DIGEST
-COPY . /app/
-COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
-RUN ["/etc/layerpin/verify.sh", "--build"]
-ENTRYPOINT ["/etc/layerpin/verify.sh"]
-CMD ["sleep", "600"]
-DOCKERFILE
+# The sample app, its Dockerfile rendered by layerpin, its dependency from a local wheelhouse.
+python3 -m pip download --quiet --no-deps --only-binary=:all: -d wheels six==1.16.0 >/dev/null 2>&1 \
+    || python3 -m pip download --quiet --no-deps -d wheels six==1.16.0
+"$LAYERPIN" init >/dev/null
+cat > layerpin.yaml <<'YAML'
+ecosystem: python
+base: layerpin-e2e/python
+workdir: /app
+groups:
+  deps: [requirements.txt, constraints.txt, requirements/, wheels/]
+install: pip install --no-index --find-links wheels -r requirements.txt
+command: ["python", "src/app/main.py"]
+YAML
+"$LAYERPIN" dockerfile -o Dockerfile
 cat > docker-compose.yml <<'YAML'
 version: "3.8"
 services:
@@ -30,6 +39,7 @@ services:
       context: .
       network: none
     network_mode: none
+    command: ["sh", "-c", "python src/app/main.py && exec sleep 600"]
 YAML
 git init -q && git add -A && git -c user.name=t -c user.email=t@x.invalid commit -qm first
 
@@ -45,9 +55,15 @@ commit=$(git rev-parse HEAD)
 $docker logs "$container" 2>&1 | grep -q "layerpin: commit $commit src sha256:"
 check "the start-up log names the commit" test $? -eq 0
 
+$docker logs "$container" 2>&1 | grep -q "hello from python-app (six 1.16.0"
+check "the app runs with its dependency installed" test $? -eq 0
+first_image=$(image_of "$container")
+
 sed -i 's/hello from python-app/hello, deployed/' src/app/main.py
 git -c user.name=t -c user.email=t@x.invalid commit -qam second
+started=$(date +%s%N)
 "$LAYERPIN" compose --build >/dev/null 2>&1
+echo "code-only rebuild (plan + build) took $((($(date +%s%N) - started) / 1000000)) ms"
 compose up -d >"$work/up.out" 2>&1
 grep -q Recreating "$work/up.out"
 check "a code change recreates the container" test $? -eq 0
@@ -56,6 +72,13 @@ $docker exec "$container" cat /app/src/app/main.py | grep -q "hello, deployed"
 check "the code change is visible after deploy" test $? -eq 0
 "$LAYERPIN" verify --container "$container" --expect-commit "$(git rev-parse HEAD)" >/dev/null 2>&1
 check "the container runs the pushed commit" test $? -eq 0
+second_image=$(image_of "$container")
+layers "$first_image" > "$work/l1"
+layers "$second_image" > "$work/l2"
+# The last three layers are the application's (COPY . ./, COPY .layerpin/…, RUN verify.sh).
+shared=$(($(wc -l < "$work/l1") - 3))
+check "the code-only change kept the dependency layers (base, deps COPY, install) identical" \
+    test "$(head -n "$shared" "$work/l1")" = "$(head -n "$shared" "$work/l2")"
 
 # The original bug: a change, and `up -d` without a build. Compose says up-to-date.
 sed -i 's/hello, deployed/hello, never deployed/' src/app/main.py
@@ -81,6 +104,19 @@ compose up -d >/dev/null 2>&1
 out=$("$LAYERPIN" doctor --service app 2>&1)
 status=$?
 check "after up -d with the override, doctor finds nothing (exit 0)" test "$status" -eq 0
+
+# A requirements change re-runs the install.
+echo "six==1.16.0  # pinned" > requirements/base.txt
+git -c user.name=t -c user.email=t@x.invalid commit -qam requirements
+"$LAYERPIN" compose --build >/dev/null 2>&1
+compose up -d >/dev/null 2>&1
+container=$($docker ps -q --filter "label=com.docker.compose.project=$project")
+layers "$(image_of "$container")" > "$work/l3"
+check "a requirements change re-runs the install (its layer differs)" \
+    test "$(head -n "$shared" "$work/l1" | tail -n 1)" != "$(head -n "$shared" "$work/l3" | tail -n 1)"
+sleep 1
+$docker logs "$container" 2>&1 | grep -q "six 1.16.0"
+check "the app runs after the new install" test $? -eq 0
 
 # A file edited inside the running container is named.
 container=$($docker ps -q --filter "label=com.docker.compose.project=$project")
