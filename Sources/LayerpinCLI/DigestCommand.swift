@@ -30,9 +30,10 @@ struct DigestCommand: ParsableCommand {
     func run() throws {
         var fingerprinter = Fingerprinter(root: options.root, dockerfile: options.file, configFile: config)
         fingerprinter.useStatCache = !noCache
-        let fingerprint =
+        let fingerprint = try Progress.run("hashing the build context of \(options.root)") {
             try git.map { revision in try fingerprinter.fingerprint(gitRevision: revision) }
-            ?? fingerprinter.fingerprint()
+                ?? fingerprinter.fingerprint()
+        }
         Warnings.print(fingerprint)
         if json {
             Output.write(Self.json(fingerprint).canonicalText)

@@ -31,7 +31,9 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let planner = options.planner
         let previous = planner.previousManifest()
-        let (manifest, fingerprint) = try planner.manifest()
+        let (manifest, fingerprint) = try Progress.run("hashing the build context of \(options.root.root)") {
+            try planner.manifest()
+        }
         Warnings.print(fingerprint)
         let outputs = try planner.write(manifest)
         let diff = previous.map { ManifestDiff(old: $0, new: manifest) }

@@ -24,6 +24,15 @@ struct DigestCommandTests {
         #expect(groups.map { $0["name"] as? String } == ["deps", "src"])
     }
 
+    @Test("progress: quick work prints nothing on stderr, even with progress forced on")
+    func quietProgress() throws {
+        let tree = TreeBuilder("a = x\n")
+        defer { tree.remove() }
+        let result = try CommandRunner.layerpin(["digest"], in: tree.root, environment: ["LAYERPIN_PROGRESS": "1"])
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty)
+    }
+
     @Test("the coreutils one-liner of docs/digest-spec.md re-derives a simple tree's digest")
     func coreutils() throws {
         let tree = TreeBuilder(#"hello.txt = hello\n"# + "\n" + #"bin/run* = echo run\n"# + "\nempty/\nsub/a = a\n")
