@@ -88,4 +88,22 @@ out=$("$LAYERPIN" verify --container layerpin-e2e-no-such-container 2>&1)
 status=$?
 check "no such container: exit 2" test "$status" -eq 2
 tags="$tags $new"
+
+# A named dependency stage gets its own tag, REPO:deps-<12 hex of the deps digest>.
+mkdir -p "$work/staged" && cp -r "$here/../../Fixtures/python-app/." "$work/staged/"
+cd "$work/staged"
+cat > Dockerfile <<'DOCKERFILE'
+FROM layerpin-e2e/busybox AS deps
+COPY requirements.txt /deps/
+RUN echo "pip install -r requirements.txt (stand-in)" > /deps/installed
+FROM deps
+COPY . /app/
+DOCKERFILE
+built=$("$LAYERPIN" build --tag layerpin-e2e-staged -- --network=none 2>/dev/null)
+deps=$(sed -n 's/.*"LAYERPIN_DEPS_DIGEST": "sha256:\(.\{12\}\).*/\1/p' .layerpin/manifest.json)
+tags="$tags $built"
+case "$built" in *"layerpin-e2e-staged:deps-$deps"*) pass "the dependency stage is tagged deps-<12 hex>" ;;
+*) fail "the dependency stage tag (got: $built, deps $deps)" ;; esac
+$docker run --rm "layerpin-e2e-staged:deps-$deps" cat /deps/installed >/dev/null 2>&1
+check "the deps tag names the dependency stage's image" test $? -eq 0
 finish

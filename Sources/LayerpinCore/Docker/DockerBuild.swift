@@ -1,3 +1,5 @@
+import LayerpinDockerfile
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -57,6 +59,28 @@ public struct DockerBuild: Sendable {
         return arguments + extraArguments + ["-"]
     }
 
+    /// The named stage that installs the dependencies, when the Dockerfile has one (not the last).
+    func dependencyStage() -> String? {
+        let root = planner.fingerprinter.root
+        let path = planner.fingerprinter.dockerfileName
+        guard let descriptor = try? BuildContext.openRoot(root) else { return nil }
+        defer { FileSystem.close(descriptor) }
+        guard let bytes = try? BuildContext.readFile(Array(path.utf8), root: descriptor),
+            let file = try? DockerfileParser.parse(String(decoding: bytes, as: UTF8.self))
+        else { return nil }
+        let stages = file.stages
+        for (position, stage) in stages.enumerated().dropLast() {
+            guard let name = stage.name else { continue }
+            let end = stages[position + 1].from
+            if file.instructions[stage.from..<end].contains(where: {
+                $0.keyword == "RUN" && DockerfilePinner.isInstall($0)
+            }) {
+                return name
+            }
+        }
+        return nil
+    }
+
     /// Plans, then builds; returns the manifest and the tags on success.
     public func run(runner: ToolRunner = ToolRunner(environment: ["DOCKER_BUILDKIT": "1"])) throws(LayerpinError)
         -> (Manifest, [String])
@@ -77,6 +101,24 @@ public struct DockerBuild: Sendable {
         guard status == 0 else {
             throw .buildFailed(command: ([docker] + arguments(manifest)).joined(separator: " "), status: status)
         }
-        return (manifest, manifest.tags)
+        var tags = manifest.tags
+        // The dependency stage, when it is a named one, gets its own tag keyed by the deps digest
+        // (a cache source for other machines); it is all cached by now.
+        if let stage = dependencyStage(), let deps = manifest.digest(of: "deps"),
+            let repository = tags.first?.split(separator: ":").first
+        {
+            let tag = "\(repository):deps-\(deps.hex.prefix(12))"
+            var stageArguments = arguments(manifest).filter { $0 != "-" }
+            stageArguments += ["--target", stage, "--tag", tag, "-"]
+            let stageStatus = try runner.runFeeding(docker, stageArguments, in: root) {
+                descriptor throws(LayerpinError) in
+                try archive.write(to: descriptor, matching: manifest)
+            }
+            guard stageStatus == 0 else {
+                throw .buildFailed(command: ([docker] + stageArguments).joined(separator: " "), status: stageStatus)
+            }
+            tags.append(tag)
+        }
+        return (manifest, tags)
     }
 }

@@ -21,7 +21,7 @@ public enum DockerfilePinner {
         }
     }
 
-    static func isInstall(_ instruction: Instruction) -> Bool {
+    public static func isInstall(_ instruction: Instruction) -> Bool {
         let text =
             switch instruction.arguments {
             case .exec(let words): words.joined(separator: " ")
