@@ -19,13 +19,21 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Repository for the digest tag (REPO:src-<12 hex>).", valueName: "repo"))
     var tag: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A registry repository for the build cache, keyed by the deps digest (REPO:deps-<12 hex>): read before, pushed after.",
+            valueName: "repo"))
+    var cache: String?
+
     @Argument(parsing: .postTerminator, help: "Arguments for docker build.")
     var dockerArguments: [String] = []
 
     func run() throws {
         let docker = ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker"
         let build = DockerBuild(
-            planner: options.planner, docker: docker, repository: tag, extraArguments: dockerArguments)
+            planner: options.planner, docker: docker, repository: tag, extraArguments: dockerArguments,
+            cacheRepository: cache)
         let result = Result { () throws(LayerpinError) in try build.run() }
         switch result {
         case .success(let (manifest, tags)):

@@ -17,12 +17,27 @@ public struct DockerBuild: Sendable {
     public var repository: String?
     /// Extra arguments for `docker build`.
     public var extraArguments: [String]
+    /// A registry repository for the build cache: the build reads `REPO:deps-<12 hex>` as a cache
+    /// source (`--cache-from`, inline cache) and pushes the new image there, so another machine —
+    /// or this one after `docker builder prune` — reuses the dependency layers of the same deps digest.
+    public var cacheRepository: String?
 
-    public init(planner: Planner, docker: String, repository: String? = nil, extraArguments: [String] = []) {
+    public init(
+        planner: Planner, docker: String, repository: String? = nil, extraArguments: [String] = [],
+        cacheRepository: String? = nil
+    ) {
         self.planner = planner
         self.docker = docker
         self.repository = repository
         self.extraArguments = extraArguments
+        self.cacheRepository = cacheRepository
+    }
+
+    /// The cache reference of a manifest: `REPO:deps-<12 hex>` (`ctx-` without a deps group).
+    public func cacheReference(_ manifest: Manifest) -> String? {
+        guard let cacheRepository else { return nil }
+        if let deps = manifest.digest(of: "deps") { return "\(cacheRepository):deps-\(deps.hex.prefix(12))" }
+        return "\(cacheRepository):ctx-\(manifest.context.hex.prefix(12))"
     }
 
     /// The labels of DESIGN.md: revision, created (the commit's time, never the wall clock), the
@@ -56,6 +71,9 @@ public struct DockerBuild: Sendable {
         let labels = Self.labels(manifest)
         for name in labels.keys.sorted() { arguments += ["--label", "\(name)=\(labels[name]!)"] }
         for tag in manifest.tags { arguments += ["--tag", tag] }
+        if let cache = cacheReference(manifest) {
+            arguments += ["--build-arg", "BUILDKIT_INLINE_CACHE=1", "--cache-from", cache]
+        }
         return arguments + extraArguments + ["-"]
     }
 
@@ -102,6 +120,15 @@ public struct DockerBuild: Sendable {
             throw .buildFailed(command: ([docker] + arguments(manifest)).joined(separator: " "), status: status)
         }
         var tags = manifest.tags
+        if let cache = cacheReference(manifest), let built = tags.first {
+            for step in [["tag", built, cache], ["push", cache]] {
+                do {
+                    _ = try runner.run(docker, step, in: root)
+                } catch {
+                    throw .buildFailed(command: ([docker] + step).joined(separator: " "), status: 1)
+                }
+            }
+        }
         // The dependency stage, when it is a named one, gets its own tag keyed by the deps digest
         // (a cache source for other machines); it is all cached by now.
         if let stage = dependencyStage(), let deps = manifest.digest(of: "deps"),
