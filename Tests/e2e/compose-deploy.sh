@@ -129,12 +129,12 @@ check "a file edited inside the running container is named" test "$out" = "conte
 compose up -d --force-recreate >/dev/null 2>&1
 plain_build() {
     COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1 DOCKER_HOST=$DOCKER_HOST PATH="$(dirname "$docker"):$PATH" \
-        docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml build >"$work/stale-build.out" 2>&1
+        docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml up -d --build >"$work/stale-build.out" 2>&1
 }
 # A first plain build from the directory, so BuildKit holds this context's files.
 "$LAYERPIN" plan >/dev/null
 plain_build
-check "a plain docker-compose build from the directory passes the in-build check" test $? -eq 0
+check "a plain docker-compose up --build from the directory passes the in-build check" test $? -eq 0
 python3 - <<'PY'
 import os
 path = "src/app/main.py"
@@ -185,6 +185,25 @@ case "$out" in *"cause: override-file"*) pass "doctor names the override file co
 *) fail "doctor names the override file (got: $out)" ;; esac
 docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml -f docker-compose.override.yml down -v >/dev/null 2>&1
 rm docker-compose.override.yml
+
+# A container started with another entrypoint skipped the start-up check: doctor says so (JSON).
+$docker rm -f "$project-bypass" >/dev/null 2>&1
+current=$(grep -m1 '^ *image:' .layerpin/compose.override.yml | awk '{print $2}')
+$docker run -d --name "$project-bypass" --network=none --entrypoint sleep "$current" 600 >/dev/null
+out=$("$LAYERPIN" doctor --container "$project-bypass" --json 2>/dev/null)
+status=$?
+$docker rm -f "$project-bypass" >/dev/null 2>&1
+check "doctor exits 1 on a found cause" test "$status" -eq 1
+echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if 'entrypoint-replaced' in [c['cause'] for c in d['causes']] else 1)"
+check "doctor --json names the replaced entrypoint" test $? -eq 0
+
+# A VOLUME over the app in the Dockerfile is warned about by layerpin compose.
+cp Dockerfile Dockerfile.keep
+echo "VOLUME /app" >> Dockerfile
+"$LAYERPIN" compose >/dev/null 2>"$work/compose.err"
+grep -q "VOLUME /app in Dockerfile covers the application at /app" "$work/compose.err"
+check "layerpin compose warns about a VOLUME over the app path" test $? -eq 0
+mv Dockerfile.keep Dockerfile
 
 # examples/deploy.sh does the same in one step, and says ok.
 sed -i 's/HELLO, never deployed/hello from deploy.sh/' src/app/main.py

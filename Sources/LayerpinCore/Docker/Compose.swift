@@ -1,4 +1,5 @@
 import Foundation
+import LayerpinDockerfile
 import Yams
 
 /// `layerpin compose`: for each service with a `build:` section, an override that passes the
@@ -131,6 +132,25 @@ public struct Compose: Sendable {
                     warnings.append(
                         "service \(service.name): a volume or bind mount on \(target) shadows the application at \(mapping.image): new code will not show"
                     )
+                }
+            }
+            // A VOLUME in the Dockerfile over the app path: compose carries the anonymous volume over to
+            // the new container, hiding the new code (docker/compose#9450).
+            let dockerfilePath = contextRoot + "/" + (service.dockerfile ?? "Dockerfile")
+            if let text = try? String(contentsOfFile: dockerfilePath, encoding: .utf8),
+                let file = try? DockerfileParser.parse(text)
+            {
+                for instruction in file.instructions where instruction.keyword == "VOLUME" {
+                    for target in instruction.words {
+                        for mapping in manifest.layout
+                        where target == mapping.image || target.hasPrefix(mapping.image + "/")
+                            || mapping.image.hasPrefix(target.hasSuffix("/") ? target : target + "/")
+                        {
+                            warnings.append(
+                                "service \(service.name): VOLUME \(target) in \(service.dockerfile ?? "Dockerfile") covers the application at \(mapping.image): compose keeps the old anonymous volume and hides new code"
+                            )
+                        }
+                    }
                 }
             }
             yaml += "  \(service.name):\n"
