@@ -197,6 +197,21 @@ check "doctor exits 1 on a found cause" test "$status" -eq 1
 echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if 'entrypoint-replaced' in [c['cause'] for c in d['causes']] else 1)"
 check "doctor --json names the replaced entrypoint" test $? -eq 0
 
+# A changed file that .dockerignore keeps out, and a checkout that differs from its upstream.
+git init -q --bare "$work/origin.git"
+git remote add origin "$work/origin.git" && git push -q -u origin HEAD 2>/dev/null
+git -c user.name=t -c user.email=t@x.invalid commit -q --allow-empty -m "not pushed"
+touch cached.pyc
+compose up -d >/dev/null 2>&1
+container=$($docker ps -q --filter "label=com.docker.compose.project=$project")
+out=$("$LAYERPIN" doctor --container "$container" 2>&1)
+case "$out" in *"cause: stale-checkout"*) pass "doctor names a checkout that differs from its upstream" ;;
+*) fail "doctor: stale checkout (got: $out)" ;; esac
+case "$out" in *"cause: ignored-change: cached.pyc changed, but .dockerignore keeps it out"*) pass "doctor names a changed file .dockerignore keeps out" ;;
+*) fail "doctor: ignored change (got: $out)" ;; esac
+rm cached.pyc
+git push -q origin HEAD 2>/dev/null
+
 # A VOLUME over the app in the Dockerfile is warned about by layerpin compose.
 cp Dockerfile Dockerfile.keep
 echo "VOLUME /app" >> Dockerfile
@@ -208,6 +223,7 @@ mv Dockerfile.keep Dockerfile
 # examples/deploy.sh does the same in one step, and says ok.
 sed -i 's/HELLO, never deployed/hello from deploy.sh/' src/app/main.py
 git -c user.name=t -c user.email=t@x.invalid commit -qam fourth
+git push -q origin HEAD 2>/dev/null  # deploy what is pushed
 LAYERPIN=$LAYERPIN DOCKER=$docker PATH="$(dirname "$docker"):$PATH" sh "$here/../../examples/deploy.sh" app >"$work/deploy.out" 2>&1
 status=$?
 check "examples/deploy.sh deploys and verifies" test "$status" -eq 0
