@@ -210,15 +210,22 @@ enum FileSystem {
         defer { close(descriptor) }
         let info = try status(of: descriptor)
         guard info.isRegular else { throw CallError(operation: "read", errno: EINVAL) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        guard info.size <= Int64(limit) else { throw CallError(operation: "read", errno: EFBIG) }
+        // Read straight into a buffer of the stat size (plus one byte, to see growth), then on.
+        var out = [UInt8](repeating: 0, count: Int(info.size) + 1)
+        var filled = 0
         while true {
-            let count = try chunk.withUnsafeMutableBytes { buffer in
-                Result { () throws(CallError) in try read(descriptor, into: buffer) }
+            if filled == out.count {
+                guard out.count <= limit else { throw CallError(operation: "read", errno: EFBIG) }
+                out += [UInt8](repeating: 0, count: max(out.count, 64 << 10))
+            }
+            let count = try out.withUnsafeMutableBytes { buffer in
+                Result { () throws(CallError) in
+                    try read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                }
             }.get()
-            if count == 0 { return out }
-            out += chunk.prefix(count)
-            if out.count > limit { throw CallError(operation: "read", errno: EFBIG) }
+            if count == 0 { return Array(out.prefix(filled)) }
+            filled += count
         }
     }
 
