@@ -14,23 +14,9 @@ compose() { docker-compose -f docker-compose.yml -f .layerpin/compose.override.y
 layers() { $docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1" | grep -v '^$'; }
 image_of() { $docker inspect -f '{{.Config.Image}}' "$1"; }
 trap 'cd "$work/app" 2>/dev/null && compose down -v >/dev/null 2>&1; $docker images -q "$project-app" | xargs -r $docker rmi -f >/dev/null 2>&1; rm -rf "$work"' EXIT
-cp -r "$here/../../Fixtures/python-app" "$work/app"
+python_app "$work/app"
 cd "$work/app"
 printf '.layerpin/cache\n.git\n' >> .dockerignore
-# The sample app, its Dockerfile rendered by layerpin, its dependency from a local wheelhouse.
-python3 -m pip download --quiet --no-deps --only-binary=:all: -d wheels six==1.16.0 >/dev/null 2>&1 \
-    || python3 -m pip download --quiet --no-deps -d wheels six==1.16.0
-"$LAYERPIN" init >/dev/null
-cat > layerpin.yaml <<'YAML'
-ecosystem: python
-base: layerpin-e2e/python
-workdir: /app
-groups:
-  deps: [requirements.txt, constraints.txt, requirements/, wheels/]
-install: pip install --no-index --find-links wheels -r requirements.txt
-command: ["python", "src/app/main.py"]
-YAML
-"$LAYERPIN" dockerfile -o Dockerfile
 cat > docker-compose.yml <<'YAML'
 version: "3.8"
 services:

@@ -62,3 +62,27 @@ python_image() {
     tar -C "$rootfs" -c . | $docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - layerpin-e2e/python >/dev/null
     rm -rf "$rootfs"
 }
+
+# python_app DIR [IMAGE]: the sample app in DIR, its dependency in a local wheelhouse (PyPI is
+# reachable when the test is prepared; the builds themselves run with --network=none), its
+# layerpin.yaml pointing at the stand-in base image, and the Dockerfile layerpin renders.
+python_app() {
+    cp -r "$here/../../Fixtures/python-app" "$1"
+    (
+        cd "$1" || exit 1
+        python3 -m pip download --quiet --no-deps --only-binary=:all: -d wheels six==1.16.0 >/dev/null 2>&1 \
+            || python3 -m pip download --quiet --no-deps -d wheels six==1.16.0
+        "$LAYERPIN" init >/dev/null
+        cat > layerpin.yaml <<YAML
+ecosystem: python
+base: layerpin-e2e/python
+workdir: /app
+groups:
+  deps: [requirements.txt, constraints.txt, requirements/, wheels/]
+install: pip install --no-index --find-links wheels -r requirements.txt
+command: ["python", "src/app/main.py"]
+${2:+image: $2}
+YAML
+        "$LAYERPIN" dockerfile -o Dockerfile
+    )
+}

@@ -25,20 +25,9 @@ until python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.
     i=$((i + 1)); [ "$i" -gt 30 ] && { fail "docker-registry did not start"; finish; exit 1; }; sleep 1
 done
 cache=127.0.0.1:$port/layerpin-cache
-cp -r "$here/../../Fixtures/python-app" "$work/app"
+python_app "$work/app" layerpin-e2e-cache
 cd "$work/app"
 printf '.layerpin/cache\n' >> .dockerignore
-python3 -m pip download --quiet --no-deps --only-binary=:all: -d wheels six==1.16.0 >/dev/null 2>&1 \
-    || python3 -m pip download --quiet --no-deps -d wheels six==1.16.0
-cat > layerpin.yaml <<'YAML'
-base: layerpin-e2e/python
-groups:
-  deps: [requirements.txt, constraints.txt, requirements/, wheels/]
-install: pip install --no-index --find-links wheels -r requirements.txt
-command: ["python", "src/app/main.py"]
-image: layerpin-e2e-cache
-YAML
-"$LAYERPIN" dockerfile -o Dockerfile
 # Start from an empty build cache, so the first build records its inline cache fresh.
 $docker builder prune -af >/dev/null 2>&1
 first=$("$LAYERPIN" build --cache "$cache" -- --network=none 2>"$work/build1.log")

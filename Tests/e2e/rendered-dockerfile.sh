@@ -9,23 +9,8 @@ python_image
 work=$(mktemp -d)
 images=""
 trap 'rm -rf "$work"; [ -n "$images" ] && $docker rmi -f $images >/dev/null 2>&1' EXIT
-cp -r "$here/../../Fixtures/python-app" "$work/app"
+python_app "$work/app" layerpin-e2e-python
 cd "$work/app"
-# A local wheelhouse (PyPI is reachable when the test is prepared; the build itself is offline).
-python3 -m pip download --quiet --no-deps --only-binary=:all: -d wheels six==1.16.0 >/dev/null 2>&1 \
-    || python3 -m pip download --quiet --no-deps -d wheels six==1.16.0
-"$LAYERPIN" init >/dev/null
-cat > layerpin.yaml <<'YAML'
-ecosystem: python
-base: layerpin-e2e/python
-workdir: /app
-groups:
-  deps: [requirements.txt, constraints.txt, requirements/, wheels/]
-install: pip install --no-index --find-links wheels -r requirements.txt
-command: ["python", "src/app/main.py"]
-image: layerpin-e2e-python
-YAML
-"$LAYERPIN" dockerfile -o Dockerfile
 check "the rendered Dockerfile has no # syntax line" test "$(grep -c '^# *syntax' Dockerfile)" -eq 0
 lints_clean() { "$LAYERPIN" lint --format text >"$work/lint.txt"; }
 check "the rendered Dockerfile lints clean of warnings" lints_clean
