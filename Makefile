@@ -26,8 +26,8 @@ release: deps
 run: build
 	@echo "== layerpin context --root Fixtures/python-app"
 	@$(BIN_DEBUG) context --root Fixtures/python-app
-	@echo "== layerpin digest --root Fixtures/python-app"
-	@$(BIN_DEBUG) digest --root Fixtures/python-app
+	@echo "== layerpin digest --no-cache --root Fixtures/python-app"
+	@$(BIN_DEBUG) digest --no-cache --root Fixtures/python-app
 
 # Every test: unit and CLI tests, then the end-to-end tests on a real Docker engine.
 test: unit e2e
