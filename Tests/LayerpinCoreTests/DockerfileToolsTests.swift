@@ -168,3 +168,59 @@ struct RenderPinTests {
         #expect(try Initializer(root: tree.root, force: true).run().written.count == 3)
     }
 }
+
+@Suite("The image layout from COPY lines")
+struct ImageLayoutTests {
+    static let directories: Set<[UInt8]> = [Array("src".utf8), Array("requirements".utf8)]
+
+    static func layout(_ text: String) -> [String]? {
+        ImageLayout.mappings(of: text, directories: directories)?.map {
+            String(decoding: $0.context, as: UTF8.self) + " -> " + $0.image
+        }
+    }
+
+    @Test("the rendered form: files into the workdir, then the context root")
+    func rendered() {
+        #expect(
+            Self.layout(
+                "FROM x\nWORKDIR /app\nCOPY requirements.txt constraints.txt ./\nCOPY requirements/base.txt ./requirements/\nCOPY . ./\n"
+            )
+                == [
+                    "requirements/base.txt -> /app/requirements/base.txt", "requirements.txt -> /app/requirements.txt",
+                    "constraints.txt -> /app/constraints.txt", " -> /app",
+                ])
+    }
+
+    @Test("directories, renamed files, the last stage only; --from, URLs and wildcards map nothing")
+    func forms() {
+        #expect(
+            Self.layout(
+                "FROM a AS b\nCOPY . /ignored\nFROM c\nCOPY src/ /srv/code/\nCOPY app.py /usr/local/bin/app\nCOPY --from=b /x /y\nADD https://x.invalid/a /a\nCOPY *.txt /t/\n"
+            )
+                == ["app.py -> /usr/local/bin/app", "src -> /srv/code"])
+        #expect(Self.layout("FROM scratch\nCMD [\"x\"]\n") == nil)
+    }
+
+    @Test("the manifest takes its layout from the Dockerfile; a loose file is verified alone")
+    func manifest() throws {
+        let tree = TreeBuilder("app.py = print(1)\nsrc/lib.py = x\n")
+        defer { tree.remove() }
+        tree.file("Dockerfile", "FROM x\nCOPY src/ /srv/lib/\nCOPY app.py /usr/local/bin/app\n")
+        tree.file(".dockerignore", "Dockerfile\n.dockerignore\n")
+        var fingerprinter = Fingerprinter(root: tree.root)
+        fingerprinter.useStatCache = false
+        let manifest = Planner.manifest(of: try fingerprinter.fingerprint(), git: nil, root: tree.root)
+        #expect(manifest.coveredDirectories == ["/srv/lib"])
+        #expect(manifest.looseFiles == ["/usr/local/bin/app"])
+        let image = TreeBuilder("srv/lib/lib.py = x\nusr/local/bin/app = print(1)\n")
+        defer { image.remove() }
+        #expect(try Verifier.verify(imageRoot: image.root, against: manifest).mismatches.isEmpty)
+        image.file("usr/local/bin/app", "print(2)")
+        image.file("srv/lib/extra.py", "")
+        #expect(
+            try Verifier.verify(imageRoot: image.root, against: manifest).mismatches.map {
+                "\($0.kind.rawValue) \(RawPath.display($0.path))"
+            }
+                == ["extra /srv/lib/extra.py", "content /usr/local/bin/app"])
+    }
+}

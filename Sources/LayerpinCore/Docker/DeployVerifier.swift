@@ -96,10 +96,8 @@ public enum DeployVerifier {
                     file: "/etc/layerpin/manifest.json", line: nil, field: nil,
                     message: "the container carries no manifest: give --manifest FILE"))
         }
-        for mapping in layoutSource.layout {
-            let directory =
-                mapping.image.hasSuffix("/") && mapping.image.count > 1
-                ? String(mapping.image.dropLast()) : mapping.image
+        for image in layoutSource.coveredDirectories + layoutSource.looseFiles {
+            let directory = image.hasSuffix("/") && image.count > 1 ? String(image.dropLast()) : image
             let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
             // A directory the container lacks: every file under it is reported missing.
             guard let tar = try? client.spool(["cp", "\(name):\(directory)", "-"]) else { continue }

@@ -71,6 +71,8 @@ public struct Fingerprint: Sendable {
     public var config: Config
     /// The SHA-256 of the Dockerfile's bytes, when there is one.
     public var dockerfile: Digest?
+    /// The Dockerfile's text, when there is one (for the image layout).
+    public var dockerfileText: String?
 }
 
 /// Splits hashed entries into layer groups.

@@ -39,12 +39,12 @@ public struct Fingerprinter: Sendable {
         ) { path throws(LayerpinError) in
             try BuildContext.readFile(path, root: descriptor)
         }
+        let dockerfileBytes = try BuildContext.readFile(Array(dockerfileName.utf8), root: descriptor)
         return Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: context.ignoreFile,
             localPathRequirements: localPaths, ignore: context.matcher, config: config,
-            dockerfile: try BuildContext.readFile(Array(dockerfileName.utf8), root: descriptor).map {
-                SHA256Hasher.digest(of: $0)
-            })
+            dockerfile: dockerfileBytes.map { SHA256Hasher.digest(of: $0) },
+            dockerfileText: dockerfileBytes.map { String(decoding: $0, as: UTF8.self) })
     }
 
     var configFileName: String { configFile ?? Config.fileName }

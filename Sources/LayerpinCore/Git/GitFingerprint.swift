@@ -44,9 +44,11 @@ extension Fingerprinter {
         }
         let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
             entries: hashed, config: config, configFile: configFileName, contents: read)
+        let dockerfileBytes = try read(Array(dockerfileName.utf8))
         return Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile,
             localPathRequirements: localPaths, ignore: matcher, config: config,
-            dockerfile: try read(Array(dockerfileName.utf8)).map { SHA256Hasher.digest(of: $0) })
+            dockerfile: dockerfileBytes.map { SHA256Hasher.digest(of: $0) },
+            dockerfileText: dockerfileBytes.map { String(decoding: $0, as: UTF8.self) })
     }
 }

@@ -100,6 +100,33 @@ public struct Manifest: Sendable, Equatable {
         groups.first { $0.name == group }?.digest
     }
 
+    /// The image directories the context's directories (or its root) are copied to: extra
+    /// entries under them are reported.
+    public var coveredDirectories: [String] {
+        let directories = Set(entries.filter { $0.kind == .directory }.map(\.path))
+        var result: [String] = []
+        for mapping in layout where mapping.context.isEmpty || directories.contains(mapping.context) {
+            if !result.contains(mapping.image) { result.append(mapping.image) }
+        }
+        return result
+    }
+
+    /// Covered directories that a context directory (not the context root) is copied to: they are
+    /// entries of the manifest themselves.
+    public var copiedDirectoryRoots: Set<String> {
+        let directories = Set(entries.filter { $0.kind == .directory }.map(\.path))
+        return Set(layout.filter { !$0.context.isEmpty && directories.contains($0.context) }.map(\.image))
+    }
+
+    /// Image paths of single copied context files that lie outside every covered directory.
+    public var looseFiles: [String] {
+        let covered = coveredDirectories
+        let files = Set(entries.filter { $0.kind != .directory }.map(\.path))
+        return layout.filter { files.contains($0.context) }.map(\.image).filter { file in
+            !covered.contains { file.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+        }
+    }
+
     /// The image paths (raw bytes) of every entry, with the entry.
     public func imageEntries() -> [(path: [UInt8], entry: Entry)] {
         entries.compactMap { entry in

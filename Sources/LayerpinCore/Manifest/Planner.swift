@@ -54,7 +54,18 @@ public struct Planner: Sendable {
                 arguments: Array(buildArgs.keys)
             ).digest,
             platform: Recipe.hostPlatform, entries: entries, buildArgs: buildArgs, tags: [tag],
-            layout: [Manifest.Mapping(context: [], image: fingerprint.config.workdir ?? "/app")])
+            layout: layout(of: fingerprint))
+    }
+
+    /// Where context paths land: from the Dockerfile's COPY lines, else the configured workdir.
+    static func layout(of fingerprint: Fingerprint) -> [Manifest.Mapping] {
+        let directories = Set(fingerprint.context.entries.filter { $0.fingerprint.kind == .directory }.map(\.path))
+        if let text = fingerprint.dockerfileText,
+            let mappings = ImageLayout.mappings(of: text, directories: directories)
+        {
+            return mappings
+        }
+        return [Manifest.Mapping(context: [], image: fingerprint.config.workdir ?? "/app")]
     }
 
     /// A repository name from a directory's name: lower case, `[a-z0-9._-]` only.

@@ -72,10 +72,34 @@ public enum Verifier {
     {
         var found: [([UInt8], Found)] = []
         let skip = IgnoreMatcher(patterns: [IgnorePattern(glob: GroupPlanner.excludedFromDigests)!])
-        var seen: [String] = []
-        for mapping in manifest.layout where !seen.contains(mapping.image) {
-            seen.append(mapping.image)
-            let directory = (imageRoot.hasSuffix("/") ? String(imageRoot.dropLast()) : imageRoot) + mapping.image
+        let base = imageRoot.hasSuffix("/") ? String(imageRoot.dropLast()) : imageRoot
+        for file in manifest.looseFiles {
+            let path = Array(file.utf8)
+            let parent = path.lastIndex(of: RawPath.separator).map { Array(path[..<$0]) } ?? []
+            guard
+                let descriptor = try? BuildContext.openRoot(
+                    base + (parent.isEmpty ? "/" : String(decoding: parent, as: UTF8.self))),
+                let status = try? FileSystem.linkStatus(at: descriptor, Array(path[(parent.count + 1)...]))
+            else { continue }
+            defer { FileSystem.close(descriptor) }
+            let name = Array(path[(parent.count + 1)...])
+            var entry = ContextEntry(
+                path: name, kind: status.isDirectory ? .directory : status.isSymlink ? .symlink : .file,
+                mode: status.mode,
+                size: status.size, mtimeNanoseconds: status.mtimeNanoseconds, ctimeNanoseconds: status.ctimeNanoseconds,
+                inode: status.inode, device: status.device)
+            if status.isSymlink {
+                entry.linkTarget = try? FileSystem.linkTarget(at: descriptor, name, sizeHint: Int(status.size))
+            }
+            var fingerprinter = Fingerprinter(root: imageRoot)
+            fingerprinter.useStatCache = false
+            if let hashed = try fingerprinter.hash([entry], root: descriptor).first {
+                found.append((path, Found(hashed)))
+            }
+        }
+        for image in manifest.coveredDirectories {
+            let mapping = Manifest.Mapping(context: [], image: image)
+            let directory = base + mapping.image
             guard let descriptor = try? BuildContext.openRoot(directory) else { continue }  // all of it is missing
             defer { FileSystem.close(descriptor) }
             let walker = ContextWalker(
@@ -86,6 +110,9 @@ public enum Verifier {
             let hashed = try fingerprinter.hash(try walker.walk(), root: descriptor)
             var base = Array(mapping.image.utf8)
             if base.last == RawPath.separator { base.removeLast() }
+            if manifest.copiedDirectoryRoots.contains(image) {
+                found.append((base, Found(kind: .directory, executable: false, digest: nil, target: nil)))
+            }
             for entry in hashed { found.append((base + [RawPath.separator] + entry.path, Found(entry))) }
         }
         return compare(expected: manifest.imageEntries(), found: found)

@@ -12,8 +12,7 @@ public enum VerifyScript {
     /// The script for a manifest; an error names the first path it cannot carry.
     public static func render(_ manifest: Manifest) throws(LayerpinError) -> String {
         var table = ""
-        var directories: [String] = []
-        for mapping in manifest.layout where !directories.contains(mapping.image) { directories.append(mapping.image) }
+        let directories = manifest.coveredDirectories
         for (path, entry) in manifest.imageEntries() {
             try check(path, of: entry.path)
             let shown = String(decoding: path, as: UTF8.self)

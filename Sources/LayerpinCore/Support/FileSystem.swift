@@ -160,6 +160,15 @@ enum FileSystem {
         }
     }
 
+    /// `fstatat(…, AT_SYMLINK_NOFOLLOW)` of one name.
+    static func linkStatus(at directory: Int32, _ name: [UInt8]) throws(CallError) -> Status {
+        var raw = stat()
+        try withCString(name) { cName throws(CallError) in
+            try check("lstat") { fstatat(directory, cName, &raw, AT_SYMLINK_NOFOLLOW) }
+        }
+        return Status(raw)
+    }
+
     static func status(of descriptor: Int32) throws(CallError) -> Status {
         var raw = stat()
         try check("fstat") { fstat(descriptor, &raw) }
