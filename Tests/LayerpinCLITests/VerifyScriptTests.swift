@@ -100,6 +100,38 @@ struct VerifyScriptTests {
         }
     }
 
+    @Test(
+        "with the layout of COPY lines (a directory and a single file elsewhere), the shells still agree",
+        arguments: [
+            ([String](), [String]()),
+            (["usr/local/bin/app = tampered"], ["content /usr/local/bin/app"]),
+            (["srv/code/new.py"], ["extra /srv/code/new.py"]),
+            (["rm srv/code/lib.py"], ["missing /srv/code/lib.py"]),
+            (["rm usr/local/bin/app"], ["missing /usr/local/bin/app"]),
+        ])
+    func copyLayout(steps: [String], expected: [String]) throws {
+        let context = TreeBuilder("app.py = print(1)\nsrc/lib.py = x\n")
+        defer { context.remove() }
+        context.file("Dockerfile", "FROM x\nWORKDIR /srv\nCOPY src/ ./code/\nCOPY app.py /usr/local/bin/app\n")
+        context.file(".dockerignore", "Dockerfile\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
+        let image = TreeBuilder("srv/code/lib.py = x\nusr/local/bin/app = print(1)\n")
+        defer { image.remove() }
+        image.apply(steps)
+        let ours = try CommandRunner.layerpin(
+            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
+        #expect(Self.mismatches(ours.stdoutText, prefix: "") == expected.sorted())
+        let script = context.root + "/.layerpin/verify.sh"
+        for (label, executable, arguments, path) in [
+            ("busybox", "/bin/busybox", ["sh", script, "--build"], Self.busyboxPath),
+            ("dash", "/bin/dash", [script, "--build"], "/usr/bin:/bin"),
+        ] {
+            let run = try CommandRunner.run(
+                executable, arguments, environment: ["PATH": path, "LAYERPIN_ROOT": image.root])
+            #expect(Self.mismatches(run.stderr, prefix: "layerpin: ") == expected.sorted(), "\(label):\n\(run.stderr)")
+        }
+    }
+
     @Test("at start-up: the log line names the commit and src digest, then the command runs; warn and off")
     func startUp() throws {
         let context = TreeBuilder(Self.spec)
