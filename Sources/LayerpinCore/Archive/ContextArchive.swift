@@ -102,7 +102,7 @@ public struct ContextArchive: Sendable {
     {
         let rootDescriptor = try BuildContext.openRoot(root)
         defer { FileSystem.close(rootDescriptor) }
-        do {
+        try LayerpinError.mappingArchiveErrors {
             let writer = try TarWriter(fileDescriptor: descriptor, gzip: gzip)
             let hasher = SHA256Hasher()
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
@@ -114,12 +114,6 @@ public struct ContextArchive: Sendable {
                 }
             }
             try writer.finish()
-        } catch let error as ArchiveError {
-            throw .archive(message: error.message, entry: error.entry)
-        } catch let error as LayerpinError {
-            throw error
-        } catch {
-            preconditionFailure("unexpected error \(error)")
         }
     }
 

@@ -74,18 +74,12 @@ public struct ImageFileSystem: Sendable {
         let descriptor = try Self.open(path)
         defer { if path != "-" { FileSystem.close(descriptor) } }
         var budget = Budget(limits: limits)
-        do {
+        try LayerpinError.mappingArchiveErrors {
             let reader = try TarReader(fileDescriptor: descriptor)
             var layer = ImageFileSystem()
             layer.prefix = prefix
             try layer.apply(layer: reader, budget: &budget)
             stack(layer)
-        } catch let error as ArchiveError {
-            throw .archive(message: error.message, entry: error.entry)
-        } catch let error as LayerpinError {
-            throw error
-        } catch {
-            preconditionFailure("unexpected error \(error)")
         }
     }
 
@@ -104,7 +98,7 @@ public struct ImageFileSystem: Sendable {
             spool = temporary
             file = temporary
         }
-        do {
+        return try LayerpinError.mappingArchiveErrors {
             // Pass 1: the small JSON documents (index, manifests, config).
             var documents: [[UInt8]: [UInt8]] = [:]
             var budget = Budget(limits: limits)
@@ -138,12 +132,6 @@ public struct ImageFileSystem: Sendable {
                 system.stack(layer)
             }
             return system
-        } catch let error as ArchiveError {
-            throw .archive(message: error.message, entry: error.entry)
-        } catch let error as LayerpinError {
-            throw error
-        } catch {
-            throw .archive(message: "\(error)", entry: nil)
         }
     }
 
