@@ -63,11 +63,7 @@ public enum TreeListing {
     /// The tree digest of entries in any order, streamed through SHA-256 a line at a time.
     public static func digest(of entries: [FingerprintEntry]) -> Digest {
         let hasher = Hasher()
-        var line: [UInt8] = []
-        for entry in sortedIfNeeded(entries) {
-            self.line(for: entry, into: &line)
-            hasher.add(line)
-        }
+        for entry in sortedIfNeeded(entries) { hasher.add(entry) }
         return hasher.finalize()
     }
 
@@ -83,9 +79,9 @@ public enum TreeListing {
             pending += (TreeListing.header + "\n").utf8
         }
 
-        /// Adds one line made by `TreeListing.line(for:into:)`.
-        public func add(_ line: [UInt8]) {
-            pending += line
+        /// Adds the listing line of one entry.
+        public func add(_ entry: FingerprintEntry) {
+            TreeListing.appendLine(for: entry, to: &pending)
             if pending.count >= 60 << 10 { flush() }
         }
 
@@ -103,16 +99,30 @@ public enum TreeListing {
     /// Replaces `line` with the listing line of `entry`, newline included (the buffer is reused).
     public static func line(for entry: FingerprintEntry, into line: inout [UInt8]) {
         line.removeAll(keepingCapacity: true)
-        line += entry.modeField.utf8
-        line.append(UInt8(ascii: " "))
-        if let digest = entry.contentDigest {
-            digest.appendHex(to: &line)
-        } else {
-            line.append(UInt8(ascii: "-"))
+        appendLine(for: entry, to: &line)
+    }
+
+    /// The mode fields with their trailing space, ready to copy.
+    private static let directoryMode = Array("040000 ".utf8)
+    private static let symlinkMode = Array("120000 ".utf8)
+    private static let executableMode = Array("100755 ".utf8)
+    private static let regularMode = Array("100644 ".utf8)
+
+    /// Appends the listing line of `entry`, newline included.
+    static func appendLine(for entry: FingerprintEntry, to out: inout [UInt8]) {
+        switch entry.kind {
+        case .directory: out += directoryMode
+        case .symlink: out += symlinkMode
+        case .file: out += entry.executable ? executableMode : regularMode
         }
-        line.append(UInt8(ascii: " "))
-        appendEncoded(entry.path, to: &line)
-        line.append(UInt8(ascii: "\n"))
+        if let digest = entry.contentDigest {
+            digest.appendHex(to: &out)
+        } else {
+            out.append(UInt8(ascii: "-"))
+        }
+        out.append(UInt8(ascii: " "))
+        appendEncoded(entry.path, to: &out)
+        out.append(UInt8(ascii: "\n"))
     }
 
     private static func sortedIfNeeded(_ entries: [FingerprintEntry]) -> [FingerprintEntry] {
@@ -149,8 +159,13 @@ public enum TreeListing {
     private static let upperHex = Array("0123456789ABCDEF".utf8)
 
     private static func appendEncoded(_ path: [UInt8], to out: inout [UInt8]) {
+        // Most paths need no escape: copy those whole.
+        if !path.contains(where: needsEscape) {
+            out += path
+            return
+        }
         for byte in path {
-            if byte > 0x20 && byte < 0x7f && byte != UInt8(ascii: "%") {
+            if !needsEscape(byte) {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
@@ -158,6 +173,10 @@ public enum TreeListing {
                 out.append(upperHex[Int(byte & 0x0f)])
             }
         }
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte <= 0x20 || byte >= 0x7f || byte == UInt8(ascii: "%")
     }
 
     /// Reverses `encodePath`; nil when the text is not exactly what `encodePath` would write.

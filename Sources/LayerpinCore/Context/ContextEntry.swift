@@ -1,5 +1,11 @@
 import LayerpinDigest
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One entry of a build context as the walk found it: a file, a directory or a symlink.
 public struct ContextEntry: Sendable, Hashable {
     /// Relative, `/`-separated path, raw bytes.
@@ -47,14 +53,31 @@ public enum RawPath {
 
     /// `parent/child`, or `child` at the root.
     public static func join(_ parent: [UInt8], _ child: [UInt8]) -> [UInt8] {
-        parent.isEmpty ? child : parent + [separator] + child
+        if parent.isEmpty { return child }
+        var path: [UInt8] = []
+        path.reserveCapacity(parent.count + 1 + child.count)
+        path += parent
+        path.append(separator)
+        path += child
+        return path
     }
 
     /// Whether `path` is `ancestor` itself or lies below it (compared by component, never by string
     /// prefix: `a/bc` is not below `a/b`).
     public static func isWithin(_ path: [UInt8], _ ancestor: [UInt8]) -> Bool {
-        guard path.starts(with: ancestor) else { return false }
-        return path.count == ancestor.count || path[ancestor.count] == separator
+        guard path.count >= ancestor.count else { return false }
+        let samePrefix = path.withUnsafeBytes { pathBytes in
+            ancestor.withUnsafeBytes { ancestorBytes in
+                ancestorBytes.isEmpty
+                    || memcmp(pathBytes.baseAddress!, ancestorBytes.baseAddress!, ancestorBytes.count) == 0
+            }
+        }
+        return samePrefix && (path.count == ancestor.count || path[ancestor.count] == separator)
+    }
+
+    /// Whether `path` names an entry at the root (it holds no separator).
+    public static func isTopLevel(_ path: [UInt8]) -> Bool {
+        path.withUnsafeBytes { $0.isEmpty || memchr($0.baseAddress!, Int32(separator), $0.count) == nil }
     }
 
     /// The path for people: UTF-8 where it is valid, `\xNN` for other bytes and controls.

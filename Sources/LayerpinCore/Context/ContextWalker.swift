@@ -65,60 +65,78 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         /// Inside an excluded directory that an exception made the walk enter: failing to open it
         /// is not an error (the engine skips what it cannot read there).
         var tolerant: Bool
+        /// Where its listing goes in the walk's table of listings (the root's is 0).
+        var slot: Int
+    }
+
+    /// The entries of one directory, sorted by name, and for each the slot of its own listing
+    /// (a directory the walk entered) or -1.
+    private struct Listing {
+        var entries: [ContextEntry] = []
+        var slots: [Int] = []
     }
 
     func walk() throws(LayerpinError) -> [ContextEntry] {
         let queue = WorkQueue<Work>()
-        queue.push(Work(directory: nil, tolerant: false))
-        let listings = Mutex<[[UInt8]: [ContextEntry]]>([:])
+        let nextSlot = Atomic<Int>(1)
+        queue.push(Work(directory: nil, tolerant: false, slot: 0))
+        let listed = Mutex<[(Int, Listing)]>([])
         let failure = Mutex<LayerpinError?>(nil)
         DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
-            var local: [([UInt8], [ContextEntry])] = []
+            var local: [(Int, Listing)] = []
             while let work = queue.pop() {
-                var children: [ContextEntry] = []
+                var listing = Listing()
                 let result = Result { () throws(LayerpinError) in
-                    try list(work, into: &children) { queue.push($0) }
+                    try list(work, into: &listing.entries) { child, tolerant in
+                        let slot = nextSlot.add(1, ordering: .relaxed).oldValue
+                        queue.push(Work(directory: child, tolerant: tolerant, slot: slot))
+                        return slot
+                    } slots: {
+                        listing.slots.append($0)
+                    }
                 }
-                local.append((work.directory?.path ?? [], children))
+                local.append((work.slot, listing))
                 queue.finish()
                 if case .failure(let error) = result {
                     failure.withLock { if $0 == nil { $0 = error } }
                     queue.cancel()
                 }
             }
-            listings.withLock { all in for (path, children) in local { all[path] = children } }
+            listed.withLock { $0 += local }
         }
         if let error = failure.withLock({ $0 }) { throw error }
+        var listings = [Listing?](repeating: nil, count: nextSlot.load(ordering: .relaxed))
+        for (slot, listing) in listed.withLock({ $0 }) { listings[slot] = listing }
         var entries: [ContextEntry] = []
-        listings.withLock { Self.emit([], from: $0, into: &entries) }
+        Self.emit(slot: 0, parent: [], from: &listings, into: &entries)
         return entries
     }
 
-    /// Appends the entries below `directory` in path-byte order without sorting them all: among
+    /// Appends the entries below a directory in path-byte order without sorting them all: among
     /// siblings (each listing is sorted by name), a directory's own entry sorts by its name and its
     /// descendants as one block keyed `name/` — `a` < `a-b` < `a.c` < `a/x` — so each
     /// directory's children only need interleaving with their siblings' blocks.
     private static func emit(
-        _ directory: [UInt8], from listings: [[UInt8]: [ContextEntry]], into entries: inout [ContextEntry]
+        slot: Int, parent: [UInt8], from listings: inout [Listing?], into entries: inout [ContextEntry]
     ) {
-        guard let children = listings[directory] else { return }
+        guard let listing = listings[slot].take() else { return }
+        let children = listing.entries
         // Each item: a child's index, and whether it stands for the child itself or for its
         // descendants (whose key is the child's name followed by "/").
         var order: [(child: Int, block: Bool)] = []
         order.reserveCapacity(children.count * 2)
         for index in children.indices {
             order.append((index, false))
-            if children[index].kind == .directory && listings[children[index].path] != nil {
-                order.append((index, true))
-            }
+            if listing.slots[index] >= 0 && listings[listing.slots[index]] != nil { order.append((index, true)) }
         }
-        let prefix = directory.isEmpty ? 0 : directory.count + 1
+        let prefix = parent.isEmpty ? 0 : parent.count + 1
         order.sort { lhs, rhs in
-            keyPrecedes(children[lhs.child].path, prefix, lhs.block, children[rhs.child].path, prefix, rhs.block)
+            keyPrecedes(children[lhs.child].path, lhs.block, children[rhs.child].path, rhs.block, from: prefix)
         }
         for item in order {
             if item.block {
-                emit(children[item.child].path, from: listings, into: &entries)
+                emit(
+                    slot: listing.slots[item.child], parent: children[item.child].path, from: &listings, into: &entries)
             } else {
                 entries.append(children[item.child])
             }
@@ -126,8 +144,11 @@ struct ContextWalker<Source: ContextSource>: Sendable {
     }
 
     /// Lists one directory: appends its entries and hands on the directories to walk next.
+    /// `schedule` queues a directory child to be listed (tolerating failure to open it or not) and
+    /// returns its slot; `slots` receives, for each appended entry, that slot or -1.
     private func list(
-        _ work: Work, into entries: inout [ContextEntry], schedule: (Work) -> Void
+        _ work: Work, into entries: inout [ContextEntry], schedule: (ContextEntry, Bool) -> Int,
+        slots: (Int) -> Void
     ) throws(LayerpinError) {
         let directory: Source.Directory
         if let entry = work.directory {
@@ -152,7 +173,7 @@ struct ContextWalker<Source: ContextSource>: Sendable {
             if excluded {
                 if child.kind == .directory && matcher.mustEnterExcludedDirectory(child.path) {
                     entries.append(child)
-                    schedule(Work(directory: child, tolerant: true))
+                    slots(schedule(child, true))
                 }
                 continue
             }
@@ -160,34 +181,42 @@ struct ContextWalker<Source: ContextSource>: Sendable {
             switch child.kind {
             case .directory:
                 entries.append(child)
-                schedule(Work(directory: child, tolerant: false))
+                slots(schedule(child, false))
             case .file:
                 if checkReadable { try source.checkReadable(child.path, name: name, in: directory) }
                 entries.append(child)
+                slots(-1)
             case .symlink:
                 child.linkTarget = try source.linkTarget(child.path, name: name, in: directory, size: child.size)
                 child.size = Int64(child.linkTarget!.count)
                 entries.append(child)
+                slots(-1)
             }
         }
     }
 }
 
-/// Compares `lhs[prefix...]` (+ "/" when `lhsSlash`) with the same for `rhs`, by bytes, without
+/// Compares `lhs[start...]` (+ "/" when `lhsSlash`) with the same for `rhs`, by bytes, without
 /// building either key.
-private func keyPrecedes(
-    _ lhs: [UInt8], _ lhsStart: Int, _ lhsSlash: Bool, _ rhs: [UInt8], _ rhsStart: Int, _ rhsSlash: Bool
-) -> Bool {
-    let lhsCount = lhs.count - lhsStart + (lhsSlash ? 1 : 0)
-    let rhsCount = rhs.count - rhsStart + (rhsSlash ? 1 : 0)
-    var index = 0
-    while index < lhsCount && index < rhsCount {
-        let left = lhsStart + index < lhs.count ? lhs[lhsStart + index] : RawPath.separator
-        let right = rhsStart + index < rhs.count ? rhs[rhsStart + index] : RawPath.separator
-        if left != right { return left < right }
-        index += 1
+private func keyPrecedes(_ lhs: [UInt8], _ lhsSlash: Bool, _ rhs: [UInt8], _ rhsSlash: Bool, from start: Int) -> Bool {
+    lhs.withUnsafeBufferPointer { left in
+        rhs.withUnsafeBufferPointer { right in
+            let leftName = UnsafeBufferPointer(rebasing: left[start...])
+            let rightName = UnsafeBufferPointer(rebasing: right[start...])
+            let common = min(leftName.count, rightName.count)
+            if common > 0 {
+                let order = memcmp(leftName.baseAddress!, rightName.baseAddress!, common)
+                if order != 0 { return order < 0 }
+            }
+            // One name is a prefix of the other (or they are equal): the next byte decides, where
+            // a block's key continues with "/" and a plain name ends. (Names hold no "/", so the
+            // two next bytes never tie.)
+            let slash = Int(RawPath.separator)
+            let leftNext = common < leftName.count ? Int(leftName[common]) : (lhsSlash ? slash : -1)
+            let rightNext = common < rightName.count ? Int(rightName[common]) : (rhsSlash ? slash : -1)
+            return leftNext < rightNext
+        }
     }
-    return lhsCount < rhsCount
 }
 
 /// A shared stack of work for a fixed set of threads: `pop` waits while others may still add
@@ -274,7 +303,9 @@ struct FileSystemSource: ContextSource {
         }
         var children: [SourceChild] = []
         children.reserveCapacity(listed.count)
-        for child in listed.sorted(by: { RawPath.precedes($0.name, $1.name) }) {
+        // Sort positions rather than the listed children themselves (cheaper to move).
+        for position in listed.indices.sorted(by: { RawPath.precedes(listed[$0].name, listed[$1].name) }) {
+            let child = listed[position]
             let childPath = RawPath.join(path, child.name)
             let status: FileSystem.Status
             switch child.status {

@@ -1,5 +1,7 @@
+import Dispatch
 import LayerpinDigest
 import LayerpinIgnore
+import Synchronization
 
 /// A context entry with its content hashed: what the digest spec's listing is made of, plus the
 /// size (which is not part of the digest).
@@ -28,30 +30,43 @@ public struct GroupDigest: Sendable {
         self.digest = digest
     }
 
-    /// The digests of several groups of entries sorted by path, and of all of them, in one pass:
-    /// each listing line is built once and fed to the whole-context hasher and its group's hasher.
+    /// The digests of several groups of entries sorted by path, and of all of them: the whole
+    /// context's listing on one thread while the groups' listings are made on another.
     static func make(
         names: [String], owner: [Int?], entries: [HashedEntry], contextName: String
     ) -> (groups: [GroupDigest], context: GroupDigest) {
         precondition(
-            zip(entries, entries.dropFirst()).allSatisfy { RawPath.precedes($0.path, $1.path) },
+            entries.indices.dropFirst().allSatisfy { RawPath.precedes(entries[$0 - 1].path, entries[$0].path) },
             "entries must be in path order")
-        let whole = TreeListing.Hasher()
-        let parts = names.map { _ in TreeListing.Hasher() }
-        var members = [[HashedEntry]](repeating: [], count: names.count)
-        var line: [UInt8] = []
-        for (index, entry) in entries.enumerated() {
-            TreeListing.line(for: entry.fingerprint, into: &line)
-            whole.add(line)
-            if let group = owner[index] {
-                parts[group].add(line)
-                members[group].append(entry)
+        let whole = Mutex<Digest?>(nil)
+        let groups = Mutex<[GroupDigest]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                let hasher = TreeListing.Hasher()
+                for entry in entries { hasher.add(entry.fingerprint) }
+                whole.withLock { $0 = hasher.finalize() }
+            } else {
+                let parts = names.map { _ in TreeListing.Hasher() }
+                var members = names.indices.map { group in
+                    var list: [HashedEntry] = []
+                    list.reserveCapacity(owner.count { $0 == group })
+                    return list
+                }
+                for (index, entry) in entries.enumerated() {
+                    guard let group = owner[index] else { continue }
+                    parts[group].add(entry.fingerprint)
+                    members[group].append(entry)
+                }
+                let made = names.indices.map {
+                    GroupDigest(name: names[$0], entries: members[$0], digest: parts[$0].finalize())
+                }
+                groups.withLock { $0 = made }
             }
         }
-        let groups = names.indices.map {
-            GroupDigest(name: names[$0], entries: members[$0], digest: parts[$0].finalize())
-        }
-        return (groups, GroupDigest(name: contextName, entries: entries, digest: whole.finalize()))
+        return (
+            groups.withLock { $0 },
+            GroupDigest(name: contextName, entries: entries, digest: whole.withLock { $0! })
+        )
     }
 }
 
@@ -89,9 +104,17 @@ enum GroupPlanner {
         entries all: [HashedEntry], config: Config, configFile: String,
         contents: ([UInt8]) throws(LayerpinError) -> [UInt8]?
     ) throws(LayerpinError) -> (Ecosystem, [GroupDigest], GroupDigest, [LocalPathRequirement]) {
-        let entries = all.filter { !RawPath.isWithin($0.path, excludedFromDigests) }
-        let rootFiles = entries.filter { $0.fingerprint.kind == .file && !$0.path.contains(RawPath.separator) }.map(
-            \.path)
+        // Entries are in path order: `.layerpin` and everything below it are one run of them.
+        var entries = all
+        let excludedStart = lowerBound(of: excludedFromDigests, in: all)
+        var excludedEnd = excludedStart
+        while excludedEnd < all.count && RawPath.isWithin(all[excludedEnd].path, excludedFromDigests) {
+            excludedEnd += 1
+        }
+        if excludedEnd > excludedStart { entries.removeSubrange(excludedStart..<excludedEnd) }
+        let rootFiles = entries.compactMap { entry in
+            entry.fingerprint.kind == .file && RawPath.isTopLevel(entry.fingerprint.path) ? entry.fingerprint.path : nil
+        }
         let ecosystem = config.ecosystem ?? Ecosystem.detect(rootFileNames: rootFiles)
 
         // The group each entry belongs to, by index into `order`; entries stay in path order.
@@ -120,12 +143,7 @@ enum GroupPlanner {
             }
             // Entries are in path order: find the few detected files by binary search.
             let members = detected.compactMap { path -> Int? in
-                var low = 0
-                var high = entries.count
-                while low < high {
-                    let middle = (low + high) / 2
-                    if RawPath.precedes(entries[middle].path, path) { low = middle + 1 } else { high = middle }
-                }
+                let low = lowerBound(of: path, in: entries)
                 guard low < entries.count, entries[low].path == path, entries[low].fingerprint.kind == .file else {
                     return nil
                 }
@@ -152,5 +170,16 @@ enum GroupPlanner {
         // Configured groups keep their configured order; detected deps goes first, default src last.
         let (groups, whole) = GroupDigest.make(names: order, owner: owner, entries: entries, contextName: "context")
         return (ecosystem, groups, whole, localPaths)
+    }
+
+    /// The index of the first of `entries` (in path order) whose path does not precede `path`.
+    private static func lowerBound(of path: [UInt8], in entries: [HashedEntry]) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if RawPath.precedes(entries[middle].path, path) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

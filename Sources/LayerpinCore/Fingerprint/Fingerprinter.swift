@@ -66,15 +66,17 @@ public struct Fingerprinter: Sendable {
     func hash(_ entries: [ContextEntry], root descriptor: Int32) throws(LayerpinError) -> [HashedEntry] {
         let cache = useStatCache ? StatCache.load(root: descriptor) : StatCache()
         var digests = cache.digests(forSorted: entries)
+        let excluded = GroupPlanner.excludedFromDigests
         var pending: [Int] = []
+        var cacheable = 0
         for (index, entry) in entries.enumerated() {
             switch entry.kind {
             case .directory: break
             case .symlink: digests[index] = SHA256Hasher.digest(of: entry.linkTarget ?? [])
             case .file:
-                if digests[index] == nil && !RawPath.isWithin(entry.path, GroupPlanner.excludedFromDigests) {
-                    pending.append(index)
-                }
+                guard !RawPath.isWithin(entry.path, excluded) else { break }
+                cacheable += 1
+                if digests[index] == nil { pending.append(index) }
             }
         }
         let jobs = pending.map { index in
@@ -96,9 +98,6 @@ public struct Fingerprinter: Sendable {
             hashedEntries[index].ctimeNanoseconds = results[slot].status.ctimeNanoseconds
             hashedEntries[index].inode = results[slot].status.inode
         }
-        let cacheable = entries.count {
-            $0.kind == .file && !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests)
-        }
         // Rewrite only when something was hashed or a file went away: an unchanged re-run writes nothing.
         if useStatCache && (!pending.isEmpty || cache.count != cacheable) {
             var next = StatCache()
@@ -109,12 +108,18 @@ public struct Fingerprinter: Sendable {
             // The cache only saves time: a read-only tree simply goes without it.
             try? next.write(root: descriptor)
         }
-        return hashedEntries.enumerated().map { index, entry in
-            HashedEntry(
-                fingerprint: FingerprintEntry(
-                    path: entry.path, kind: entry.kind, executable: entry.isExecutable, contentDigest: digests[index]),
-                size: entry.size, linkTarget: entry.linkTarget)
+        // `.layerpin/` is never part of a digest: leave it out here, before the entries are copied on.
+        var hashed: [HashedEntry] = []
+        hashed.reserveCapacity(hashedEntries.count)
+        for (index, entry) in hashedEntries.enumerated() where !RawPath.isWithin(entry.path, excluded) {
+            hashed.append(
+                HashedEntry(
+                    fingerprint: FingerprintEntry(
+                        path: entry.path, kind: entry.kind, executable: entry.isExecutable,
+                        contentDigest: digests[index]),
+                    size: entry.size, linkTarget: entry.linkTarget))
         }
+        return hashed
     }
 }
 

@@ -1,12 +1,20 @@
 import LayerpinDigest
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The stat cache in `.layerpin/cache`, like git's index: for each file, the `lstat` fields it was
 /// hashed under and the digest. A file whose fields still match reuses the digest, except a "racy"
 /// one whose mtime is not older than the cache file itself (it may have changed within the same
 /// clock tick after it was hashed): that one is hashed again.
 ///
 /// Records are kept sorted by path bytes, the order of the walk, so a whole tree is looked up in
-/// one merge pass (no hashing of paths).
+/// one merge pass (no hashing of paths). The cache stays in its file format in memory (one buffer
+/// and one offset per record): loading it is one read and one validating pass, with no allocation
+/// per record.
 ///
 /// Format (little-endian): magic `LPSTAT1\n`, then per record, in path order: path length (u32),
 /// path bytes, size (i64), mtime ns (i64), ctime ns (i64), inode (u64), mode (u32), 32 digest bytes.
@@ -46,54 +54,63 @@ struct StatCache {
     static let magic = Array("LPSTAT1\n".utf8)
     static let directory = Array(".layerpin".utf8)
     static let path = Array(".layerpin/cache".utf8)
+    /// Bytes of a record after its path: size, mtime, ctime, inode, mode, digest.
+    private static let fieldsSize = 8 * 4 + 4 + 32
 
-    /// Paths, sorted by bytes; `records[i]` belongs to `paths[i]`.
-    private(set) var paths: [[UInt8]] = []
-    private(set) var records: [Record] = []
+    /// The file's bytes: the magic, then the records.
+    private var bytes: [UInt8] = magic
+    /// Where each record (its path length) starts in `bytes`, in path order.
+    private var starts: [Int] = []
     /// The cache file's own mtime: entries not older than this are racy.
     var writtenAtNanoseconds: Int64 = .min
 
-    var count: Int { paths.count }
+    var count: Int { starts.count }
 
     init() {}
 
     /// A cache of `records` in any order.
     init(records unordered: [([UInt8], Record)]) {
-        let sorted = unordered.sorted { RawPath.precedes($0.0, $1.0) }
-        paths = sorted.map(\.0)
-        records = sorted.map(\.1)
+        for (path, record) in unordered.sorted(by: { RawPath.precedes($0.0, $1.0) }) {
+            append(path, record)
+        }
     }
+
+    /// The recorded paths, in order.
+    var paths: [[UInt8]] { starts.indices.map { index in withPath(index) { Array($0) } } }
+    /// The records, in path order.
+    var records: [Record] { starts.indices.map(record) }
 
     /// Appends a record; paths must come in increasing order.
     mutating func append(_ path: [UInt8], _ record: Record) {
-        precondition(paths.last.map { RawPath.precedes($0, path) } ?? true, "stat cache records out of order")
-        paths.append(path)
-        records.append(record)
-    }
-
-    /// The digest recorded for one entry, when its fields match and it is not racy.
-    func digest(for entry: ContextEntry) -> Digest? {
-        var low = 0
-        var high = paths.count
-        while low < high {
-            let middle = (low + high) / 2
-            if RawPath.precedes(paths[middle], entry.path) { low = middle + 1 } else { high = middle }
-        }
-        guard low < paths.count, paths[low] == entry.path, records[low].matches(entry, writtenAt: writtenAtNanoseconds)
-        else { return nil }
-        return records[low].digest
+        precondition(
+            starts.isEmpty || withPath(starts.count - 1) { Self.order($0, path) < 0 }, "stat cache records out of order"
+        )
+        starts.append(bytes.count)
+        appendInteger(UInt32(path.count))
+        bytes += path
+        appendInteger(UInt64(bitPattern: record.size))
+        appendInteger(UInt64(bitPattern: record.mtimeNanoseconds))
+        appendInteger(UInt64(bitPattern: record.ctimeNanoseconds))
+        appendInteger(record.inode)
+        appendInteger(record.mode)
+        bytes += record.digest.bytes
     }
 
     /// The recorded digests of entries sorted by path, in one merge pass.
     func digests(forSorted entries: [ContextEntry]) -> [Digest?] {
         var result = [Digest?](repeating: nil, count: entries.count)
         var cursor = 0
-        for (index, entry) in entries.enumerated() where entry.kind == .file {
-            while cursor < paths.count && RawPath.precedes(paths[cursor], entry.path) { cursor += 1 }
-            guard cursor < paths.count, paths[cursor] == entry.path else { continue }
-            if records[cursor].matches(entry, writtenAt: writtenAtNanoseconds) {
-                result[index] = records[cursor].digest
+        for index in entries.indices where entries[index].kind == .file {
+            let entry = entries[index]
+            var order = 1
+            while cursor < starts.count {
+                order = withPath(cursor) { Self.order($0, entry.path) }
+                if order >= 0 { break }
+                cursor += 1
             }
+            guard order == 0 else { continue }
+            let record = record(cursor)
+            if record.matches(entry, writtenAt: writtenAtNanoseconds) { result[index] = record.digest }
         }
         return result
     }
@@ -106,77 +123,72 @@ struct StatCache {
             let bytes = try? FileSystem.readSmallFile(at: root, path, limit: 1 << 30), bytes.starts(with: magic)
         else { return StatCache() }
         var cache = StatCache()
+        cache.bytes = bytes
         cache.writtenAtNanoseconds = status.mtimeNanoseconds
-        var reader = ByteReader(bytes: bytes, offset: magic.count)
-        while !reader.atEnd {
-            guard let length = reader.u32(), let name = reader.bytes(Int(length)),
-                let size = reader.u64(), let mtime = reader.u64(), let ctime = reader.u64(),
-                let inode = reader.u64(), let mode = reader.u32(), let digest = reader.digest(),
-                cache.paths.last.map({ RawPath.precedes($0, name) }) ?? true
-            else { return StatCache() }
-            cache.paths.append(name)
-            cache.records.append(
-                Record(
-                    size: Int64(bitPattern: size), mtimeNanoseconds: Int64(bitPattern: mtime),
-                    ctimeNanoseconds: Int64(bitPattern: ctime), inode: inode, mode: mode,
-                    digest: digest))
+        var offset = magic.count
+        while offset < bytes.count {
+            guard offset + 4 <= bytes.count else { return StatCache() }
+            let length = Int(cache.integer(UInt32.self, at: offset))
+            guard length <= bytes.count - offset - 4 - fieldsSize else { return StatCache() }
+            cache.starts.append(offset)
+            if cache.starts.count > 1 {
+                let ordered = cache.withPath(cache.starts.count - 2) { previous in
+                    cache.withPath(cache.starts.count - 1) { Self.order(previous, $0) < 0 }
+                }
+                guard ordered else { return StatCache() }
+            }
+            offset += 4 + length + fieldsSize
         }
         return cache
     }
 
     /// Writes the cache under `root` atomically (creating `.layerpin/`).
     func write(root: Int32) throws(FileSystem.CallError) {
-        var out = Self.magic
-        out.reserveCapacity(paths.reduce(0) { $0 + $1.count + 80 } + out.count)
-        for (path, record) in zip(paths, records) {
-            append(UInt32(path.count), to: &out)
-            out += path
-            append(UInt64(bitPattern: record.size), to: &out)
-            append(UInt64(bitPattern: record.mtimeNanoseconds), to: &out)
-            append(UInt64(bitPattern: record.ctimeNanoseconds), to: &out)
-            append(record.inode, to: &out)
-            append(record.mode, to: &out)
-            out += record.digest.bytes
-        }
         try FileSystem.makeDirectory(at: root, Self.directory)
-        try FileSystem.writeAtomically(at: root, Self.path, out)
+        try FileSystem.writeAtomically(at: root, Self.path, bytes)
     }
 
-    private func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { out += $0 }
-    }
-}
-
-/// Reads little-endian fields from a byte array; nil past the end.
-private struct ByteReader {
-    var bytes: [UInt8]
-    var offset: Int
-
-    var atEnd: Bool { offset >= bytes.count }
-
-    mutating func bytes(_ count: Int) -> [UInt8]? {
-        guard count >= 0, offset + count <= bytes.count else { return nil }
-        defer { offset += count }
-        return Array(bytes[offset..<offset + count])
+    /// Calls `body` with the path bytes of record `index`, in place.
+    private func withPath<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        let start = starts[index]
+        let length = Int(integer(UInt32.self, at: start))
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start + 4..<start + 4 + length])) }
     }
 
-    mutating func digest() -> Digest? {
-        guard offset + 32 <= bytes.count else { return nil }
-        defer { offset += 32 }
-        return bytes.withUnsafeBytes { Digest(unsafeBytes: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + 32])) }
+    /// The fixed fields of record `index`.
+    private func record(_ index: Int) -> Record {
+        let start = starts[index]
+        let fields = start + 4 + Int(integer(UInt32.self, at: start))
+        return Record(
+            size: Int64(bitPattern: integer(UInt64.self, at: fields)),
+            mtimeNanoseconds: Int64(bitPattern: integer(UInt64.self, at: fields + 8)),
+            ctimeNanoseconds: Int64(bitPattern: integer(UInt64.self, at: fields + 16)),
+            inode: integer(UInt64.self, at: fields + 24),
+            mode: integer(UInt32.self, at: fields + 32),
+            digest: bytes.withUnsafeBytes {
+                Digest(unsafeBytes: UnsafeRawBufferPointer(rebasing: $0[fields + 36..<fields + 68]))
+            })
     }
 
-    mutating func u32() -> UInt32? { integer() }
-    mutating func u64() -> UInt64? { integer() }
+    private func integer<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+        bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    }
 
-    private mutating func integer<T: FixedWidthInteger>() -> T? {
-        let size = MemoryLayout<T>.size
-        guard offset + size <= bytes.count else { return nil }
-        var value: T = 0
-        for index in (offset..<offset + size).reversed() {
-            value = value << 8 | T(bytes[index])
+    private mutating func appendInteger<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+    }
+
+    /// Byte order of two paths (`memcmp`, then length): negative, zero or positive.
+    private static func order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: [UInt8]) -> Int {
+        rhs.withUnsafeBufferPointer { order(lhs, $0) }
+    }
+
+    private static func order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(lhs.count, rhs.count)
+        if common > 0, let left = lhs.baseAddress, let right = rhs.baseAddress {
+            let order = memcmp(left, right, common)
+            if order != 0 { return Int(order) }
         }
-        offset += size
-        return value
+        return lhs.count - rhs.count
     }
 }

@@ -220,21 +220,34 @@ enum FileSystem {
         let info = try status(of: descriptor)
         guard info.isRegular else { throw CallError(operation: "read", errno: EINVAL) }
         guard info.size <= Int64(limit) else { throw CallError(operation: "read", errno: EFBIG) }
-        // Read straight into a buffer of the stat size (plus one byte, to see growth), then on.
-        var out = [UInt8](repeating: 0, count: Int(info.size) + 1)
+        // Read straight into a buffer of the stat size (plus one byte, to see growth), then on;
+        // the buffer is neither zero-filled first nor copied after (this reads the stat cache).
+        var out: [UInt8] = []
         var filled = 0
         while true {
             if filled == out.count {
                 guard out.count <= limit else { throw CallError(operation: "read", errno: EFBIG) }
-                out += [UInt8](repeating: 0, count: max(out.count, 64 << 10))
+                out = grown(out, by: out.isEmpty ? Int(info.size) + 1 : max(out.count, 64 << 10))
             }
             let count = try out.withUnsafeMutableBytes { buffer in
                 Result { () throws(CallError) in
                     try read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
                 }
             }.get()
-            if count == 0 { return Array(out.prefix(filled)) }
+            if count == 0 {
+                out.removeLast(out.count - filled)
+                return out
+            }
             filled += count
+        }
+    }
+
+    /// `bytes` followed by `extra` bytes of room that only `read(2)` writes and only its filled
+    /// part is kept of (bytes are a trivial type: no zero-fill is needed first).
+    private static func grown(_ bytes: [UInt8], by extra: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: bytes.count + extra) { buffer, initialized in
+            _ = buffer.initialize(from: bytes)
+            initialized = bytes.count + extra
         }
     }
 
