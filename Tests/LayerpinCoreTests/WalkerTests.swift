@@ -20,6 +20,21 @@ struct WalkerTests {
         #expect(out.linkTarget == Array("/etc".utf8))
     }
 
+    @Test("entries come in byte order, with each directory's contents where `name/` sorts among its siblings")
+    func byteOrder() throws {
+        // "a/" sorts after "a-b" and "a.c" (0x2d, 0x2e < 0x2f) and before "a0"; "a" itself comes first.
+        let tree = TreeBuilder("a/x\na/y/z\na-b\na.c\na0\nab/c\n\u{1}\n~\nb/a-b/q\nb/a/q\n")
+        defer { tree.remove() }
+        let expected = [
+            "\\x01", "a", "a-b", "a.c", "a/x", "a/y", "a/y/z", "a0", "ab", "ab/c", "b", "b/a", "b/a-b", "b/a-b/q",
+            "b/a/q", "~",
+        ]
+        for threads in [1, 2, 8] {
+            let entries = try BuildContext.scan(root: tree.root, walkThreads: threads).entries
+            #expect(entries.map { RawPath.display($0.path) } == expected, "\(threads) threads")
+        }
+    }
+
     @Test("a FIFO that would be sent is an error naming it; an ignored one is skipped without blocking")
     func fifo() throws {
         let tree = TreeBuilder("a.txt\n")
