@@ -19,8 +19,10 @@ e2e-deps:
 build: deps
 	$(SWIFT) build
 
+# The Swift runtime linked in: the installed binary runs without a Swift toolchain (on a CI
+# runner or a Raspberry Pi) and starts in half the time.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product layerpin
 
 # The main job on the bundled example: the context Docker would get, and its digests.
 run: build
