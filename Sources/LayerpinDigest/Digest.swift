@@ -58,26 +58,24 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
         hasher.combine(words.3)
     }
 
-    /// Appends the 64 lower-case hex digits to `out`.
+    /// Appends the 64 lower-case hex digits to `out` (eight digits at a time, no table).
     public func appendHex(to out: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
-            var index = 0
-            func put(_ word: UInt64) {
-                var shift: UInt64 = 60
-                while true {
-                    buffer[index] = digits.utf8Start[Int(truncatingIfNeeded: (word >> shift) & 0xf)]
-                    index += 1
-                    if shift == 0 { break }
-                    shift -= 4
-                }
-            }
-            put(words.0)
-            put(words.1)
-            put(words.2)
-            put(words.3)
-            out.append(contentsOf: buffer)
+        func digits(_ half: UInt64) -> UInt64 {
+            // Spread the eight nibbles of a 32-bit value over eight bytes (the lowest nibble in the
+            // lowest byte), then map 0...9 to "0"... and 10...15 to "a"... in every byte at once.
+            var x = half & 0xFFFF_FFFF
+            x = (x | x << 16) & 0x0000_FFFF_0000_FFFF
+            x = (x | x << 8) & 0x00FF_00FF_00FF_00FF
+            x = (x | x << 4) & 0x0F0F_0F0F_0F0F_0F0F
+            let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+            // The first digit is the highest nibble: store the value big-endian.
+            return (x &+ 0x3030_3030_3030_3030 &+ letters &* 39).bigEndian
         }
+        var text = (
+            digits(words.0 >> 32), digits(words.0), digits(words.1 >> 32), digits(words.1),
+            digits(words.2 >> 32), digits(words.2), digits(words.3 >> 32), digits(words.3)
+        )
+        withUnsafeBytes(of: &text) { out.append(contentsOf: $0) }
     }
 
     /// The 64 lower-case hex digits.

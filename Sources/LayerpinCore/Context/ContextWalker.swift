@@ -108,6 +108,7 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         var listings = [Listing?](repeating: nil, count: nextSlot.load(ordering: .relaxed))
         for (slot, listing) in listed.withLock({ $0 }) { listings[slot] = listing }
         var entries: [ContextEntry] = []
+        entries.reserveCapacity(listings.reduce(0) { $0 + ($1?.entries.count ?? 0) })
         Self.emit(slot: 0, parent: [], from: &listings, into: &entries)
         return entries
     }

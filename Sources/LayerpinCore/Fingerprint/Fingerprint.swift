@@ -35,15 +35,17 @@ public struct GroupDigest: Sendable {
     static func make(
         names: [String], owner: [Int?], entries: [HashedEntry], contextName: String
     ) -> (groups: [GroupDigest], context: GroupDigest) {
-        precondition(
-            entries.indices.dropFirst().allSatisfy { RawPath.precedes(entries[$0 - 1].path, entries[$0].path) },
-            "entries must be in path order")
         let whole = Mutex<Digest?>(nil)
         let groups = Mutex<[GroupDigest]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             if part == 0 {
                 let hasher = TreeListing.Hasher()
-                for entry in entries { hasher.add(entry.fingerprint) }
+                for (index, entry) in entries.enumerated() {
+                    precondition(
+                        index == 0 || RawPath.precedes(entries[index - 1].path, entry.path),
+                        "entries must be in path order")
+                    hasher.add(entry.fingerprint)
+                }
                 whole.withLock { $0 = hasher.finalize() }
             } else {
                 let parts = names.map { _ in TreeListing.Hasher() }

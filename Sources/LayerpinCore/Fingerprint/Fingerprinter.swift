@@ -1,4 +1,6 @@
+import Dispatch
 import LayerpinDigest
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -29,11 +31,22 @@ public struct Fingerprinter: Sendable {
     public func fingerprint() throws(LayerpinError) -> Fingerprint {
         let descriptor = try BuildContext.openRoot(root)
         defer { FileSystem.close(descriptor) }
+        // The stat cache is read on another thread while the walk runs.
+        let cache = Mutex(StatCache())
+        let loading = DispatchGroup()
+        if useStatCache {
+            DispatchQueue.global().async(group: loading) {
+                let loaded = StatCache.load(root: descriptor)
+                cache.withLock { $0 = loaded }
+            }
+        }
+        defer { loading.wait() }  // before the root descriptor closes, even when the walk fails
         let context = try BuildContext.scan(root: root, dockerfile: dockerfile)
         let config = try loadConfig { path throws(LayerpinError) in
             try BuildContext.readFile(Array(path.utf8), root: descriptor)
         }
-        let hashed = try hash(context.entries, root: descriptor)
+        loading.wait()
+        let hashed = try hash(context.entries, cache: cache.withLock { $0 }, root: descriptor)
         let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
             entries: hashed, config: config, configFile: configFileName
         ) { path throws(LayerpinError) in
@@ -62,9 +75,12 @@ public struct Fingerprinter: Sendable {
         return try Config.parse(String(decoding: bytes, as: UTF8.self), file: configFileName)
     }
 
-    /// Hashes every file and symlink; files through the stat cache when it is on.
-    func hash(_ entries: [ContextEntry], root descriptor: Int32) throws(LayerpinError) -> [HashedEntry] {
-        let cache = useStatCache ? StatCache.load(root: descriptor) : StatCache()
+    /// Hashes every file and symlink; files through the stat cache when it is on (the one under the
+    /// root unless `cache` is given).
+    func hash(_ entries: [ContextEntry], cache given: StatCache? = nil, root descriptor: Int32) throws(LayerpinError)
+        -> [HashedEntry]
+    {
+        let cache = given ?? (useStatCache ? StatCache.load(root: descriptor) : StatCache())
         var digests = cache.digests(forSorted: entries)
         let excluded = GroupPlanner.excludedFromDigests
         var pending: [Int] = []
