@@ -51,7 +51,7 @@ struct DigestCommand: ParsableCommand {
             .object([
                 "name": .string(group.name),
                 "digest": .string(group.digest.description),
-                "entries": .int(Int64(group.entries.count)),
+                "entries": .int(Int64(group.count)),
                 "bytes": .int(group.bytes),
             ])
         }

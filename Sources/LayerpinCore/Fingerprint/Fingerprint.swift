@@ -18,15 +18,24 @@ public struct HashedEntry: Sendable, Hashable {
 public struct GroupDigest: Sendable {
     public var name: String
     public var digest: Digest
-    /// Entries sorted by path bytes.
-    public var entries: [HashedEntry]
-
+    /// Every entry of the context, shared by all its groups, and the positions of this group's
+    /// entries among them (nil: all of them): no group copies its entries.
+    private let context: [HashedEntry]
+    private let positions: [Int]?
+    /// Number of entries in the group.
+    public let count: Int
     /// Bytes of file content in the group.
-    public var bytes: Int64 { entries.reduce(0) { $0 + ($1.fingerprint.kind == .file ? $1.size : 0) } }
+    public let bytes: Int64
 
-    init(name: String, entries: [HashedEntry], digest: Digest) {
+    /// Entries sorted by path bytes.
+    public var entries: [HashedEntry] { positions.map { $0.map { context[$0] } } ?? context }
+
+    private init(name: String, context: [HashedEntry], positions: [Int]?, bytes: Int64, digest: Digest) {
         self.name = name
-        self.entries = entries
+        self.context = context
+        self.positions = positions
+        self.count = positions?.count ?? context.count
+        self.bytes = bytes
         self.digest = digest
     }
 
@@ -35,39 +44,43 @@ public struct GroupDigest: Sendable {
     static func make(
         names: [String], owner: [Int?], entries: [HashedEntry], contextName: String
     ) -> (groups: [GroupDigest], context: GroupDigest) {
-        let whole = Mutex<Digest?>(nil)
+        let whole = Mutex<(Digest, Int64)?>(nil)
         let groups = Mutex<[GroupDigest]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             if part == 0 {
                 let hasher = TreeListing.Hasher()
+                var bytes: Int64 = 0
                 for (index, entry) in entries.enumerated() {
                     precondition(
                         index == 0 || RawPath.precedes(entries[index - 1].path, entry.path),
                         "entries must be in path order")
                     hasher.add(entry.fingerprint)
+                    if entry.fingerprint.kind == .file { bytes += entry.size }
                 }
-                whole.withLock { $0 = hasher.finalize() }
+                let digest = hasher.finalize()
+                whole.withLock { $0 = (digest, bytes) }
             } else {
                 let parts = names.map { _ in TreeListing.Hasher() }
-                var members = names.indices.map { group in
-                    var list: [HashedEntry] = []
-                    list.reserveCapacity(owner.count { $0 == group })
-                    return list
-                }
+                var positions = [[Int]](repeating: [], count: names.count)
+                var bytes = [Int64](repeating: 0, count: names.count)
                 for (index, entry) in entries.enumerated() {
                     guard let group = owner[index] else { continue }
                     parts[group].add(entry.fingerprint)
-                    members[group].append(entry)
+                    positions[group].append(index)
+                    if entry.fingerprint.kind == .file { bytes[group] += entry.size }
                 }
                 let made = names.indices.map {
-                    GroupDigest(name: names[$0], entries: members[$0], digest: parts[$0].finalize())
+                    GroupDigest(
+                        name: names[$0], context: entries, positions: positions[$0], bytes: bytes[$0],
+                        digest: parts[$0].finalize())
                 }
                 groups.withLock { $0 = made }
             }
         }
+        let (digest, bytes) = whole.withLock { $0! }
         return (
             groups.withLock { $0 },
-            GroupDigest(name: contextName, entries: entries, digest: whole.withLock { $0! })
+            GroupDigest(name: contextName, context: entries, positions: nil, bytes: bytes, digest: digest)
         )
     }
 }

@@ -46,7 +46,7 @@ public struct Planner: Sendable {
         return Manifest(
             tool: "layerpin \(LayerpinVersion.current)", git: git, ecosystem: fingerprint.ecosystem.rawValue,
             groups: fingerprint.groups.map {
-                Manifest.Group(name: $0.name, digest: $0.digest, entries: $0.entries.count, bytes: $0.bytes)
+                Manifest.Group(name: $0.name, digest: $0.digest, entries: $0.count, bytes: $0.bytes)
             },
             context: fingerprint.context.digest,
             recipe: Recipe(
