@@ -20,21 +20,31 @@ public struct IgnoreMatcher: Sendable {
     /// Whether the ignore file excludes `path` (relative, `/`-separated).
     public func isExcluded(_ path: [UInt8]) -> Bool {
         if patterns.isEmpty { return false }
-        let scalars = UTF8Scalars.decode(path).map(\.value)
-        // End offsets (in scalars) of each proper ancestor: "a/b/c" -> ["a", "a/b"].
-        var ancestorEnds: [Int] = []
-        for (index, scalar) in scalars.enumerated() where scalar == UInt32(UInt8(ascii: "/")) {
-            ancestorEnds.append(index)
-        }
-        var excluded = false
-        for pattern in patterns {
-            var match = pattern.matches(scalars: scalars)
-            if !match && !ancestorEnds.isEmpty && pattern.componentCount <= ancestorEnds.count {
-                match = pattern.matches(scalars: scalars[..<ancestorEnds[pattern.componentCount - 1]])
+        return UTF8Scalars.withValues(path) { scalars in
+            var excluded = false
+            for pattern in patterns where excluded == pattern.isException {
+                // Only a pattern that would change the verdict needs trying (the last match wins).
+                if pattern.matches(scalars: scalars)
+                    || Self.ancestor(of: scalars, components: pattern.componentCount).map(pattern.matches) == true
+                {
+                    excluded = !pattern.isException
+                }
             }
-            if match { excluded = !pattern.isException }
+            return excluded
         }
-        return excluded
+    }
+
+    /// The first `components` components of a path ("a/b/c", 2 -> "a/b"), when it has more than
+    /// that many; nil otherwise.
+    private static func ancestor(of scalars: UnsafeBufferPointer<UInt32>, components: Int)
+        -> UnsafeBufferPointer<UInt32>?
+    {
+        var seen = 0
+        for index in scalars.indices where scalars[index] == UInt32(UInt8(ascii: "/")) {
+            seen += 1
+            if seen == components { return UnsafeBufferPointer(rebasing: scalars[..<index]) }
+        }
+        return nil
     }
 
     /// For an excluded directory: whether the walk sends it anyway and enters it, because an

@@ -24,6 +24,11 @@ public struct IgnorePattern: Sendable, Hashable {
     /// Number of `/`-separated components of the glob: how deep an ancestor it is tried against.
     let componentCount: Int
     private let tokens: [Token]
+    /// The literal characters the pattern starts and ends with (tokens that match one fixed
+    /// character each): a path that does not start and end with them cannot match, which settles
+    /// most paths without running the matcher. `prefix.count + suffix.count <= tokens.count`.
+    private let prefix: [UInt32]
+    private let suffix: [UInt32]
 
     enum Token: Hashable {
         case literal(UInt32)
@@ -43,20 +48,28 @@ public struct IgnorePattern: Sendable, Hashable {
         self.line = line
         self.componentCount = glob.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).count
         self.tokens = tokens
+        let literals = tokens.map { token -> UInt32? in
+            if case .literal(let value) = token { value } else { nil }
+        }
+        let prefix = Array(literals.prefix { $0 != nil }.map { $0! })
+        self.prefix = prefix
+        self.suffix = Array(literals.dropFirst(prefix.count).reversed().prefix { $0 != nil }.map { $0! }.reversed())
     }
 
     /// Whether a relative `/`-separated path matches this pattern (the pattern alone, no parents).
     public func matches(_ path: [UInt8]) -> Bool {
-        matches(scalars: UTF8Scalars.decode(path).map(\.value))
+        UTF8Scalars.withValues(path) { matches(scalars: $0) }
     }
 
     /// The same, for a path already decoded into scalars (decode once, try every pattern).
-    func matches(scalars: ArraySlice<UInt32>) -> Bool {
-        Self.match(tokens, scalars)
-    }
-
-    func matches(scalars: [UInt32]) -> Bool {
-        Self.match(tokens, scalars[...])
+    func matches(scalars text: UnsafeBufferPointer<UInt32>) -> Bool {
+        guard text.count >= prefix.count + suffix.count,
+            prefix.indices.allSatisfy({ text[$0] == prefix[$0] }),
+            suffix.indices.allSatisfy({ text[text.count - suffix.count + $0] == suffix[$0] })
+        else { return false }
+        // Literal tokens take exactly one character each: match the rest against the rest.
+        let middle = tokens[prefix.count..<tokens.count - suffix.count]
+        return Self.match(middle, UnsafeBufferPointer(rebasing: text[prefix.count..<text.count - suffix.count]))
     }
 
     private static let slash = UInt32(UInt8(ascii: "/"))
@@ -132,51 +145,56 @@ public struct IgnorePattern: Sendable, Hashable {
         return (.characterClass(negated: negated, ranges: ranges), index + 1)
     }
 
-    /// Whole-string match of tokens against scalars, by dynamic programming (no backtracking blow-up).
-    private static func match(_ tokens: [Token], _ whole: ArraySlice<UInt32>) -> Bool {
-        let text = Array(whole)
-        // reachable[j]: the tokens so far can consume exactly text[0..<j].
-        var reachable = [Bool](repeating: false, count: text.count + 1)
-        reachable[0] = true
-        for token in tokens {
-            var next = [Bool](repeating: false, count: text.count + 1)
-            for start in 0...text.count where reachable[start] {
-                switch token {
-                case .literal(let value):
-                    if start < text.count && text[start] == value { next[start + 1] = true }
-                case .anyButSlash:
-                    if start < text.count && text[start] != slash { next[start + 1] = true }
-                case .characterClass(let negated, let ranges):
-                    if start < text.count {
-                        let inClass = ranges.contains { $0.contains(text[start]) }
-                        if inClass != negated { next[start + 1] = true }
-                    }
-                case .runButSlash:
-                    next[start] = true
-                    var end = start
-                    while end < text.count && text[end] != slash {
-                        end += 1
-                        next[end] = true
-                    }
-                case .anything:
-                    next[start] = true
-                    var end = start
-                    while end < text.count && text[end] != newline {
-                        end += 1
-                        next[end] = true
-                    }
-                case .directories:
-                    next[start] = true
-                    var end = start
-                    while end < text.count && text[end] != newline {
-                        end += 1
-                        if text[end - 1] == slash { next[end] = true }
+    /// Whole-string match of tokens against scalars, by dynamic programming (no backtracking
+    /// blow-up), over two rows reused for every token.
+    private static func match(_ tokens: ArraySlice<Token>, _ text: UnsafeBufferPointer<UInt32>) -> Bool {
+        if tokens.isEmpty { return text.isEmpty }
+        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: 2 * (text.count + 1)) { rows in
+            // reachable[j]: the tokens so far can consume exactly text[0..<j].
+            var reachable = UnsafeMutableBufferPointer(rebasing: rows[..<(text.count + 1)])
+            var next = UnsafeMutableBufferPointer(rebasing: rows[(text.count + 1)...])
+            reachable.initialize(repeating: false)
+            reachable[0] = true
+            for token in tokens {
+                next.initialize(repeating: false)
+                for start in 0...text.count where reachable[start] {
+                    switch token {
+                    case .literal(let value):
+                        if start < text.count && text[start] == value { next[start + 1] = true }
+                    case .anyButSlash:
+                        if start < text.count && text[start] != slash { next[start + 1] = true }
+                    case .characterClass(let negated, let ranges):
+                        if start < text.count {
+                            let inClass = ranges.contains { $0.contains(text[start]) }
+                            if inClass != negated { next[start + 1] = true }
+                        }
+                    case .runButSlash:
+                        next[start] = true
+                        var end = start
+                        while end < text.count && text[end] != slash {
+                            end += 1
+                            next[end] = true
+                        }
+                    case .anything:
+                        next[start] = true
+                        var end = start
+                        while end < text.count && text[end] != newline {
+                            end += 1
+                            next[end] = true
+                        }
+                    case .directories:
+                        next[start] = true
+                        var end = start
+                        while end < text.count && text[end] != newline {
+                            end += 1
+                            if text[end - 1] == slash { next[end] = true }
+                        }
                     }
                 }
+                swap(&reachable, &next)
             }
-            reachable = next
+            return reachable[text.count]
         }
-        return reachable[text.count]
     }
 }
 

@@ -48,4 +48,28 @@ enum UTF8Scalars {
         }
         return result
     }
+
+    /// Calls `body` with the scalar values of `bytes` (as `decode` reads them) in a temporary
+    /// buffer: no allocation on the heap for short paths, one for long ones.
+    static func withValues<R>(_ bytes: [UInt8], _ body: (UnsafeBufferPointer<UInt32>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(bytes.count, 1)) { buffer in
+            var count = 0
+            bytes.withUnsafeBufferPointer { input in
+                var index = 0
+                while index < input.count {
+                    let lead = input[index]
+                    if lead < 0x80 {  // ASCII, the common case
+                        buffer[count] = UInt32(lead)
+                        index += 1
+                    } else {
+                        let scalar = decode(input[index..<min(index + 4, input.count)])[0]
+                        buffer[count] = scalar.value
+                        index += scalar.length
+                    }
+                    count += 1
+                }
+            }
+            return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
 }

@@ -29,6 +29,10 @@ struct IgnorePatternTests {
             // escapes
             ("\\*", "*", true), ("\\*", "a", false), ("\\[a]", "[a]", true), ("a\\?", "a?", true),
             ("a\\?", "ab", false),
+            // literal runs at both ends (checked before the rest) that would overlap on a short path
+            ("a*a", "a", false), ("a*a", "aa", true), ("a*a", "aba", true), ("ab*ba", "aba", false),
+            ("ab*ba", "abba", true), ("x?x", "xx", false), ("*", "", true), ("a*", "a", true), ("*a", "a", true),
+            ("a/*/b", "a//b", true), ("a/*/b", "a/b", false), ("é*é", "é", false), ("é*é", "éé", true),
             // regex metacharacters are literal
             ("a.b", "a.b", true), ("a.b", "axb", false), ("a+(b)|{c}$", "a+(b)|{c}$", true), ("^a", "^a", true),
         ])
