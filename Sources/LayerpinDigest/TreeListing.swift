@@ -29,13 +29,21 @@ public struct FingerprintEntry: Sendable, Hashable {
     }
 
     /// The git-style mode string of the listing: `040000`, `100644`, `100755` or `120000`.
-    public var modeField: String {
+    public var modeField: String { String(decoding: modeBytes, as: UTF8.self) }
+
+    /// The mode field's bytes (shared, never copied per line).
+    var modeBytes: [UInt8] {
         switch kind {
-        case .directory: "040000"
-        case .symlink: "120000"
-        case .file: executable ? "100755" : "100644"
+        case .directory: Self.directoryMode
+        case .symlink: Self.symlinkMode
+        case .file: executable ? Self.executableMode : Self.regularMode
         }
     }
+
+    private static let directoryMode = Array("040000".utf8)
+    private static let symlinkMode = Array("120000".utf8)
+    private static let executableMode = Array("100755".utf8)
+    private static let regularMode = Array("100644".utf8)
 }
 
 /// The canonical listing of the digest spec (docs/digest-spec.md), version 1.
@@ -52,11 +60,7 @@ public enum TreeListing {
     /// The listing's bytes for entries in any order.
     public static func bytes(of entries: [FingerprintEntry]) -> [UInt8] {
         var out = Array((header + "\n").utf8)
-        var line: [UInt8] = []
-        for entry in sortedIfNeeded(entries) {
-            self.line(for: entry, into: &line)
-            out += line
-        }
+        for entry in sortedIfNeeded(entries) { appendLine(for: entry, to: &out) }
         return out
     }
 
@@ -96,25 +100,10 @@ public enum TreeListing {
         }
     }
 
-    /// Replaces `line` with the listing line of `entry`, newline included (the buffer is reused).
-    public static func line(for entry: FingerprintEntry, into line: inout [UInt8]) {
-        line.removeAll(keepingCapacity: true)
-        appendLine(for: entry, to: &line)
-    }
-
-    /// The mode fields with their trailing space, ready to copy.
-    private static let directoryMode = Array("040000 ".utf8)
-    private static let symlinkMode = Array("120000 ".utf8)
-    private static let executableMode = Array("100755 ".utf8)
-    private static let regularMode = Array("100644 ".utf8)
-
     /// Appends the listing line of `entry`, newline included.
     static func appendLine(for entry: FingerprintEntry, to out: inout [UInt8]) {
-        switch entry.kind {
-        case .directory: out += directoryMode
-        case .symlink: out += symlinkMode
-        case .file: out += entry.executable ? executableMode : regularMode
-        }
+        out += entry.modeBytes
+        out.append(UInt8(ascii: " "))
         if let digest = entry.contentDigest {
             digest.appendHex(to: &out)
         } else {

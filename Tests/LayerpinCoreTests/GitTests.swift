@@ -63,6 +63,23 @@ struct GitTests {
         #expect(fromGit.context.digest == (try worktree(root)).context.digest)
     }
 
+    @Test("a committed .layerpin/ is left out of the digests; its byte-order neighbours are not")
+    func committedStatCache() throws {
+        // ".layerpin-x" and ".layerpin.bak" sort between ".layerpin" and ".layerpin/cache".
+        let tree = TreeBuilder(
+            ".dockerignore = .git\n.layerpin/cache = junk\n.layerpin-x = a\n.layerpin.bak = b\napp.py = c\n")
+        defer { tree.remove() }
+        try git(tree, "init", "-q")
+        try git(tree, "add", "-A")
+        try git(tree, "commit", "-q", "-m", "one")
+        let fromGit = try Fingerprinter(root: tree.root).fingerprint(gitRevision: "HEAD")
+        #expect(
+            fromGit.context.entries.map { RawPath.display($0.path) } == [
+                ".dockerignore", ".layerpin-x", ".layerpin.bak", "app.py",
+            ])
+        #expect(fromGit.context.digest == (try worktree(tree.root)).context.digest)
+    }
+
     @Test("an unknown revision is a tool error naming git")
     func unknownRevision() throws {
         let tree = TreeBuilder("a\n")

@@ -27,7 +27,7 @@ public struct GroupDigest: Sendable {
     /// Bytes of file content in the group.
     public let bytes: Int64
 
-    /// Entries sorted by path bytes.
+    /// Entries sorted by path bytes (gathered on each access: read it once).
     public var entries: [HashedEntry] { positions.map { $0.map { context[$0] } } ?? context }
 
     private init(name: String, context: [HashedEntry], positions: [Int]?, bytes: Int64, digest: Digest) {
@@ -116,17 +116,13 @@ enum GroupPlanner {
     static let excludedFromDigests = Array(".layerpin".utf8)
 
     static func plan(
-        entries all: [HashedEntry], config: Config, configFile: String,
+        entries all: consuming [HashedEntry], config: Config, configFile: String,
         contents: ([UInt8]) throws(LayerpinError) -> [UInt8]?
     ) throws(LayerpinError) -> (Ecosystem, [GroupDigest], GroupDigest, [LocalPathRequirement]) {
-        // Entries are in path order: `.layerpin` and everything below it are one run of them.
+        // Removed in place: the caller hands its entries over, so none is copied.
         var entries = all
-        let excludedStart = lowerBound(of: excludedFromDigests, in: all)
-        var excludedEnd = excludedStart
-        while excludedEnd < all.count && RawPath.isWithin(all[excludedEnd].path, excludedFromDigests) {
-            excludedEnd += 1
-        }
-        if excludedEnd > excludedStart { entries.removeSubrange(excludedStart..<excludedEnd) }
+        let excluded = excludedFromDigests
+        entries.removeAll { RawPath.isWithin($0.path, excluded) }
         let rootFiles = entries.compactMap { entry in
             entry.fingerprint.kind == .file && RawPath.isTopLevel(entry.fingerprint.path) ? entry.fingerprint.path : nil
         }

@@ -48,7 +48,7 @@ public struct Fingerprinter: Sendable {
         loading.wait()
         let hashed = try hash(context.entries, cache: cache.withLock { $0 }, root: descriptor)
         let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
-            entries: hashed, config: config, configFile: configFileName
+            entries: consume hashed, config: config, configFile: configFileName
         ) { path throws(LayerpinError) in
             try BuildContext.readFile(path, root: descriptor)
         }
@@ -124,10 +124,9 @@ public struct Fingerprinter: Sendable {
             // The cache only saves time: a read-only tree simply goes without it.
             try? next.write(root: descriptor)
         }
-        // `.layerpin/` is never part of a digest: leave it out here, before the entries are copied on.
         var hashed: [HashedEntry] = []
         hashed.reserveCapacity(hashedEntries.count)
-        for (index, entry) in hashedEntries.enumerated() where !RawPath.isWithin(entry.path, excluded) {
+        for (index, entry) in hashedEntries.enumerated() {
             hashed.append(
                 HashedEntry(
                     fingerprint: FingerprintEntry(

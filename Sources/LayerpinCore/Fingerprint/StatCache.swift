@@ -75,9 +75,10 @@ struct StatCache {
         }
     }
 
-    /// The recorded paths, in order.
+    /// The recorded paths, in order: a copy of each, for inspection (tests); lookups go through
+    /// `digests(forSorted:)`.
     var paths: [[UInt8]] { starts.indices.map { index in withPath(index) { Array($0) } } }
-    /// The records, in path order.
+    /// The records, in path order, decoded for inspection (tests).
     var records: [Record] { starts.indices.map(record) }
 
     /// Appends a record; paths must come in increasing order.

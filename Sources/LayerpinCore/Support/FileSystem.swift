@@ -220,34 +220,33 @@ enum FileSystem {
         let info = try status(of: descriptor)
         guard info.isRegular else { throw CallError(operation: "read", errno: EINVAL) }
         guard info.size <= Int64(limit) else { throw CallError(operation: "read", errno: EFBIG) }
-        // Read straight into a buffer of the stat size (plus one byte, to see growth), then on;
-        // the buffer is neither zero-filled first nor copied after (this reads the stat cache).
-        var out: [UInt8] = []
-        var filled = 0
-        while true {
-            if filled == out.count {
-                guard out.count <= limit else { throw CallError(operation: "read", errno: EFBIG) }
-                out = grown(out, by: out.isEmpty ? Int(info.size) + 1 : max(out.count, 64 << 10))
-            }
-            let count = try out.withUnsafeMutableBytes { buffer in
-                Result { () throws(CallError) in
-                    try read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+        // Read straight into a buffer of the stat size plus one byte (to see growth), neither
+        // zero-filled first nor copied after (this reads the stat cache); a file that grew goes on
+        // in chunks.
+        var failure: CallError?
+        var out = [UInt8](unsafeUninitializedCapacity: Int(info.size) + 1) { buffer, initialized in
+            initialized = 0
+            while initialized < buffer.count {
+                let rest = UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[initialized...]))
+                switch Result(catching: { () throws(CallError) in try read(descriptor, into: rest) }) {
+                case .success(0): return
+                case .success(let count): initialized += count
+                case .failure(let error):
+                    failure = error
+                    return
                 }
-            }.get()
-            if count == 0 {
-                out.removeLast(out.count - filled)
-                return out
             }
-            filled += count
         }
-    }
-
-    /// `bytes` followed by `extra` bytes of room that only `read(2)` writes and only its filled
-    /// part is kept of (bytes are a trivial type: no zero-fill is needed first).
-    private static func grown(_ bytes: [UInt8], by extra: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: bytes.count + extra) { buffer, initialized in
-            _ = buffer.initialize(from: bytes)
-            initialized = bytes.count + extra
+        if let failure { throw failure }
+        guard out.count > Int(info.size) else { return out }
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { buffer in
+                Result { () throws(CallError) in try read(descriptor, into: buffer) }
+            }.get()
+            if count == 0 { return out }
+            out += chunk[..<count]
+            guard out.count <= limit else { throw CallError(operation: "read", errno: EFBIG) }
         }
     }
 
