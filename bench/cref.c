@@ -4,8 +4,9 @@
  *   cref [-j THREADS] DIR
  *
  * An fts walk of DIR (FTS_PHYSICAL: symlinks are not followed, only regular
- * files are hashed), paths sorted, THREADS (default 2) pthreads pulling the
- * next file from a shared atomic index, SHA-256 through EVP with the digest
+ * files are hashed), largest file first (as layerpin schedules), THREADS
+ * (default 2) pthreads pulling the next file from a shared atomic index, SHA-256
+ * through EVP with the digest
  * fetched once (EVP_MD_fetch) and one EVP_MD_CTX plus one 256 KiB buffer per
  * thread. A top-level ".layerpin" directory (layerpin's stat cache) is skipped.
  *
@@ -52,8 +53,10 @@ static void die(const char *what) {
     exit(2);
 }
 
-static int cmp_entry(const void *a, const void *b) {
-    return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
+/* Largest first: a big file started last would leave one thread hashing alone. */
+static int cmp_larger_first(const void *a, const void *b) {
+    off_t x = ((const struct entry *)a)->size, y = ((const struct entry *)b)->size;
+    return (x < y) - (x > y);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -180,7 +183,7 @@ int main(int argc, char **argv) {
     if (errno != 0)
         die("fts_read");
     fts_close(fts);
-    qsort(entries, nentries, sizeof *entries, cmp_entry);
+    qsort(entries, nentries, sizeof *entries, cmp_larger_first);
 
     /* Hash. */
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
