@@ -41,7 +41,7 @@ public struct DockerClient: Sendable {
     /// Streams a command's stdout into a temporary file and returns its path (the caller removes it).
     public func spool(_ arguments: [String]) throws(LayerpinError) -> String {
         let path = NSTemporaryDirectory() + "/layerpin-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tar"
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)  // FileHandle below reports a failure
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw .systemCall(operation: "open", path: Array(path.utf8), errno: EACCES)
         }
