@@ -38,18 +38,29 @@ public struct DockerClient: Sendable {
         return try? JSONSerialization.jsonObject(with: Data(output)) as? [String: Any]
     }
 
-    /// Streams a command's stdout into a temporary file and returns its path (the caller removes it).
+    /// Streams a command's stdout into a new temporary file and returns its path (the caller
+    /// removes it). A failed write (a full disk) is an error naming the file, not a crash.
     public func spool(_ arguments: [String]) throws(LayerpinError) -> String {
-        let path = NSTemporaryDirectory() + "/layerpin-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tar"
-        _ = FileManager.default.createFile(atPath: path, contents: nil)  // FileHandle below reports a failure
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw .systemCall(operation: "open", path: Array(path.utf8), errno: EACCES)
-        }
-        defer { try? handle.close() }
+        var directory = NSTemporaryDirectory()
+        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+        let path: String
+        let descriptor: Int32
         do {
-            try runner.stream(docker, arguments, in: "/") { chunk in handle.write(Data(chunk)) }
+            (path, descriptor) = try FileSystem.createTemporaryFile(in: directory, suffix: ".tar")
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
+            throw .systemCall(operation: error.operation, path: Array(directory.utf8), errno: error.errno)
+        }
+        defer { FileSystem.close(descriptor) }
+        do throws(LayerpinError) {
+            try runner.stream(docker, arguments, in: "/") { chunk throws(LayerpinError) in
+                do throws(FileSystem.CallError) {
+                    try FileSystem.writeAll(descriptor, chunk)
+                } catch {
+                    throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
+                }
+            }
+        } catch {
+            unlink(path)
             throw error
         }
         return path

@@ -266,15 +266,7 @@ enum FileSystem {
             _ = try? withCString(temporary) { cPath throws(CallError) in unlinkat(directory, cPath, 0) }
         }
         do {
-            var offset = 0
-            while offset < bytes.count {
-                let written = try bytes.withUnsafeBytes { raw in
-                    Result { () throws(CallError) in
-                        try check("write") { write(descriptor, raw.baseAddress! + offset, raw.count - offset) }
-                    }
-                }.get()
-                offset += written
-            }
+            try bytes.withUnsafeBytes { raw in Result { () throws(CallError) in try writeAll(descriptor, raw) } }.get()
             try check("fchmod") { fchmod(descriptor, mode) }  // exactly `mode`, whatever the umask
             try check("fsync") { fsync(descriptor) }
         } catch {
@@ -292,6 +284,30 @@ enum FileSystem {
         } catch {
             removeTemporary()
             throw error
+        }
+    }
+
+    /// Writes all of `bytes` to `descriptor`.
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws(CallError) {
+        var offset = 0
+        while offset < bytes.count {
+            offset += try check("write") { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
+        }
+    }
+
+    /// A new file only this user can read, created exclusively (never through a planted name or
+    /// link) in `directory`: its path and a descriptor open for writing.
+    static func createTemporaryFile(in directory: String, suffix: String) throws(CallError) -> (String, Int32) {
+        while true {
+            let path = directory + "/layerpin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" + suffix
+            do {
+                let descriptor = try withCString(Array(path.utf8)) { cPath throws(CallError) in
+                    try check("open") { open(cPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+                }
+                return (path, descriptor)
+            } catch  where error.errno == EEXIST {
+                continue
+            }
         }
     }
 
