@@ -75,12 +75,11 @@ public struct Fingerprinter: Sendable {
         return try Config.parse(String(decoding: bytes, as: UTF8.self), file: configFileName)
     }
 
-    /// Hashes every file and symlink; files through the stat cache when it is on (the one under the
-    /// root unless `cache` is given).
-    func hash(_ entries: [ContextEntry], cache given: StatCache? = nil, root descriptor: Int32) throws(LayerpinError)
+    /// Hashes every file and symlink, the files `cache` does not already know; writes the cache
+    /// back when it is on and something changed.
+    func hash(_ entries: [ContextEntry], cache: StatCache, root descriptor: Int32) throws(LayerpinError)
         -> [HashedEntry]
     {
-        let cache = given ?? (useStatCache ? StatCache.load(root: descriptor) : StatCache())
         var digests = cache.digests(forSorted: entries)
         let excluded = GroupPlanner.excludedFromDigests
         var pending: [Int] = []

@@ -61,7 +61,7 @@ public enum Verifier {
         defer { FileSystem.close(descriptor) }
         let context = try BuildContext.scan(root: root, dockerfile: dockerfile)
         let entries = context.entries.filter { !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests) }
-        let found = try fingerprinter.hash(entries, root: descriptor).map { hashed in
+        let found = try fingerprinter.hash(entries, cache: StatCache(), root: descriptor).map { hashed in
             (hashed.path, Found(hashed))
         }
         return compare(expected: manifest.entries.map { ($0.path, $0) }, found: found)
@@ -93,7 +93,7 @@ public enum Verifier {
             }
             var fingerprinter = Fingerprinter(root: imageRoot)
             fingerprinter.useStatCache = false
-            if let hashed = try fingerprinter.hash([entry], root: descriptor).first {
+            if let hashed = try fingerprinter.hash([entry], cache: StatCache(), root: descriptor).first {
                 found.append((path, Found(hashed)))
             }
         }
@@ -107,7 +107,7 @@ public enum Verifier {
                 threads: ProcessInfoCores.count)
             var fingerprinter = Fingerprinter(root: directory)
             fingerprinter.useStatCache = false
-            let hashed = try fingerprinter.hash(try walker.walk(), root: descriptor)
+            let hashed = try fingerprinter.hash(try walker.walk(), cache: StatCache(), root: descriptor)
             var base = Array(mapping.image.utf8)
             if base.last == RawPath.separator { base.removeLast() }
             if manifest.copiedDirectoryRoots.contains(image) {
