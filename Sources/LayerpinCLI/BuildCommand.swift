@@ -30,7 +30,7 @@ struct BuildCommand: ParsableCommand {
     var dockerArguments: [String] = []
 
     func run() throws {
-        let docker = ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker"
+        let docker = DockerClient.defaultCLI
         let build = DockerBuild(
             planner: options.planner, docker: docker, repository: tag, extraArguments: dockerArguments,
             cacheRepository: cache)

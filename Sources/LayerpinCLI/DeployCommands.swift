@@ -27,7 +27,7 @@ struct ComposeCommand: ParsableCommand {
     var build = false
 
     func run() throws {
-        let docker = ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker"
+        let docker = DockerClient.defaultCLI
         let result = try Compose(root: root, file: composeFile, docker: docker).run(build: build)
         for warning in result.warnings { Output.warning(warning) }
         var text = ""

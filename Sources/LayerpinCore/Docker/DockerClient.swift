@@ -8,12 +8,15 @@ public struct DockerClient: Sendable {
     public var runner: ToolRunner
 
     public init(
-        docker: String = ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker",
+        docker: String = DockerClient.defaultCLI,
         runner: ToolRunner = ToolRunner()
     ) {
         self.docker = docker
         self.runner = runner
     }
+
+    /// The docker CLI layerpin runs: `$LAYERPIN_DOCKER`, else `docker` on PATH.
+    public static var defaultCLI: String { ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker" }
 
     /// Fails with `engineUnavailable` unless an engine answers.
     public func ping() throws(LayerpinError) {
