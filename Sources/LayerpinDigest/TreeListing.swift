@@ -120,16 +120,17 @@ public enum TreeListing {
 
     /// Byte order of two raw paths (`memcmp`, then length), as `LC_ALL=C sort` orders them.
     public static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        lhs.withUnsafeBufferPointer { left in
-            rhs.withUnsafeBufferPointer { right in
-                let common = min(left.count, right.count)
-                if common > 0 {
-                    let order = memcmp(left.baseAddress!, right.baseAddress!, common)
-                    if order != 0 { return order < 0 }
-                }
-                return left.count < right.count
-            }
+        lhs.withUnsafeBufferPointer { left in rhs.withUnsafeBufferPointer { order(left, $0) < 0 } }
+    }
+
+    /// The same order, three-way (negative, zero or positive), for paths in place.
+    public static func order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(lhs.count, rhs.count)
+        if common > 0, let left = lhs.baseAddress, let right = rhs.baseAddress {
+            let order = memcmp(left, right, common)
+            if order != 0 { return Int(order) }
         }
+        return lhs.count - rhs.count
     }
 
     /// Whether entries are already in listing order (the walk's output usually is).

@@ -1,11 +1,5 @@
 import LayerpinDigest
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The stat cache in `.layerpin/cache`, like git's index: for each file, the `lstat` fields it was
 /// hashed under and the digest. A file whose fields still match reuses the digest, except a "racy"
 /// one whose mtime is not older than the cache file itself (it may have changed within the same
@@ -26,23 +20,6 @@ struct StatCache {
         var inode: UInt64
         var mode: UInt32
         var digest: Digest
-
-        init(size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, inode: UInt64, mode: UInt32, digest: Digest)
-        {
-            self.size = size
-            self.mtimeNanoseconds = mtimeNanoseconds
-            self.ctimeNanoseconds = ctimeNanoseconds
-            self.inode = inode
-            self.mode = mode
-            self.digest = digest
-        }
-
-        /// The record of an entry hashed to `digest`.
-        init(_ entry: ContextEntry, digest: Digest) {
-            self.init(
-                size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds, ctimeNanoseconds: entry.ctimeNanoseconds,
-                inode: entry.inode, mode: entry.mode, digest: digest)
-        }
 
         func matches(_ entry: ContextEntry, writtenAt: Int64) -> Bool {
             size == entry.size && mtimeNanoseconds == entry.mtimeNanoseconds
@@ -84,7 +61,9 @@ struct StatCache {
     /// Appends a record; paths must come in increasing order.
     mutating func append(_ path: [UInt8], _ record: Record) {
         precondition(
-            starts.isEmpty || withPath(starts.count - 1) { Self.order($0, path) < 0 }, "stat cache records out of order"
+            starts.isEmpty
+                || withPath(starts.count - 1) { last in path.withUnsafeBufferPointer { TreeListing.order(last, $0) < 0 }
+                }, "stat cache records out of order"
         )
         starts.append(bytes.count)
         appendInteger(UInt32(path.count))
@@ -105,7 +84,9 @@ struct StatCache {
             let entry = entries[index]
             var order = 1
             while cursor < starts.count {
-                order = withPath(cursor) { Self.order($0, entry.path) }
+                order = withPath(cursor) { recorded in
+                    entry.path.withUnsafeBufferPointer { TreeListing.order(recorded, $0) }
+                }
                 if order >= 0 { break }
                 cursor += 1
             }
@@ -134,7 +115,7 @@ struct StatCache {
             cache.starts.append(offset)
             if cache.starts.count > 1 {
                 let ordered = cache.withPath(cache.starts.count - 2) { previous in
-                    cache.withPath(cache.starts.count - 1) { Self.order(previous, $0) < 0 }
+                    cache.withPath(cache.starts.count - 1) { TreeListing.order(previous, $0) < 0 }
                 }
                 guard ordered else { return StatCache() }
             }
@@ -178,18 +159,13 @@ struct StatCache {
     private mutating func appendInteger<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
     }
+}
 
-    /// Byte order of two paths (`memcmp`, then length): negative, zero or positive.
-    private static func order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: [UInt8]) -> Int {
-        rhs.withUnsafeBufferPointer { order(lhs, $0) }
-    }
-
-    private static func order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Int {
-        let common = min(lhs.count, rhs.count)
-        if common > 0, let left = lhs.baseAddress, let right = rhs.baseAddress {
-            let order = memcmp(left, right, common)
-            if order != 0 { return Int(order) }
-        }
-        return lhs.count - rhs.count
+extension StatCache.Record {
+    /// The record of an entry hashed to `digest`.
+    init(_ entry: ContextEntry, digest: Digest) {
+        self.init(
+            size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds, ctimeNanoseconds: entry.ctimeNanoseconds,
+            inode: entry.inode, mode: entry.mode, digest: digest)
     }
 }

@@ -37,30 +37,6 @@ enum FileSystem {
             default: "special file"
             }
         }
-
-        init(_ raw: stat) {
-            mode = UInt32(raw.st_mode)
-            size = Int64(raw.st_size)
-            #if canImport(Darwin)
-                mtimeNanoseconds = Int64(raw.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_mtimespec.tv_nsec)
-                ctimeNanoseconds = Int64(raw.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_ctimespec.tv_nsec)
-            #else
-                mtimeNanoseconds = Int64(raw.st_mtim.tv_sec) * 1_000_000_000 + Int64(raw.st_mtim.tv_nsec)
-                ctimeNanoseconds = Int64(raw.st_ctim.tv_sec) * 1_000_000_000 + Int64(raw.st_ctim.tv_nsec)
-            #endif
-            inode = UInt64(raw.st_ino)
-            device = UInt64(raw.st_dev)
-        }
-
-        init(mode: UInt32, size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, inode: UInt64, device: UInt64)
-        {
-            self.mode = mode
-            self.size = size
-            self.mtimeNanoseconds = mtimeNanoseconds
-            self.ctimeNanoseconds = ctimeNanoseconds
-            self.inode = inode
-            self.device = device
-        }
     }
 
     struct CallError: Error {
@@ -344,5 +320,22 @@ enum FileSystem {
         } catch  where error.errno == EEXIST {
             return
         }
+    }
+}
+
+extension FileSystem.Status {
+    /// The fields of a `stat` result.
+    init(_ raw: stat) {
+        mode = UInt32(raw.st_mode)
+        size = Int64(raw.st_size)
+        #if canImport(Darwin)
+            mtimeNanoseconds = Int64(raw.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_mtimespec.tv_nsec)
+            ctimeNanoseconds = Int64(raw.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_ctimespec.tv_nsec)
+        #else
+            mtimeNanoseconds = Int64(raw.st_mtim.tv_sec) * 1_000_000_000 + Int64(raw.st_mtim.tv_nsec)
+            ctimeNanoseconds = Int64(raw.st_ctim.tv_sec) * 1_000_000_000 + Int64(raw.st_ctim.tv_nsec)
+        #endif
+        inode = UInt64(raw.st_ino)
+        device = UInt64(raw.st_dev)
     }
 }
