@@ -145,7 +145,7 @@ struct ArchiveCommandTests {
         var out: [UInt8] = []
         var index = 0
         while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count + 0,
+            if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count,
                 let value = UInt8(String(decoding: bytes[(index + 1)...(index + 3)], as: UTF8.self), radix: 8)
             {
                 out.append(value)
