@@ -9,7 +9,7 @@ struct BuildCommand: ParsableCommand {
         abstract:
             "Plan, then `docker build -` from layerpin's deterministic context archive, with args, labels and digest tags.",
         discussion: """
-            The docker CLI is $LAYERPIN_DOCKER, else `docker` on PATH; DOCKER_HOST and docker contexts apply. \\
+            The docker CLI is $LAYERPIN_DOCKER, else `docker` on PATH; DOCKER_HOST and docker contexts apply. \
             Arguments after -- go to docker build. Exit 1 when the build fails (its output is on stderr).
             """
     )
@@ -30,19 +30,11 @@ struct BuildCommand: ParsableCommand {
     var dockerArguments: [String] = []
 
     func run() throws {
-        let docker = DockerClient.defaultCLI
         let build = DockerBuild(
-            planner: options.planner, docker: docker, repository: tag, extraArguments: dockerArguments,
-            cacheRepository: cache)
-        let result = Result { () throws(LayerpinError) in try build.run() }
-        switch result {
-        case .success(let (manifest, tags)):
-            Output.write(tags.joined(separator: "\n") + "\n")
-            Output.diagnostic("built commit \(manifest.commit), context \(manifest.context)")
-        case .failure(let error):
-            guard case .buildFailed = error else { throw error }
-            Output.diagnostic(ErrorWording.describe(error))
-            throw ExitCode(1)
-        }
+            planner: options.planner, docker: DockerClient.defaultCLI, repository: tag,
+            extraArguments: dockerArguments, cacheRepository: cache)
+        let (manifest, tags) = try build.run()
+        Output.write(tags.joined(separator: "\n") + "\n")
+        Output.diagnostic("built commit \(manifest.commit), context \(manifest.context)")
     }
 }

@@ -2,28 +2,64 @@ import ArgumentParser
 import Foundation
 import LayerpinCore
 
-/// The `layerpin` command tree and its one exit point: 0 ok, 1 a difference was found,
-/// 2 bad usage or bad input.
+/// The `layerpin` command tree and its one exit point.
 public enum LayerpinCommandLine {
     public static func main(_ arguments: [String]) -> Never {
+        HostSystem.ignoreBrokenPipe()
         do {
             var command = try Layerpin.parseAsRoot(arguments)
             try command.run()
-            exit(0)
-        } catch let code as ExitCode {
-            exit(code.rawValue)
-        } catch let error as LayerpinError {
-            Output.diagnostic(ErrorWording.describe(error))
-            exit(2)
+            exit(ExitStatus.ok)
         } catch {
-            let message = Layerpin.fullMessage(for: error)
-            if Layerpin.exitCode(for: error) == .success {
-                Output.write(message + "\n")
-                exit(0)
-            }
-            Output.diagnostic(message)
-            exit(2)
+            if let message = ExitStatus.diagnostic(for: error) { Output.diagnostic(message) }
+            if let text = ExitStatus.standardOutput(for: error) { Output.write(text) }
+            exit(ExitStatus.of(error))
         }
+    }
+}
+
+/// A command found a difference (a stale manifest, a mismatching image, a lint warning, a cause):
+/// what it found is already on stdout; the exit status is 1.
+struct DifferenceFound: Error {}
+
+/// The one rule from a command's outcome to its exit status: 0 ok; 1 a check, verification, lint,
+/// diagnosis or build found a difference; 2 bad usage or bad input.
+enum ExitStatus {
+    static let ok: Int32 = 0
+    static let difference: Int32 = 1
+    static let badInput: Int32 = 2
+
+    static func of(_ error: any Error) -> Int32 {
+        switch error {
+        case is DifferenceFound: return difference
+        case let error as LayerpinError: return of(error)
+        case let code as ExitCode: return code.rawValue
+        default: return Layerpin.exitCode(for: error) == .success ? ok : badInput
+        }
+    }
+
+    static func of(_ error: LayerpinError) -> Int32 {
+        switch error {
+        case .buildFailed: difference  // the engine refused the build: its output is on stderr
+        default: badInput
+        }
+    }
+
+    /// The line for stderr, if any.
+    static func diagnostic(for error: any Error) -> String? {
+        switch error {
+        case is DifferenceFound, is ExitCode: nil
+        case let error as LayerpinError: ErrorWording.describe(error)
+        default: Layerpin.exitCode(for: error) == .success ? nil : Layerpin.fullMessage(for: error)
+        }
+    }
+
+    /// What goes to stdout: `--help` and `--version` text.
+    static func standardOutput(for error: any Error) -> String? {
+        guard !(error is DifferenceFound), !(error is LayerpinError), !(error is ExitCode),
+            Layerpin.exitCode(for: error) == .success
+        else { return nil }
+        return Layerpin.fullMessage(for: error) + "\n"
     }
 }
 

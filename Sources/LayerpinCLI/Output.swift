@@ -42,7 +42,7 @@ enum ErrorWording {
             return "\(file):\(problem.line): invalid pattern '\(problem.pattern)': \(why)"
         case .systemCall(let operation, let path, let code):
             let shown = path.isEmpty ? "." : RawPath.display(path)
-            return "\(shown): \(operation) failed: \(String(cString: strerror(code)))"
+            return "\(shown): \(operation) failed: \(HostSystem.describe(errno: code))"
         case .specialFile(let path, let kind):
             return "\(RawPath.display(path)): a \(kind) cannot be sent in a build context; add it to .dockerignore"
         case .changedWhileHashing(let path):

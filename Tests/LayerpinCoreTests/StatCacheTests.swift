@@ -95,8 +95,8 @@ struct StatCacheTests {
                 .init(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4, mode: 0o100644, digest: digest)
             ),
         ])
-        let root = try BuildContext.openRoot(tree.root)
-        defer { FileSystem.close(root) }
+        let rootDirectory = try OpenDirectory(tree.root)
+        let root = rootDirectory.rawValue
         try cache.write(root: root)
         let loaded = StatCache.load(root: root)
         #expect(loaded.records == cache.records)
@@ -130,8 +130,8 @@ struct StatCacheTests {
         let record = StatCache.Record(
             size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4, mode: 0o100644,
             digest: SHA256Hasher.digest(of: [1]))
-        let root = try BuildContext.openRoot(tree.root)
-        defer { FileSystem.close(root) }
+        let rootDirectory = try OpenDirectory(tree.root)
+        let root = rootDirectory.rawValue
         try StatCache(records: [([0x62], record), ([0x61], record)]).write(root: root)
         #expect(StatCache.load(root: root).paths == [[0x61], [0x62]])
         var bytes = try #require(try FileSystem.readSmallFile(at: root, StatCache.path))
@@ -182,8 +182,8 @@ struct StatCacheTests {
             while !writer.isFinished { usleep(1000) }
         }
         usleep(20_000)
-        let root = try BuildContext.openRoot(tree.root)
-        defer { FileSystem.close(root) }
+        let rootDirectory = try OpenDirectory(tree.root)
+        let root = rootDirectory.rawValue
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 64)
         defer { buffer.deallocate() }
         #expect {

@@ -71,11 +71,10 @@ public struct ImageFileSystem: Sendable {
 
     /// Adds the entries of a plain tar under `prefix`.
     public mutating func addTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError) {
-        let descriptor = try Self.open(path)
-        defer { if path != "-" { FileSystem.close(descriptor) } }
+        let input = try Self.open(path)
         var budget = Budget(limits: limits)
         try LayerpinError.mappingArchiveErrors {
-            let reader = try TarReader(fileDescriptor: descriptor)
+            let reader = try TarReader(fileDescriptor: input.rawValue)
             var layer = ImageFileSystem()
             layer.prefix = prefix
             try layer.apply(layer: reader, budget: &budget)
@@ -85,20 +84,19 @@ public struct ImageFileSystem: Sendable {
 
     /// Reads a `docker save` archive. Its index (`manifest.json` or `index.json`) may come after the
     /// layers (dockerd 20.10 writes it last), so the archive is read twice; standard input is first
-    /// spooled to a temporary file.
-    public static func readImageArchive(_ path: String, limits: Limits = Limits()) throws(LayerpinError)
-        -> ImageFileSystem
-    {
-        var spool: String?
-        defer { if let spool { FileSystem.unlink(Array(spool.utf8)) } }
-        var file = path
-        if path == "-" {
-            let temporary = NSTemporaryDirectory() + "/layerpin-image-\(getpid()).tar"
-            try copyStandardInput(to: temporary, limit: limits.maxBytes)
-            spool = temporary
-            file = temporary
-        }
-        return try LayerpinError.mappingArchiveErrors {
+    /// spooled to a file in `spoolDirectory` (default `$TMPDIR`).
+    public static func readImageArchive(
+        _ path: String, limits: Limits = Limits(), spoolDirectory: String? = nil
+    ) throws(LayerpinError) -> ImageFileSystem {
+        guard path == "-" else { return try readImageArchive(file: path, limits: limits) }
+        let spool = try spoolStandardInput(
+            in: spoolDirectory ?? FileSystem.temporaryDirectory, limit: limits.maxBytes)
+        return try readImageArchive(file: spool.path, limits: limits)
+    }
+
+    /// Reads a `docker save` archive from a file (see `readImageArchive(_:limits:spoolDirectory:)`).
+    static func readImageArchive(file: String, limits: Limits) throws(LayerpinError) -> ImageFileSystem {
+        try LayerpinError.mappingArchiveErrors {
             // Pass 1: the small JSON documents (index, manifests, config).
             var documents: [[UInt8]: [UInt8]] = [:]
             var budget = Budget(limits: limits)
@@ -326,40 +324,48 @@ public struct ImageFileSystem: Sendable {
     }
 
     static func each(_ file: String, _ body: (TarReader, ArchiveEntryHeader) throws -> Void) throws {
-        let descriptor = try open(file)
-        defer { FileSystem.close(descriptor) }
-        let reader = try TarReader(fileDescriptor: descriptor)
+        let input = try open(file)
+        let reader = try TarReader(fileDescriptor: input.rawValue)
         while let header = try reader.next() { try body(reader, header) }
     }
 
-    static func open(_ path: String) throws(LayerpinError) -> Int32 {
-        if path == "-" { return 0 }
+    /// A file named on the command line, or standard input for `-`.
+    static func open(_ path: String) throws(LayerpinError) -> FileDescriptor {
         do {
-            return try FileSystem.openFile(at: AT_FDCWD, Array(path.utf8))
+            return try FileSystem.openInput(path)
         } catch {
             throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
         }
     }
 
-    static func copyStandardInput(to path: String, limit: Int64) throws(LayerpinError) {
-        let descriptor: Int32
+    /// Standard input copied into a spool file (at most `limit` bytes).
+    static func spoolStandardInput(in directory: String, limit: Int64) throws(LayerpinError) -> SpoolFile {
         do {
-            descriptor = try FileSystem.create(Array(path.utf8))
-        } catch {
-            throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
-        }
-        defer { FileSystem.close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var total: Int64 = 0
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            total += Int64(count)
-            if total > limit {
-                throw .archive(message: "more than \(limit) bytes on standard input (limit)", entry: nil)
+            return try FileSystem.spool(in: directory, suffix: ".tar") { descriptor throws(LayerpinError) in
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+                defer { buffer.deallocate() }
+                var total: Int64 = 0
+                while true {
+                    let count: Int
+                    do throws(FileSystem.CallError) {
+                        count = try FileSystem.read(0, into: buffer)
+                        if count == 0 { return }
+                        try FileSystem.writeAll(descriptor, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                    } catch {
+                        throw .systemCall(operation: error.operation, path: Array(directory.utf8), errno: error.errno)
+                    }
+                    total += Int64(count)
+                    if total > limit {
+                        throw .archive(message: "more than \(limit) bytes on standard input (limit)", entry: nil)
+                    }
+                }
             }
-            _ = buffer.withUnsafeBytes { write(descriptor, $0.baseAddress, count) }
+        } catch {
+            switch error {
+            case .system(let call):
+                throw .systemCall(operation: call.operation, path: Array(directory.utf8), errno: call.errno)
+            case .body(let failure): throw failure
+            }
         }
     }
 }

@@ -1,11 +1,5 @@
 import LayerpinIgnore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The build context of a directory: what Docker would send, entry by entry.
 public struct BuildContext: Sendable {
     /// The context root as given.
@@ -22,30 +16,28 @@ public struct BuildContext: Sendable {
     /// else `.dockerignore` at the root. `dockerfile` is relative to `root` unless absolute
     /// (default `Dockerfile`).
     public static func scan(
-        root: String, dockerfile: String? = nil, checkReadable: Bool = false, walkThreads: Int = ProcessInfoCores.count
+        root: String, dockerfile: String? = nil, checkReadable: Bool = false, walkThreads: Int? = nil
     ) throws(LayerpinError)
         -> BuildContext
     {
-        let descriptor = try openRoot(root)
-        defer { FileSystem.close(descriptor) }
+        try scan(
+            in: try OpenDirectory(root), dockerfile: dockerfile, checkReadable: checkReadable,
+            walkThreads: walkThreads ?? FileSystem.onlineProcessors)
+    }
+
+    /// Walks an open root (see `scan(root:)`).
+    static func scan(
+        in root: borrowing OpenDirectory, dockerfile: String?, checkReadable: Bool = false,
+        walkThreads: Int = FileSystem.onlineProcessors
+    ) throws(LayerpinError) -> BuildContext {
         let (ignoreFile, patterns) = try loadIgnorePatterns(dockerfile: dockerfile ?? "Dockerfile") {
-            path throws(LayerpinError) in try readFile(Array(path.utf8), root: descriptor)
+            path throws(LayerpinError) in try root.read(Array(path.utf8))
         }
         let matcher = IgnoreMatcher(patterns: patterns)
         let walker = ContextWalker(
-            source: FileSystemSource(rootDirectory: descriptor), matcher: matcher, checkReadable: checkReadable,
+            source: FileSystemSource(rootDirectory: root.rawValue), matcher: matcher, checkReadable: checkReadable,
             threads: walkThreads)
-        return BuildContext(root: root, ignoreFile: ignoreFile, entries: try walker.walk(), matcher: matcher)
-    }
-
-    static func openRoot(_ root: String) throws(LayerpinError) -> Int32 {
-        do {
-            return try FileSystem.openRoot(Array(root.utf8))
-        } catch  where error.errno == ENOTDIR {
-            throw .notADirectory(path: root)
-        } catch {
-            throw .systemCall(operation: error.operation, path: Array(root.utf8), errno: error.errno)
-        }
+        return BuildContext(root: root.path, ignoreFile: ignoreFile, entries: try walker.walk(), matcher: matcher)
     }
 
     /// The patterns of the ignore file that applies: `<dockerfile>.dockerignore`, else
@@ -62,14 +54,5 @@ public struct BuildContext: Sendable {
             }
         }
         return (nil, [])
-    }
-
-    /// Reads a small file relative to the root descriptor (or absolute); nil when absent.
-    static func readFile(_ path: [UInt8], root: Int32) throws(LayerpinError) -> [UInt8]? {
-        do {
-            return try FileSystem.readSmallFile(at: path.first == RawPath.separator ? AT_FDCWD : root, path)
-        } catch {
-            throw .systemCall(operation: error.operation, path: path, errno: error.errno)
-        }
     }
 }

@@ -270,7 +270,7 @@ struct FileSystemSource: ContextSource {
 
     func openRoot() throws(LayerpinError) -> Int32 {
         do {
-            return try FileSystem.duplicate(rootDirectory)
+            return try FileSystem.duplicate(rootDirectory).release()
         } catch {
             throw .systemCall(operation: error.operation, path: [], errno: error.errno)
         }
@@ -280,19 +280,19 @@ struct FileSystemSource: ContextSource {
     /// that it is the very directory the parent listed (device and inode): a directory swapped for a
     /// symlink during the walk is refused, so the walk cannot be led out of the root.
     func open(_ entry: ContextEntry) throws(LayerpinError) -> Int32 {
-        let descriptor: Int32
-        let status: FileSystem.Status
-        do {
-            descriptor = try FileSystem.openDirectory(at: rootDirectory, entry.path)
-            status = try FileSystem.status(of: descriptor)
-        } catch {
-            throw .systemCall(operation: error.operation, path: entry.path, errno: error.errno)
+        func failed(_ error: FileSystem.CallError) -> LayerpinError {
+            .systemCall(operation: error.operation, path: entry.path, errno: error.errno)
+        }
+        let directory = try mapping(failed) { () throws(FileSystem.CallError) in
+            try FileSystem.openDirectory(at: rootDirectory, entry.path)
+        }
+        let status = try mapping(failed) { () throws(FileSystem.CallError) in
+            try FileSystem.status(of: directory.rawValue)
         }
         guard status.inode == entry.inode && status.device == entry.device else {
-            FileSystem.close(descriptor)
             throw .systemCall(operation: "open", path: entry.path, errno: ESTALE)
         }
-        return descriptor
+        return directory.release()
     }
 
     func children(of directory: Int32, path: [UInt8]) throws(LayerpinError) -> [SourceChild] {

@@ -42,12 +42,22 @@ public struct Compose: Sendable {
 
     static let candidates = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
 
+    /// The override files a plain `docker-compose up` (or `docker compose up`) merges on its own.
+    static let overrideFileNames = [
+        "docker-compose.override.yml", "docker-compose.override.yaml", "compose.override.yml", "compose.override.yaml",
+    ]
+
+    /// The override files present in `root`, which compose would merge without being asked.
+    static func overrideFiles(in root: String) -> [String] {
+        guard let directory = try? OpenDirectory(root) else { return [] }
+        return overrideFileNames.filter { directory.contains(Array($0.utf8)) }
+    }
+
     public func composeFile() throws(LayerpinError) -> String {
         if let file { return file }
-        for candidate in Self.candidates where FileManager.default.fileExists(atPath: root + "/" + candidate) {
-            return candidate
-        }
-        throw .systemCall(operation: "open", path: Array("docker-compose.yml".utf8), errno: ENOENT)
+        let directory = try OpenDirectory(root)
+        if let found = Self.candidates.first(where: { directory.contains(Array($0.utf8)) }) { return found }
+        throw .systemCall(operation: "open", path: Array("docker-compose.yml".utf8), errno: FileSystem.noSuchFile)
     }
 
     /// The project name compose 1.29 and v2 use: `COMPOSE_PROJECT_NAME`, else the directory's name,
@@ -65,8 +75,8 @@ public struct Compose: Sendable {
     /// The services that build, from the compose file.
     public func services() throws(LayerpinError) -> (version: String?, services: [Service]) {
         let name = try composeFile()
-        guard let data = FileManager.default.contents(atPath: root + "/" + name) else {
-            throw .systemCall(operation: "open", path: Array(name.utf8), errno: ENOENT)
+        guard let data = try OpenDirectory(root).read(Array(name.utf8)) else {
+            throw .systemCall(operation: "open", path: Array(name.utf8), errno: FileSystem.noSuchFile)
         }
         let node: Node?
         do {
@@ -162,25 +172,14 @@ public struct Compose: Sendable {
             let labels = DockerBuild.labels(manifest)
             for key in labels.keys.sorted() { yaml += "        \(key): \"\(labels[key]!)\"\n" }
         }
-        for name in [
-            "docker-compose.override.yml", "docker-compose.override.yaml", "compose.override.yml",
-            "compose.override.yaml",
-        ]
-        where FileManager.default.fileExists(atPath: root + "/" + name) {
+        for name in Self.overrideFiles(in: root) {
             warnings.append(
                 "\(name) exists: a plain `docker-compose up` merges it on this machine, but not when files are named with -f; check what it changes (bind mounts over the app hide new code)"
             )
         }
-        let descriptor = try BuildContext.openRoot(root)
-        defer { FileSystem.close(descriptor) }
-        do {
-            try FileSystem.makeDirectory(at: descriptor, StatCache.directory)
-            try FileSystem.writeAtomically(
-                at: descriptor, Array(".layerpin/compose.override.yml".utf8), Array(yaml.utf8))
-        } catch {
-            throw .systemCall(
-                operation: error.operation, path: Array(".layerpin/compose.override.yml".utf8), errno: error.errno)
-        }
+        let rootDirectory = try OpenDirectory(root)
+        try rootDirectory.makeDirectory(StatCache.directory)
+        try rootDirectory.write(Array(".layerpin/compose.override.yml".utf8), Array(yaml.utf8))
         return Result(
             override: ".layerpin/compose.override.yml", composeFile: try composeFile(), images: images,
             warnings: warnings)

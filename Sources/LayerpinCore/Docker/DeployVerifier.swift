@@ -61,8 +61,8 @@ public enum DeployVerifier {
             throw .noSuchObject(kind: "image", reference: reference)
         }
         let archive = try client.spool(["save", reference])
-        defer { try? FileManager.default.removeItem(atPath: archive) }
-        return try check(try ImageFileSystem.readImageArchive(archive), expected: expected, givenSource: givenSource)
+        return try check(
+            try ImageFileSystem.readImageArchive(archive.path), expected: expected, givenSource: givenSource)
     }
 
     /// A container: its image and labels, whether it runs the tag's current image, its mounts, its
@@ -83,8 +83,7 @@ public enum DeployVerifier {
         system.labels = config["Labels"] as? [String: String] ?? [:]
         // The baked manifest first: it says which directories to copy out.
         if let manifestTar = try? client.spool(["cp", "\(name):/etc/layerpin/manifest.json", "-"]) {
-            defer { try? FileManager.default.removeItem(atPath: manifestTar) }
-            try system.addTar(manifestTar, prefix: Array("etc/layerpin".utf8))
+            try system.addTar(manifestTar.path, prefix: Array("etc/layerpin".utf8))
         }
         var bakedManifest: Manifest?
         if let bytes = system.bakedManifest {
@@ -101,8 +100,7 @@ public enum DeployVerifier {
             let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
             // A directory the container lacks: every file under it is reported missing.
             guard let tar = try? client.spool(["cp", "\(name):\(directory)", "-"]) else { continue }
-            defer { try? FileManager.default.removeItem(atPath: tar) }
-            try system.addTar(tar, prefix: Array(parent.utf8))
+            try system.addTar(tar.path, prefix: Array(parent.utf8))
         }
         var report = try check(system, expected: given, givenSource: givenSource)
         // Not recreated: the tag now names another image than the one the container runs.

@@ -1,11 +1,5 @@
 import LayerpinDockerfile
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// `layerpin build`: plan, then `docker build -` fed by layerpin's own context archive, so what
 /// was hashed is exactly what was built (BuildKit's size-and-mtime shortcut for directory contexts
 /// can copy a stale file; moby/buildkit#4950). Passes the build args, the labels and the digest tag.
@@ -81,9 +75,7 @@ public struct DockerBuild: Sendable {
     func dependencyStage() -> String? {
         let root = planner.fingerprinter.root
         let path = planner.fingerprinter.dockerfileName
-        guard let descriptor = try? BuildContext.openRoot(root) else { return nil }
-        defer { FileSystem.close(descriptor) }
-        guard let bytes = try? BuildContext.readFile(Array(path.utf8), root: descriptor),
+        guard let directory = try? OpenDirectory(root), let bytes = try? directory.read(Array(path.utf8)),
             let file = try? DockerfileParser.parse(String(decoding: bytes, as: UTF8.self))
         else { return nil }
         let stages = file.stages
@@ -103,18 +95,19 @@ public struct DockerBuild: Sendable {
     public func run(runner: ToolRunner = ToolRunner(environment: ["DOCKER_BUILDKIT": "1"])) throws(LayerpinError)
         -> (Manifest, [String])
     {
-        var (manifest, _) = try planner.manifest()
+        let root = planner.fingerprinter.root
+        let rootDirectory = try OpenDirectory(root)
+        var (manifest, _) = try planner.manifest(in: rootDirectory)
         // The manifest names the tags actually built (and so the image's own manifest label).
         manifest.tags = tags(manifest)
-        _ = try planner.write(manifest)
-        let root = planner.fingerprinter.root
+        _ = try planner.write(manifest, in: rootDirectory)
         let archive = ContextArchive(
             root: root, dockerfile: planner.fingerprinter.dockerfile,
             mtime: ContextArchive.mtime(commitTime: manifest.git?.commitTime, environment: [:]))
-        // A build that stops reading the context (it failed) closes the pipe: no SIGPIPE death.
-        signal(SIGPIPE, SIG_IGN)
+        // A build that stops reading the context (it failed) closes the pipe: the executable
+        // ignores SIGPIPE, so writing fails with EPIPE instead of killing the process.
         let status = try runner.runFeeding(docker, arguments(manifest), in: root) { descriptor throws(LayerpinError) in
-            try archive.write(to: descriptor, matching: manifest)
+            try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
         }
         guard status == 0 else {
             throw .buildFailed(command: ([docker] + arguments(manifest)).joined(separator: " "), status: status)
@@ -139,7 +132,7 @@ public struct DockerBuild: Sendable {
             stageArguments += ["--target", stage, "--tag", tag, "-"]
             let stageStatus = try runner.runFeeding(docker, stageArguments, in: root) {
                 descriptor throws(LayerpinError) in
-                try archive.write(to: descriptor, matching: manifest)
+                try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
             }
             guard stageStatus == 0 else {
                 throw .buildFailed(command: ([docker] + stageArguments).joined(separator: " "), status: stageStatus)

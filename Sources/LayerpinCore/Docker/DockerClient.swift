@@ -6,13 +6,17 @@ import Foundation
 public struct DockerClient: Sendable {
     public var docker: String
     public var runner: ToolRunner
+    /// Where `docker save` and `docker cp` streams are spooled (default `$TMPDIR`).
+    public var spoolDirectory: String
 
     public init(
         docker: String = DockerClient.defaultCLI,
-        runner: ToolRunner = ToolRunner()
+        runner: ToolRunner = ToolRunner(),
+        spoolDirectory: String? = nil
     ) {
         self.docker = docker
         self.runner = runner
+        self.spoolDirectory = spoolDirectory ?? FileSystem.temporaryDirectory
     }
 
     /// The docker CLI layerpin runs: `$LAYERPIN_DOCKER`, else `docker` on PATH.
@@ -41,32 +45,28 @@ public struct DockerClient: Sendable {
         return try? JSONSerialization.jsonObject(with: Data(output)) as? [String: Any]
     }
 
-    /// Streams a command's stdout into a new temporary file and returns its path (the caller
-    /// removes it). A failed write (a full disk) is an error naming the file, not a crash.
-    public func spool(_ arguments: [String]) throws(LayerpinError) -> String {
-        var directory = NSTemporaryDirectory()
-        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
-        let path: String
-        let descriptor: Int32
+    /// Streams a command's stdout into a new spool file, removed when the value goes away. A
+    /// failed write (a full disk) is an error naming the file, not a crash; a failed command leaves
+    /// no file behind.
+    package func spool(_ arguments: [String]) throws(LayerpinError) -> SpoolFile {
         do {
-            (path, descriptor) = try FileSystem.createTemporaryFile(in: directory, suffix: ".tar")
-        } catch {
-            throw .systemCall(operation: error.operation, path: Array(directory.utf8), errno: error.errno)
-        }
-        defer { FileSystem.close(descriptor) }
-        do throws(LayerpinError) {
-            try runner.stream(docker, arguments, in: "/") { chunk throws(LayerpinError) in
-                do throws(FileSystem.CallError) {
-                    try FileSystem.writeAll(descriptor, chunk)
-                } catch {
-                    throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
+            return try FileSystem.spool(in: spoolDirectory, suffix: ".tar") { descriptor throws(LayerpinError) in
+                try runner.stream(docker, arguments, in: "/") { chunk throws(LayerpinError) in
+                    do throws(FileSystem.CallError) {
+                        try FileSystem.writeAll(descriptor, chunk)
+                    } catch {
+                        throw .systemCall(
+                            operation: error.operation, path: Array(spoolDirectory.utf8), errno: error.errno)
+                    }
                 }
             }
         } catch {
-            unlink(path)
-            throw error
+            switch error {
+            case .system(let call):
+                throw .systemCall(operation: call.operation, path: Array(spoolDirectory.utf8), errno: call.errno)
+            case .body(let failure): throw failure
+            }
         }
-        return path
     }
 
     /// The container's recent output (stdout and stderr), bounded.

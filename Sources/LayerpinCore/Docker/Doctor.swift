@@ -104,11 +104,7 @@ public struct Doctor: Sendable {
                         fix: "keep ENTRYPOINT [\"/etc/layerpin/verify.sh\"] and pass the command as CMD"))
             }
         }
-        for name in [
-            "docker-compose.override.yml", "docker-compose.override.yaml", "compose.override.yml",
-            "compose.override.yaml",
-        ]
-        where FileManager.default.fileExists(atPath: root + "/" + name) {
+        for name in Compose.overrideFiles(in: root) {
             found.append(
                 Diagnosis(
                     cause: "override-file",

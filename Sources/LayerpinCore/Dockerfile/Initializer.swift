@@ -114,26 +114,21 @@ public struct Initializer: Sendable {
     }
 
     private func read(_ name: String) -> String? {
-        guard let descriptor = try? BuildContext.openRoot(root) else { return nil }
-        defer { FileSystem.close(descriptor) }
-        guard let bytes = try? BuildContext.readFile(Array(name.utf8), root: descriptor) else { return nil }
+        guard let directory = try? OpenDirectory(root), let bytes = try? directory.read(Array(name.utf8)) else {
+            return nil
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     private func write(_ name: String, _ text: String, report: inout Report) throws(LayerpinError) {
-        let descriptor = try BuildContext.openRoot(root)
-        defer { FileSystem.close(descriptor) }
-        let found = try? BuildContext.readFile(Array(name.utf8), root: descriptor)
+        let directory = try OpenDirectory(root)
+        let found = try? directory.read(Array(name.utf8))
         let exists = found.flatMap { $0 } != nil
         if exists && !force {
             report.kept.append(name)
             return
         }
-        do {
-            try FileSystem.writeAtomically(at: descriptor, Array(name.utf8), Array(text.utf8))
-        } catch {
-            throw .systemCall(operation: error.operation, path: Array(name.utf8), errno: error.errno)
-        }
+        try directory.write(Array(name.utf8), Array(text.utf8))
         report.written.append(name)
     }
 }

@@ -77,15 +77,15 @@ struct FileHasher {
     ) throws(LayerpinError) -> HashedFile {
         var expected = walked
         for _ in 0..<attempts {
-            let descriptor: Int32
+            let file: FileDescriptor
             do {
-                descriptor = try FileSystem.openFile(at: root, path)
+                file = try FileSystem.openFile(at: root, path)
             } catch  where error.errno == ELOOP {
                 throw .changedWhileHashing(path: path)  // became a symlink since the walk
             } catch {
                 throw .systemCall(operation: error.operation, path: path, errno: error.errno)
             }
-            defer { FileSystem.close(descriptor) }
+            let descriptor = file.rawValue
             do {
                 let before = try expected ?? FileSystem.status(of: descriptor)
                 expected = nil

@@ -2,12 +2,6 @@ import Dispatch
 import LayerpinDigest
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Computes the fingerprint of a build context in a working tree.
 public struct Fingerprinter: Sendable {
     /// The context root.
@@ -19,7 +13,7 @@ public struct Fingerprinter: Sendable {
     /// Reuse and refresh `.layerpin/cache`.
     public var useStatCache: Bool = true
     /// Threads that read and hash files. More than the cores helps on cold caches (I/O latency).
-    public var workers: Int = max(4, ProcessInfoCores.count)
+    public var workers: Int = max(4, FileSystem.onlineProcessors)
 
     public init(root: String, dockerfile: String? = nil, configFile: String? = nil) {
         self.root = root
@@ -29,8 +23,12 @@ public struct Fingerprinter: Sendable {
 
     /// Walks, hashes (through the stat cache) and groups the context.
     public func fingerprint() throws(LayerpinError) -> Fingerprint {
-        let descriptor = try BuildContext.openRoot(root)
-        defer { FileSystem.close(descriptor) }
+        try fingerprint(in: try OpenDirectory(root))
+    }
+
+    /// Walks, hashes and groups the context under an open root.
+    func fingerprint(in root: borrowing OpenDirectory) throws(LayerpinError) -> Fingerprint {
+        let descriptor = root.rawValue
         // The stat cache is read on another thread while the walk runs.
         let cache = Mutex(StatCache())
         let loading = DispatchGroup()
@@ -41,18 +39,16 @@ public struct Fingerprinter: Sendable {
             }
         }
         defer { loading.wait() }  // before the root descriptor closes, even when the walk fails
-        let context = try BuildContext.scan(root: root, dockerfile: dockerfile)
-        let config = try loadConfig { path throws(LayerpinError) in
-            try BuildContext.readFile(Array(path.utf8), root: descriptor)
-        }
+        let context = try BuildContext.scan(in: root, dockerfile: dockerfile)
+        let config = try loadConfig { path throws(LayerpinError) in try root.read(Array(path.utf8)) }
         loading.wait()
         let hashed = try hash(context.entries, cache: cache.withLock { $0 }, root: descriptor)
         let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
             entries: consume hashed, config: config, configFile: configFileName
         ) { path throws(LayerpinError) in
-            try BuildContext.readFile(path, root: descriptor)
+            try root.read(path)
         }
-        let dockerfileBytes = try BuildContext.readFile(Array(dockerfileName.utf8), root: descriptor)
+        let dockerfileBytes = try root.read(Array(dockerfileName.utf8))
         return Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: context.ignoreFile,
             localPathRequirements: localPaths, ignore: context.matcher, config: config,
@@ -68,7 +64,7 @@ public struct Fingerprinter: Sendable {
     func loadConfig(read: (String) throws(LayerpinError) -> [UInt8]?) throws(LayerpinError) -> Config {
         guard let bytes = try read(configFileName) else {
             if configFile != nil {
-                throw .systemCall(operation: "open", path: Array(configFileName.utf8), errno: ENOENT)
+                throw .systemCall(operation: "open", path: Array(configFileName.utf8), errno: FileSystem.noSuchFile)
             }
             return Config()
         }
@@ -135,9 +131,4 @@ public struct Fingerprinter: Sendable {
         }
         return hashed
     }
-}
-
-/// The number of online processors.
-public enum ProcessInfoCores {
-    public static var count: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }

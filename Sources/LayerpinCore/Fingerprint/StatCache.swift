@@ -99,11 +99,16 @@ struct StatCache {
 
     /// Loads the cache under `root`; an absent, unreadable or malformed cache is an empty one.
     static func load(root: Int32) -> StatCache {
-        guard let descriptor = try? FileSystem.openFile(at: root, path) else { return StatCache() }
-        defer { FileSystem.close(descriptor) }
-        guard let status = try? FileSystem.status(of: descriptor), status.isRegular,
-            let bytes = try? FileSystem.readSmallFile(at: root, path, limit: 1 << 30), bytes.starts(with: magic)
-        else { return StatCache() }
+        let status: FileSystem.Status
+        let bytes: [UInt8]
+        do {
+            let file = try FileSystem.openFile(at: root, path)
+            status = try FileSystem.status(of: file.rawValue)
+            bytes = try FileSystem.readWhole(file.rawValue, status: status, limit: 1 << 30)
+        } catch {
+            return StatCache()
+        }
+        guard bytes.starts(with: magic) else { return StatCache() }
         var cache = StatCache()
         cache.bytes = bytes
         cache.writtenAtNanoseconds = status.mtimeNanoseconds

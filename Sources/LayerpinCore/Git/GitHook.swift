@@ -45,20 +45,14 @@ public struct GitHook: Sendable {
             .trimmedLine
         let directory = hooks.hasPrefix("/") ? hooks : root + "/" + hooks
         let path = directory + "/" + kind.rawValue
-        let descriptor = try BuildContext.openRoot(directory)
-        defer { FileSystem.close(descriptor) }
-        if let existing = try BuildContext.readFile(Array(kind.rawValue.utf8), root: descriptor), !force,
+        let hooksDirectory = try OpenDirectory(directory)
+        if let existing = try hooksDirectory.read(Array(kind.rawValue.utf8)), !force,
             !String(decoding: existing, as: UTF8.self).contains(Self.marker)
         {
             throw .hookExists(path: path)
         }
         let context = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
-        do {
-            try FileSystem.writeAtomically(
-                at: descriptor, Array(kind.rawValue.utf8), Array(script(contextPath: context).utf8), mode: 0o755)
-        } catch {
-            throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
-        }
+        try hooksDirectory.write(Array(kind.rawValue.utf8), Array(script(contextPath: context).utf8), mode: 0o755)
         return path
     }
 }

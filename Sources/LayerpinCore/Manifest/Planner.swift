@@ -14,7 +14,12 @@ public struct Planner: Sendable {
 
     /// The manifest of the context as it is now, and the fingerprint it was made from.
     public func manifest() throws(LayerpinError) -> (Manifest, Fingerprint) {
-        let fingerprint = try fingerprinter.fingerprint()
+        try manifest(in: try OpenDirectory(fingerprinter.root))
+    }
+
+    /// The manifest of the context under an open root (see `manifest()`).
+    func manifest(in root: borrowing OpenDirectory) throws(LayerpinError) -> (Manifest, Fingerprint) {
+        let fingerprint = try fingerprinter.fingerprint(in: root)
         let git = try GitInfo.read(root: fingerprinter.root, matcher: fingerprint.ignore, runner: runner)
         return (Self.manifest(of: fingerprint, git: git, root: fingerprinter.root), fingerprint)
     }
@@ -97,30 +102,26 @@ public struct Planner: Sendable {
     /// to a temporary name in the same directory and renamed into place: a crash leaves the old
     /// file or the new one, never a part, and concurrent runs never interleave.
     public func write(_ manifest: Manifest) throws(LayerpinError) -> Outputs {
+        try write(manifest, in: try OpenDirectory(fingerprinter.root))
+    }
+
+    /// Writes the outputs under an open root (see `write(_:)`).
+    func write(_ manifest: Manifest, in root: borrowing OpenDirectory) throws(LayerpinError) -> Outputs {
         let script = try VerifyScript.render(manifest)
-        let descriptor = try BuildContext.openRoot(fingerprinter.root)
-        defer { FileSystem.close(descriptor) }
         let outputs = Outputs(
             manifest: ".layerpin/manifest.json", buildArgs: ".layerpin/build-args.env", verifier: ".layerpin/verify.sh")
-        do {
-            try FileSystem.makeDirectory(at: descriptor, StatCache.directory)
-            try FileSystem.writeAtomically(
-                at: descriptor, Array(outputs.manifest.utf8), Array(manifest.canonicalJSON.utf8))
-            try FileSystem.writeAtomically(
-                at: descriptor, Array(outputs.buildArgs.utf8), Array(BuildArgs(manifest).render(.env).utf8))
-            try FileSystem.writeAtomically(
-                at: descriptor, Array(outputs.verifier.utf8), Array(script.utf8), mode: 0o755)
-        } catch {
-            throw .systemCall(operation: error.operation, path: Array(".layerpin".utf8), errno: error.errno)
-        }
+        try root.makeDirectory(StatCache.directory)
+        try root.write(Array(outputs.manifest.utf8), Array(manifest.canonicalJSON.utf8))
+        try root.write(Array(outputs.buildArgs.utf8), Array(BuildArgs(manifest).render(.env).utf8))
+        try root.write(Array(outputs.verifier.utf8), Array(script.utf8), mode: 0o755)
         return outputs
     }
 
     /// The manifest a previous plan left, if any and readable.
     public func previousManifest() -> Manifest? {
-        guard let descriptor = try? BuildContext.openRoot(fingerprinter.root) else { return nil }
-        defer { FileSystem.close(descriptor) }
-        guard let bytes = try? BuildContext.readFile(Array(".layerpin/manifest.json".utf8), root: descriptor) else {
+        guard let root = try? OpenDirectory(fingerprinter.root),
+            let bytes = try? root.read(Array(".layerpin/manifest.json".utf8))
+        else {
             return nil
         }
         return try? Manifest.read(bytes, file: ".layerpin/manifest.json")

@@ -57,11 +57,10 @@ public enum Verifier {
     {
         var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile)
         fingerprinter.useStatCache = false  // never write into the tree being checked
-        let descriptor = try BuildContext.openRoot(root)
-        defer { FileSystem.close(descriptor) }
-        let context = try BuildContext.scan(root: root, dockerfile: dockerfile)
+        let rootDirectory = try OpenDirectory(root)
+        let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile)
         let entries = context.entries.filter { !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests) }
-        let found = try fingerprinter.hash(entries, cache: StatCache(), root: descriptor).map { hashed in
+        let found = try fingerprinter.hash(entries, cache: StatCache(), root: rootDirectory.rawValue).map { hashed in
             (hashed.path, Found(hashed))
         }
         return compare(expected: manifest.entries.map { ($0.path, $0) }, found: found)
@@ -77,11 +76,13 @@ public enum Verifier {
             let path = Array(file.utf8)
             let parent = path.lastIndex(of: RawPath.separator).map { Array(path[..<$0]) } ?? []
             guard
-                let descriptor = try? BuildContext.openRoot(
-                    base + (parent.isEmpty ? "/" : String(decoding: parent, as: UTF8.self))),
-                let status = try? FileSystem.linkStatus(at: descriptor, Array(path[(parent.count + 1)...]))
+                let directory = try? OpenDirectory(
+                    base + (parent.isEmpty ? "/" : String(decoding: parent, as: UTF8.self)))
             else { continue }
-            defer { FileSystem.close(descriptor) }
+            let descriptor = directory.rawValue
+            guard let status = try? FileSystem.linkStatus(at: descriptor, Array(path[(parent.count + 1)...])) else {
+                continue
+            }
             let name = Array(path[(parent.count + 1)...])
             var entry = ContextEntry(
                 path: name, kind: status.isDirectory ? .directory : status.isSymlink ? .symlink : .file,
@@ -100,11 +101,11 @@ public enum Verifier {
         for image in manifest.coveredDirectories {
             let mapping = Manifest.Mapping(context: [], image: image)
             let directory = base + mapping.image
-            guard let descriptor = try? BuildContext.openRoot(directory) else { continue }  // all of it is missing
-            defer { FileSystem.close(descriptor) }
+            guard let opened = try? OpenDirectory(directory) else { continue }  // all of it is missing
+            let descriptor = opened.rawValue
             let walker = ContextWalker(
                 source: FileSystemSource(rootDirectory: descriptor), matcher: skip, checkReadable: false,
-                threads: ProcessInfoCores.count)
+                threads: FileSystem.onlineProcessors)
             var fingerprinter = Fingerprinter(root: directory)
             fingerprinter.useStatCache = false
             let hashed = try fingerprinter.hash(try walker.walk(), cache: StatCache(), root: descriptor)

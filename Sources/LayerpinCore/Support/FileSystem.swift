@@ -1,11 +1,54 @@
 #if canImport(Glibc)
     import Glibc
+    private let systemClose = Glibc.close
+    private let systemRead = Glibc.read
+    private let systemWrite = Glibc.write
+    private let systemUnlink = Glibc.unlink
 #elseif canImport(Darwin)
     import Darwin
+    private let systemClose = Darwin.close
+    private let systemRead = Darwin.read
+    private let systemWrite = Darwin.write
+    private let systemUnlink = Darwin.unlink
 #endif
 
-/// The one file that makes POSIX file-system calls. Paths are raw bytes from `readdir` on,
-/// never `String`s (Foundation turns non-UTF-8 names into U+FFFD); every call is retried on EINTR.
+/// An open file descriptor with one owner: it is never copied, and it is closed exactly once, when
+/// its owner goes away. Calls that only use a descriptor someone else owns take its `rawValue`.
+struct FileDescriptor: ~Copyable {
+    /// The descriptor number, lent to calls (and threads) while the owner keeps it open.
+    let rawValue: Int32
+
+    init(owning rawValue: Int32) {
+        self.rawValue = rawValue
+    }
+
+    /// Hands the descriptor to a caller that closes it itself (with `FileSystem.close`).
+    consuming func release() -> Int32 {
+        let rawValue = rawValue
+        discard self
+        return rawValue
+    }
+
+    deinit {
+        _ = systemClose(rawValue)
+    }
+}
+
+/// A file this process created exclusively (a random name, mode 0600, never through a planted name
+/// or link) and removed when the value goes away: a spool for a docker stream or standard input,
+/// which cannot outlive the command that needed it.
+package struct SpoolFile: ~Copyable {
+    package let path: String
+    let descriptor: FileDescriptor
+
+    deinit {
+        FileSystem.unlink(Array(path.utf8))
+    }
+}
+
+/// The one file that makes POSIX calls (file system, terminal, signals). Paths are raw bytes from
+/// `readdir` on, never `String`s (Foundation turns non-UTF-8 names into U+FFFD); every call is
+/// retried on EINTR. A test greps the other sources for these calls.
 enum FileSystem {
     /// What `lstat` says about an entry, in the units the walker and the stat cache use.
     struct Status: Equatable {
@@ -39,9 +82,37 @@ enum FileSystem {
         }
     }
 
+    /// A failed call: which one, and the `errno` it set.
     struct CallError: Error {
         var operation: String
         var errno: Int32
+
+        /// A path component that should be a directory is not one.
+        var isNotADirectory: Bool { errno == ENOTDIR }
+    }
+
+    /// The errno of a path that does not exist.
+    static var noSuchFile: Int32 { ENOENT }
+
+    /// What the system says an `errno` means.
+    static func describe(errno code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// Whether a descriptor is a terminal.
+    static func isTerminal(_ descriptor: Int32) -> Bool {
+        isatty(descriptor) == 1
+    }
+
+    /// Whether the file at `path` exists and this user may run it.
+    static func isExecutable(_ path: String) -> Bool {
+        access(path, X_OK) == 0
+    }
+
+    /// Writing to a pipe whose reader has gone (a failed `docker build` stops reading its context)
+    /// returns EPIPE instead of killing the process. Set once, by the executable.
+    static func ignoreBrokenPipe() {
+        signal(SIGPIPE, SIG_IGN)
     }
 
     /// Runs a call returning -1 on error, retrying on EINTR.
@@ -68,32 +139,45 @@ enum FileSystem {
     }
 
     /// Opens a directory (following a symlink only for the root the user named).
-    static func openRoot(_ path: [UInt8]) throws(CallError) -> Int32 {
-        try withCString(path) { cPath throws(CallError) in
-            try check("open") { open(cPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        }
+    static func openRoot(_ path: [UInt8]) throws(CallError) -> FileDescriptor {
+        FileDescriptor(
+            owning: try withCString(path) { cPath throws(CallError) in
+                try check("open") { open(cPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            })
     }
 
     /// Opens a directory relative to `directory`, refusing to follow a symlink in its last component.
-    static func openDirectory(at directory: Int32, _ path: [UInt8]) throws(CallError) -> Int32 {
-        try withCString(path) { cPath throws(CallError) in
-            try check("open") { openat(directory, cPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        }
+    static func openDirectory(at directory: Int32, _ path: [UInt8]) throws(CallError) -> FileDescriptor {
+        FileDescriptor(
+            owning: try withCString(path) { cPath throws(CallError) in
+                try check("open") { openat(directory, cPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            })
     }
 
     /// Opens a regular file for reading without following a symlink and without blocking on a FIFO.
-    static func openFile(at directory: Int32, _ path: [UInt8]) throws(CallError) -> Int32 {
-        try withCString(path) { cPath throws(CallError) in
-            try check("open") { openat(directory, cPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-        }
+    /// A relative `path` is taken from `directory`, an absolute one as it is.
+    static func openFile(at directory: Int32, _ path: [UInt8]) throws(CallError) -> FileDescriptor {
+        FileDescriptor(
+            owning: try withCString(path) { cPath throws(CallError) in
+                try check("open") { openat(directory, cPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+            })
     }
 
-    static func duplicate(_ descriptor: Int32) throws(CallError) -> Int32 {
-        try check("dup") { fcntl(descriptor, F_DUPFD_CLOEXEC, 0) }
+    /// The current directory, for a path named on the command line.
+    static var currentDirectoryDescriptor: Int32 { AT_FDCWD }
+
+    /// A file named on the command line (relative to the current directory), or standard input for `-`.
+    static func openInput(_ path: String) throws(CallError) -> FileDescriptor {
+        path == "-" ? try duplicate(0) : try openFile(at: currentDirectoryDescriptor, Array(path.utf8))
     }
 
+    static func duplicate(_ descriptor: Int32) throws(CallError) -> FileDescriptor {
+        FileDescriptor(owning: try check("dup") { fcntl(descriptor, F_DUPFD_CLOEXEC, 0) })
+    }
+
+    /// Closes a descriptor that was `release`d from its `FileDescriptor`.
     static func close(_ descriptor: Int32) {
-        _ = Glibc.close(descriptor)
+        _ = systemClose(descriptor)
     }
 
     /// One child of a directory listing: its name and its `lstat` (or the errno of a failed one).
@@ -108,7 +192,7 @@ enum FileSystem {
         let copy = try check("dup") { dup(descriptor) }
         guard let stream = fdopendir(copy) else {
             let code = errno
-            Glibc.close(copy)
+            close(copy)
             throw CallError(operation: "opendir", errno: code)
         }
         defer { closedir(stream) }
@@ -180,22 +264,26 @@ enum FileSystem {
 
     /// Reads up to `buffer.count` bytes; 0 at end of file.
     static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(CallError) -> Int {
-        try check("read") { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+        try check("read") { systemRead(descriptor, buffer.baseAddress, buffer.count) }
     }
 
-    /// Reads a whole (small) file relative to `directory`; nil when it does not exist.
+    /// Reads a whole (small) file relative to `directory` (an absolute path as it is); nil when it
+    /// does not exist. A directory is EISDIR, another kind of file EINVAL, one over `limit` EFBIG.
     static func readSmallFile(at directory: Int32, _ path: [UInt8], limit: Int = 16 << 20) throws(CallError) -> [UInt8]?
     {
-        let descriptor: Int32
+        let file: FileDescriptor
         do {
-            descriptor = try openFile(at: directory, path)
+            file = try openFile(at: directory, path)
         } catch {
             if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
             throw error
         }
-        defer { close(descriptor) }
-        let info = try status(of: descriptor)
-        guard info.isRegular else { throw CallError(operation: "read", errno: EINVAL) }
+        return try readWhole(file.rawValue, status: try status(of: file.rawValue), limit: limit)
+    }
+
+    /// Reads the whole of an open file whose `fstat` is `info` (see `readSmallFile`).
+    static func readWhole(_ descriptor: Int32, status info: Status, limit: Int) throws(CallError) -> [UInt8] {
+        guard info.isRegular else { throw CallError(operation: "read", errno: info.isDirectory ? EISDIR : EINVAL) }
         guard info.size <= Int64(limit) else { throw CallError(operation: "read", errno: EFBIG) }
         // Read straight into a buffer of the stat size plus one byte (to see growth), neither
         // zero-filled first nor copied after (this reads the stat cache); a file that grew goes on
@@ -227,31 +315,60 @@ enum FileSystem {
         }
     }
 
-    /// Writes `bytes` to `path` (relative to `directory`) through a temporary name in the same
-    /// directory, flushed, then renamed over the target: readers see the old or the new file, never
-    /// a part.
-    static func writeAtomically(at directory: Int32, _ path: [UInt8], _ bytes: [UInt8], mode: mode_t = 0o644)
+    /// Writes `bytes` to `path` (relative to `directory`) atomically; see the streaming form.
+    static func writeAtomically(at directory: Int32, _ path: [UInt8], _ bytes: [UInt8], mode: UInt32 = 0o644)
         throws(CallError)
     {
-        var temporary = path
-        temporary += Array(".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))".utf8)
-        let descriptor = try withCString(temporary) { cPath throws(CallError) in
-            try check("open") { openat(directory, cPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+        do {
+            try writeAtomically(at: directory, path, mode: mode) { descriptor throws(CallError) in
+                try bytes.withUnsafeBytes { raw in Result { () throws(CallError) in try writeAll(descriptor, raw) } }
+                    .get()
+            }
+        } catch {
+            switch error {
+            case .system(let failure), .body(let failure): throw failure
+            }
         }
+    }
+
+    /// Writes `path` (relative to `directory`) through a temporary name in the same directory,
+    /// created exclusively (random name, never through a planted name or link), filled by `body`,
+    /// flushed, given exactly `mode`, then renamed over the target: readers see the old or the new
+    /// file, never a part. On any failure the temporary file is removed and the target untouched.
+    static func writeAtomically<Failure: Error>(
+        at directory: Int32, _ path: [UInt8], mode: UInt32 = 0o644, _ body: (Int32) throws(Failure) -> Void
+    ) throws(WriteError<Failure>) {
+        func createTemporary(_ name: inout [UInt8]) throws(WriteError<Failure>) -> FileDescriptor {
+            while true {
+                name = path + Array(".tmp.\(UInt64.random(in: 0...UInt64.max))".utf8)
+                do throws(CallError) {
+                    let raw = try withCString(name) { cPath throws(CallError) in
+                        try check("open") {
+                            openat(directory, cPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                        }
+                    }
+                    return FileDescriptor(owning: raw)
+                } catch  where error.errno == EEXIST {
+                    continue
+                } catch {
+                    throw .system(error)
+                }
+            }
+        }
+        var temporary: [UInt8] = []
+        let file = try createTemporary(&temporary)
         func removeTemporary() {
             _ = try? withCString(temporary) { cPath throws(CallError) in unlinkat(directory, cPath, 0) }
         }
-        do {
-            try bytes.withUnsafeBytes { raw in Result { () throws(CallError) in try writeAll(descriptor, raw) } }.get()
-            try check("fchmod") { fchmod(descriptor, mode) }  // exactly `mode`, whatever the umask
-            try check("fsync") { fsync(descriptor) }
+        do throws(Failure) {
+            try body(file.rawValue)
         } catch {
-            close(descriptor)
             removeTemporary()
-            throw error
+            throw .body(error)
         }
-        close(descriptor)
         do {
+            try check("fchmod") { fchmod(file.rawValue, mode_t(mode)) }  // exactly `mode`, whatever the umask
+            try check("fsync") { fsync(file.rawValue) }
             try withCString(temporary) { cOld throws(CallError) in
                 try withCString(path) { cNew throws(CallError) in
                     try check("rename") { renameat(directory, cOld, directory, cNew) }
@@ -259,49 +376,60 @@ enum FileSystem {
             }
         } catch {
             removeTemporary()
-            throw error
+            throw .system(error)
         }
+    }
+
+    /// Why a write failed: a system call, or the body that produced the content.
+    enum WriteError<Failure: Error>: Error {
+        case system(CallError)
+        case body(Failure)
     }
 
     /// Writes all of `bytes` to `descriptor`.
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws(CallError) {
         var offset = 0
         while offset < bytes.count {
-            offset += try check("write") { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
+            offset += try check("write") { systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
         }
     }
 
-    /// A new file only this user can read, created exclusively (never through a planted name or
-    /// link) in `directory`: its path and a descriptor open for writing.
-    static func createTemporaryFile(in directory: String, suffix: String) throws(CallError) -> (String, Int32) {
+    /// The directory for spool files: `$TMPDIR`, else `/tmp`.
+    static var temporaryDirectory: String {
+        var directory = getenv("TMPDIR").map { String(cString: $0) } ?? ""
+        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+        return directory.isEmpty ? "/tmp" : directory
+    }
+
+    /// A new spool file in `directory` (`layerpin-<random><suffix>`), filled by `body`; on any
+    /// failure it is removed again.
+    static func spool<Failure: Error>(
+        in directory: String, suffix: String, _ body: (Int32) throws(Failure) -> Void
+    ) throws(WriteError<Failure>) -> SpoolFile {
         while true {
-            let path = directory + "/layerpin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" + suffix
-            do {
-                let descriptor = try withCString(Array(path.utf8)) { cPath throws(CallError) in
+            let path = directory + "/layerpin-\(UInt64.random(in: 0...UInt64.max))" + suffix
+            let raw: Int32
+            do throws(CallError) {
+                raw = try withCString(Array(path.utf8)) { cPath throws(CallError) in
                     try check("open") { open(cPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
                 }
-                return (path, descriptor)
             } catch  where error.errno == EEXIST {
                 continue
+            } catch {
+                throw .system(error)
             }
-        }
-    }
-
-    /// Creates (or truncates) a file for writing, relative to the current directory.
-    static func create(_ path: [UInt8]) throws(CallError) -> Int32 {
-        try withCString(path) { cPath throws(CallError) in
-            try check("open") { open(cPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-        }
-    }
-
-    static func rename(_ old: [UInt8], to new: [UInt8]) throws(CallError) {
-        try withCString(old) { cOld throws(CallError) in
-            try withCString(new) { cNew throws(CallError) in try check("rename") { Glibc.rename(cOld, cNew) } }
+            let file = SpoolFile(path: path, descriptor: FileDescriptor(owning: raw))
+            do throws(Failure) {
+                try body(file.descriptor.rawValue)
+            } catch {
+                throw .body(error)  // `file` goes away here, and removes itself
+            }
+            return file
         }
     }
 
     static func unlink(_ path: [UInt8]) {
-        _ = try? withCString(path) { cPath throws(CallError) in Glibc.unlink(cPath) }
+        _ = try? withCString(path) { cPath throws(CallError) in systemUnlink(cPath) }
     }
 
     /// The current working directory.
@@ -310,6 +438,9 @@ enum FileSystem {
         guard getcwd(&buffer, buffer.count) != nil else { return "." }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+
+    /// The processors online (at least 1).
+    static var onlineProcessors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Creates a directory relative to `directory` unless it exists.
     static func makeDirectory(at directory: Int32, _ path: [UInt8]) throws(CallError) {
@@ -337,5 +468,17 @@ extension FileSystem.Status {
         #endif
         inode = UInt64(raw.st_ino)
         device = UInt64(raw.st_dev)
+    }
+}
+
+/// The value of `body`, its call error turned into the caller's error by `map` (for values that
+/// cannot be assigned inside a `do` block, such as a `FileDescriptor`).
+func mapping<Value: ~Copyable, Mapped: Error>(
+    _ map: (FileSystem.CallError) -> Mapped, _ body: () throws(FileSystem.CallError) -> Value
+) throws(Mapped) -> Value {
+    do {
+        return try body()
+    } catch {
+        throw map(error)
     }
 }

@@ -63,11 +63,9 @@ public struct ToolRunner: Sendable {
         var buffer = [UInt8](repeating: 0, count: 256 << 10)
         while true {
             let count = buffer.withUnsafeMutableBytes { raw in
-                var result: Int
-                repeat { result = read(descriptor, raw.baseAddress, raw.count) } while result < 0 && errno == EINTR
-                return result
+                (try? FileSystem.read(descriptor, into: raw)) ?? 0
             }
-            if count <= 0 { break }
+            if count == 0 { break }
             if failure == nil {
                 let result = buffer.withUnsafeBytes { raw in
                     Result { () throws(LayerpinError) in try consume(UnsafeRawBufferPointer(rebasing: raw[..<count])) }
@@ -124,11 +122,11 @@ public struct ToolRunner: Sendable {
 
     /// The first executable named `tool` on `PATH` (or `tool` itself when it is a path).
     static func find(_ tool: String) -> String? {
-        if tool.contains("/") { return access(tool, X_OK) == 0 ? tool : nil }
+        if tool.contains("/") { return FileSystem.isExecutable(tool) ? tool : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/\(tool)"
-            if access(candidate, X_OK) == 0 { return candidate }
+            if FileSystem.isExecutable(candidate) { return candidate }
         }
         return nil
     }

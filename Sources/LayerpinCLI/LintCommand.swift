@@ -3,56 +3,6 @@ import Foundation
 import LayerpinCore
 import LayerpinDockerfile
 
-/// `layerpin dockerfile`: render a pinned Dockerfile, or pin an existing one.
-struct DockerfileCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dockerfile",
-        abstract: "Render a pinned Dockerfile from layerpin.yaml, or pin an existing one (--from FILE).",
-        discussion: """
-            --from keeps every other line and comment as it was, and pinning a pinned file changes nothing. \\
-            -o FILE writes through a temporary name and a rename; the default is stdout.
-            """
-    )
-
-    @OptionGroup var options: PlanOptions
-
-    @Option(name: .long, help: ArgumentHelp("An existing Dockerfile to pin.", valueName: "file"))
-    var from: String?
-
-    @Option(name: .customShort("o"), help: ArgumentHelp("Write to FILE instead of stdout.", valueName: "file"))
-    var output: String?
-
-    func run() throws {
-        var fingerprinter = Fingerprinter(
-            root: options.root.root, dockerfile: options.root.file, configFile: options.config)
-        fingerprinter.useStatCache = true
-        let fingerprint = try fingerprinter.fingerprint()
-        let text: String
-        if let from {
-            guard let data = FileManager.default.contents(atPath: from) else {
-                throw LayerpinError.systemCall(operation: "open", path: Array(from.utf8), errno: ENOENT)
-            }
-            let deps =
-                fingerprint.groups.first { $0.name == "deps" }?.entries.filter { $0.fingerprint.kind == .file }
-                .map { String(decoding: $0.path, as: UTF8.self) } ?? []
-            do {
-                text = try DockerfilePinner.pin(
-                    String(decoding: data, as: UTF8.self), dependencyFiles: deps, groups: fingerprint.groups.map(\.name)
-                )
-            } catch {
-                throw LayerpinError.invalidDockerfile(file: from, error)
-            }
-        } else {
-            text = DockerfileRenderer.render(fingerprint)
-        }
-        if let output {
-            try FileOutput.writeAtomically(output, text)
-        } else {
-            Output.write(text)
-        }
-    }
-}
-
 /// `layerpin lint`: cache-order and staleness findings.
 struct LintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,9 +25,7 @@ struct LintCommand: ParsableCommand {
         let path =
             dockerfile
             ?? ((options.root.root == "." ? "" : options.root.root + "/") + (options.root.file ?? "Dockerfile"))
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LayerpinError.systemCall(operation: "open", path: Array(path.utf8), errno: ENOENT)
-        }
+        let data = try NamedFile.read(path)
         let file: Dockerfile
         do {
             file = try DockerfileParser.parse(String(decoding: data, as: UTF8.self))
@@ -113,7 +61,7 @@ struct LintCommand: ParsableCommand {
         case .sarif:
             Output.write(Self.sarif(findings, file: path).canonicalText)
         }
-        if findings.contains(where: { $0.severity >= .warning }) { throw ExitCode(1) }
+        if findings.contains(where: { $0.severity >= .warning }) { throw DifferenceFound() }
     }
 
     /// SARIF 2.1.0, one run, the rules listed.
@@ -154,44 +102,5 @@ struct LintCommand: ParsableCommand {
                 ])
             ]),
         ])
-    }
-}
-
-/// `layerpin init`: detect, then write layerpin.yaml, a Dockerfile and a .dockerignore.
-struct InitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "init",
-        abstract:
-            "Detect the ecosystem and entry point; write layerpin.yaml, and a Dockerfile and .dockerignore where missing."
-    )
-
-    @OptionGroup var root: RootOptions
-
-    @Flag(name: .long, help: "Overwrite files that exist.")
-    var force = false
-
-    func run() throws {
-        let report = try Initializer(root: root.root, force: force).run()
-        var text = "ecosystem: \(report.ecosystem.rawValue)\n"
-        text += "entry point: " + (report.command.map { $0.joined(separator: " ") } ?? "not found") + "\n"
-        for name in report.written { text += "wrote \(name)\n" }
-        for name in report.kept { text += "kept \(name) (exists; --force overwrites)\n" }
-        for note in report.notes { text += "check: \(note)\n" }
-        Output.write(text)
-    }
-}
-
-/// Writing command output to a file atomically.
-enum FileOutput {
-    static func writeAtomically(_ path: String, _ text: String) throws {
-        let temporary = path + ".tmp.\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw LayerpinError.systemCall(operation: "open", path: Array(temporary.utf8), errno: EACCES)
-        }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw LayerpinError.systemCall(operation: "rename", path: Array(path.utf8), errno: code)
-        }
     }
 }

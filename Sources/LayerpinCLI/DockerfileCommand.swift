@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import LayerpinCore
+import LayerpinDockerfile
+
+/// `layerpin dockerfile`: render a pinned Dockerfile, or pin an existing one.
+struct DockerfileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dockerfile",
+        abstract: "Render a pinned Dockerfile from layerpin.yaml, or pin an existing one (--from FILE).",
+        discussion: """
+            --from keeps every other line and comment as it was, and pinning a pinned file changes nothing. \
+            -o FILE writes through a temporary name and a rename; the default is stdout.
+            """
+    )
+
+    @OptionGroup var options: PlanOptions
+
+    @Option(name: .long, help: ArgumentHelp("An existing Dockerfile to pin.", valueName: "file"))
+    var from: String?
+
+    @Option(name: .customShort("o"), help: ArgumentHelp("Write to FILE instead of stdout.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        var fingerprinter = Fingerprinter(
+            root: options.root.root, dockerfile: options.root.file, configFile: options.config)
+        fingerprinter.useStatCache = true
+        let fingerprint = try fingerprinter.fingerprint()
+        let text: String
+        if let from {
+            let data = try NamedFile.read(from)
+            let deps =
+                fingerprint.groups.first { $0.name == "deps" }?.entries.filter { $0.fingerprint.kind == .file }
+                .map { String(decoding: $0.path, as: UTF8.self) } ?? []
+            do {
+                text = try DockerfilePinner.pin(
+                    String(decoding: data, as: UTF8.self), dependencyFiles: deps, groups: fingerprint.groups.map(\.name)
+                )
+            } catch {
+                throw LayerpinError.invalidDockerfile(file: from, error)
+            }
+        } else {
+            text = DockerfileRenderer.render(fingerprint)
+        }
+        if let output {
+            try NamedFile.write(output, Array(text.utf8))
+        } else {
+            Output.write(text)
+        }
+    }
+}

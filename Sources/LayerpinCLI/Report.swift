@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import LayerpinCore
+
+/// Reading manifest files for commands.
+enum ManifestFile {
+    static func defaultPath(root: String) -> String {
+        root == "." ? ".layerpin/manifest.json" : root + "/.layerpin/manifest.json"
+    }
+
+    static func read(_ path: String) throws -> Manifest {
+        let data = try NamedFile.read(path, limit: 1 << 30)
+        do {
+            return try Manifest.read(data, file: path)
+        } catch {
+            throw LayerpinError.invalidManifest(error)
+        }
+    }
+}
+
+/// Warnings every fingerprinting command prints.
+enum Warnings {
+    static func print(_ fingerprint: Fingerprint) {
+        for requirement in fingerprint.localPathRequirements {
+            Output.warning(
+                "\(requirement.file):\(requirement.line): '\(requirement.text)' installs from a local path: "
+                    + "the dependency layer then depends on source files that the deps digest does not cover")
+        }
+    }
+}
+
+/// How a manifest diff reads.
+enum Report {
+    /// Mismatches as JSON: `[{"kind": …, "path": …}]`.
+    static func json(_ mismatches: [Mismatch]) -> JSONValue {
+        .array(
+            mismatches.map { .object(["kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path))]) })
+    }
+
+    static func text(_ diff: ManifestDiff) -> String {
+        var text = ""
+        if let (old, new) = diff.commits { text += "commit \(old) -> \(new)\n" }
+        if diff.isEmpty { return text + "no change: every layer is cached\n" }
+        if diff.recipeChanged { text += "recipe changed (Dockerfile, base, build args or platform)\n" }
+        for change in diff.files {
+            let group = change.group.map { " (\($0))" } ?? ""
+            text += "\(change.change.rawValue) \(RawPath.display(change.path))\(group)\n"
+        }
+        text += "changed groups: \(diff.changedGroups.isEmpty ? "none" : diff.changedGroups.joined(separator: ", "))\n"
+        text += "rebuilds: \(diff.rebuiltLayers.isEmpty ? "no layer" : diff.rebuiltLayers.joined(separator: ", "))\n"
+        return text
+    }
+
+    static func json(_ diff: ManifestDiff?, manifest: Manifest) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "digests": .object(
+                Dictionary(
+                    uniqueKeysWithValues: manifest.groups.map { ($0.name, JSONValue.string($0.digest.description)) }
+                )
+                .merging(["context": .string(manifest.context.description)]) { $1 }),
+            "commit": .string(manifest.commit),
+        ]
+        if let diff {
+            members["changes"] = .array(
+                diff.files.map { change in
+                    .object([
+                        "change": .string(change.change.rawValue), "path": .string(RawPath.display(change.path)),
+                        "group": change.group.map { .string($0) } ?? .null,
+                    ])
+                })
+            members["changedGroups"] = .array(diff.changedGroups.map { .string($0) })
+            members["rebuilds"] = .array(diff.rebuiltLayers.map { .string($0) })
+            members["recipeChanged"] = .bool(diff.recipeChanged)
+        }
+        return .object(members)
+    }
+}
+
+/// `--expect-commit`: a commit prefix of at least 7 hex digits, any case.
+enum ExpectedCommit {
+    static func validate(_ value: String?) throws {
+        guard let value else { return }
+        guard value.count >= 7, value.allSatisfy(\.isHexDigit) else {
+            throw ValidationError("--expect-commit needs a commit (at least 7 hex digits), not '\(value)'")
+        }
+    }
+}

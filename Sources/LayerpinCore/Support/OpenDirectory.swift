@@ -1,0 +1,108 @@
+/// A directory opened once (the context root, a git hooks directory) that a command reads and
+/// writes everything below it through, so the walk, the configuration and the hashing all see one
+/// directory even when its path is renamed or replaced while the command runs.
+struct OpenDirectory: ~Copyable {
+    /// The path it was opened by, for messages.
+    let path: String
+    let descriptor: FileDescriptor
+
+    /// Opens `path` (following a symlink only there, as the user named it).
+    init(_ path: String) throws(LayerpinError) {
+        do {
+            descriptor = try FileSystem.openRoot(Array(path.utf8))
+        } catch  where error.isNotADirectory {
+            throw .notADirectory(path: path)
+        } catch {
+            throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
+        }
+        self.path = path
+    }
+
+    /// The descriptor, lent to calls and threads while this value keeps it open.
+    var rawValue: Int32 { descriptor.rawValue }
+
+    /// A small file below it (an absolute path as it is); nil when absent.
+    func read(_ relative: [UInt8], limit: Int = 16 << 20) throws(LayerpinError) -> [UInt8]? {
+        do {
+            return try FileSystem.readSmallFile(at: rawValue, relative, limit: limit)
+        } catch {
+            throw .systemCall(operation: error.operation, path: relative, errno: error.errno)
+        }
+    }
+
+    /// Creates a directory below it unless it exists.
+    func makeDirectory(_ relative: [UInt8]) throws(LayerpinError) {
+        do {
+            try FileSystem.makeDirectory(at: rawValue, relative)
+        } catch {
+            throw .systemCall(operation: error.operation, path: relative, errno: error.errno)
+        }
+    }
+
+    /// Writes a file below it atomically (see `FileSystem.writeAtomically`).
+    func write(_ relative: [UInt8], _ bytes: [UInt8], mode: UInt32 = 0o644) throws(LayerpinError) {
+        try write(relative, mode: mode) { descriptor throws(LayerpinError) in
+            do throws(FileSystem.CallError) {
+                try bytes.withUnsafeBytes { raw in
+                    Result { () throws(FileSystem.CallError) in try FileSystem.writeAll(descriptor, raw) }
+                }.get()
+            } catch {
+                throw .systemCall(operation: error.operation, path: relative, errno: error.errno)
+            }
+        }
+    }
+
+    /// Writes a file below it atomically, its content streamed by `body` into the descriptor given.
+    func write(_ relative: [UInt8], mode: UInt32 = 0o644, _ body: (Int32) throws(LayerpinError) -> Void)
+        throws(LayerpinError)
+    {
+        do {
+            try FileSystem.writeAtomically(at: rawValue, relative, mode: mode, body)
+        } catch {
+            switch error {
+            case .system(let call): throw .systemCall(operation: call.operation, path: relative, errno: call.errno)
+            case .body(let failure): throw failure
+            }
+        }
+    }
+}
+
+extension OpenDirectory {
+    /// Whether an entry of that name exists below it (a symlink counts, followed or not).
+    func contains(_ relative: [UInt8]) -> Bool {
+        (try? FileSystem.linkStatus(at: rawValue, relative)) != nil
+    }
+}
+
+/// Files the user names on the command line (relative to the current directory): the executable's
+/// one way to read and write them, with the core's errors and atomic writes.
+package enum NamedFile {
+    /// The whole file; a missing one is ENOENT, a directory EISDIR, naming the path.
+    package static func read(_ path: String, limit: Int = 16 << 20) throws(LayerpinError) -> [UInt8] {
+        let bytes: [UInt8]?
+        do {
+            bytes = try FileSystem.readSmallFile(
+                at: FileSystem.currentDirectoryDescriptor, Array(path.utf8), limit: limit)
+        } catch {
+            throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
+        }
+        guard let bytes else {
+            throw .systemCall(operation: "open", path: Array(path.utf8), errno: FileSystem.noSuchFile)
+        }
+        return bytes
+    }
+
+    /// Whether something exists at `path`.
+    package static func exists(_ path: String) -> Bool {
+        (try? FileSystem.linkStatus(at: FileSystem.currentDirectoryDescriptor, Array(path.utf8))) != nil
+    }
+
+    /// Writes `path` atomically: through an exclusive temporary name beside it and a rename.
+    package static func write(_ path: String, _ bytes: [UInt8]) throws(LayerpinError) {
+        do {
+            try FileSystem.writeAtomically(at: FileSystem.currentDirectoryDescriptor, Array(path.utf8), bytes)
+        } catch {
+            throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
+        }
+    }
+}
