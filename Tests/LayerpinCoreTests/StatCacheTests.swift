@@ -44,30 +44,36 @@ struct StatCacheTests {
     func rules() throws {
         let digest = SHA256Hasher.digest(of: Array("recorded".utf8))
         let entry = ContextEntry(
-            path: Array("f".utf8), kind: .file, mode: 0o100644, size: 3, mtimeNanoseconds: 1_000,
-            ctimeNanoseconds: 2_000, inode: 7)
+            path: Array("f".utf8), kind: .file,
+            stamp: StatStamp(mode: 0o100644, size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7))
         var cache = StatCache(records: [
             (
                 Array("e".utf8),
                 .init(
-                    size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7, mode: 0o100644, digest: digest)
+                    stamp: StatStamp(
+                        mode: 0o100644, size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7),
+                    digest: digest)
             ),
             (
                 entry.path,
                 .init(
-                    size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7, mode: 0o100644, digest: digest)
+                    stamp: StatStamp(
+                        mode: 0o100644, size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7),
+                    digest: digest)
             ),
             (
                 Array("g".utf8),
                 .init(
-                    size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7, mode: 0o100644, digest: digest)
+                    stamp: StatStamp(
+                        mode: 0o100644, size: 3, mtimeNanoseconds: 1_000, ctimeNanoseconds: 2_000, inode: 7),
+                    digest: digest)
             ),
         ])
         cache.writtenAtNanoseconds = 5_000
         #expect(cache.digests(forSorted: [entry]) == [digest])
         for changed in [
-            { (e: inout ContextEntry) in e.size = 4 }, { $0.mtimeNanoseconds = 1_001 }, { $0.ctimeNanoseconds = 2_001 },
-            { $0.inode = 8 }, { $0.mode = 0o100755 },
+            { (e: inout ContextEntry) in e.stamp.size = 4 }, { $0.stamp.mtimeNanoseconds = 1_001 },
+            { $0.stamp.ctimeNanoseconds = 2_001 }, { $0.stamp.inode = 8 }, { $0.stamp.mode = 0o100755 },
         ] {
             var other = entry
             changed(&other)
@@ -87,12 +93,15 @@ struct StatCacheTests {
             (
                 [0x61, 0xFF, 0x0A],
                 .init(
-                    size: -1, mtimeNanoseconds: .max, ctimeNanoseconds: .min, inode: .max, mode: 0o100755,
+                    stamp: StatStamp(
+                        mode: 0o100755, size: -1, mtimeNanoseconds: .max, ctimeNanoseconds: .min, inode: .max),
                     digest: digest)
             ),
             (
                 [0x61],
-                .init(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4, mode: 0o100644, digest: digest)
+                .init(
+                    stamp: StatStamp(mode: 0o100644, size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4),
+                    digest: digest)
             ),
         ])
         let rootDirectory = try OpenDirectory(tree.root)
@@ -128,7 +137,7 @@ struct StatCacheTests {
         let tree = TreeBuilder("x\n")
         defer { tree.remove() }
         let record = StatCache.Record(
-            size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4, mode: 0o100644,
+            stamp: StatStamp(mode: 0o100644, size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4),
             digest: SHA256Hasher.digest(of: [1]))
         let rootDirectory = try OpenDirectory(tree.root)
         let root = rootDirectory.rawValue

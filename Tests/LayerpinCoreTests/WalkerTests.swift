@@ -1,4 +1,4 @@
-import LayerpinCore
+@testable import LayerpinCore
 import LayerpinDigest
 import LayerpinTestSupport
 import Testing
@@ -7,6 +7,17 @@ import Testing
 struct WalkerTests {
     private func paths(_ tree: TreeBuilder) throws -> [String] {
         try BuildContext.scan(root: tree.root).entries.map { RawPath.display($0.path) }
+    }
+
+    @Test("one open root walked twice gives the whole context both times (the listing starts over)")
+    func rootWalkedTwice() throws {
+        let tree = TreeBuilder("a.txt\nb/c.txt\nd.txt\n")
+        defer { tree.remove() }
+        let root = try OpenDirectory(tree.root)
+        let first = try BuildContext.scan(in: root, dockerfile: nil).entries.map(\.path)
+        let second = try BuildContext.scan(in: root, dockerfile: nil).entries.map(\.path)
+        #expect(first.count == 4)
+        #expect(second == first)
     }
 
     @Test("symlinks are entries, never followed, even to directories outside the root")

@@ -11,34 +11,31 @@ public struct ContextEntry: Sendable, Hashable {
     /// Relative, `/`-separated path, raw bytes.
     public var path: [UInt8]
     public var kind: EntryKind
-    /// The full `st_mode` (permission bits and type) at walk time.
-    public var mode: UInt32
-    /// Bytes of a file; 0 for a directory; the target's length for a symlink.
-    public var size: Int64
-    public var mtimeNanoseconds: Int64
-    public var ctimeNanoseconds: Int64
-    public var inode: UInt64
-    /// The device of the file system holding the entry (with `inode`, its identity).
+    /// What `lstat` said at walk time (or what was hashed, once hashed).
+    public var stamp: StatStamp
+    /// The device of the file system holding the entry (with the inode, its identity).
     public var device: UInt64
     /// A symlink's target, raw bytes; nil for other kinds.
     public var linkTarget: [UInt8]?
 
+    /// The full `st_mode`.
+    public var mode: UInt32 { stamp.mode }
+    /// Bytes of a file; 0 for a directory; the target's length for a symlink.
+    public var size: Int64 { stamp.size }
     /// The owner-executable bit of a file, the only permission bit the digest keeps.
-    public var isExecutable: Bool { kind == .file && mode & 0o100 != 0 }
+    public var isExecutable: Bool { kind == .file && stamp.mode & 0o100 != 0 }
 
-    public init(
-        path: [UInt8], kind: EntryKind, mode: UInt32, size: Int64, mtimeNanoseconds: Int64 = 0,
-        ctimeNanoseconds: Int64 = 0, inode: UInt64 = 0, device: UInt64 = 0, linkTarget: [UInt8]? = nil
-    ) {
+    public init(path: [UInt8], kind: EntryKind, stamp: StatStamp, device: UInt64 = 0, linkTarget: [UInt8]? = nil) {
         self.path = path
         self.kind = kind
-        self.mode = mode
-        self.size = size
-        self.mtimeNanoseconds = mtimeNanoseconds
-        self.ctimeNanoseconds = ctimeNanoseconds
-        self.inode = inode
+        self.stamp = stamp
         self.device = device
         self.linkTarget = linkTarget
+    }
+
+    /// An entry with no `lstat` behind it (from git, or added to an archive).
+    public init(path: [UInt8], kind: EntryKind, mode: UInt32, size: Int64, linkTarget: [UInt8]? = nil) {
+        self.init(path: path, kind: kind, stamp: StatStamp(mode: mode, size: size), linkTarget: linkTarget)
     }
 }
 

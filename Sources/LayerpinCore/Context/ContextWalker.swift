@@ -189,7 +189,7 @@ struct ContextWalker<Source: ContextSource>: Sendable {
                 slots(-1)
             case .symlink:
                 child.linkTarget = try source.linkTarget(child.path, name: name, in: directory, size: child.size)
-                child.size = Int64(child.linkTarget!.count)
+                child.stamp.size = Int64(child.linkTarget!.count)
                 entries.append(child)
                 slots(-1)
             }
@@ -289,7 +289,7 @@ struct FileSystemSource: ContextSource {
         let status = try mapping(failed) { () throws(FileSystem.CallError) in
             try FileSystem.status(of: directory.rawValue)
         }
-        guard status.inode == entry.inode && status.device == entry.device else {
+        guard status.stamp.inode == entry.stamp.inode && status.device == entry.device else {
             throw .systemCall(operation: "open", path: entry.path, errno: ESTALE)
         }
         return directory.release()
@@ -327,10 +327,7 @@ struct FileSystemSource: ContextSource {
             }
             children.append(
                 .entry(
-                    ContextEntry(
-                        path: childPath, kind: kind, mode: status.mode, size: kind == .directory ? 0 : status.size,
-                        mtimeNanoseconds: status.mtimeNanoseconds, ctimeNanoseconds: status.ctimeNanoseconds,
-                        inode: status.inode, device: status.device)))
+                    ContextEntry(path: childPath, kind: kind, stamp: status.stampOfEntry, device: status.device)))
         }
         return children
     }

@@ -104,7 +104,7 @@ struct FileHasher {
                 }
                 let digest = hasher.finalize()
                 let after = try FileSystem.status(of: descriptor)
-                if truncated || remaining < 0 || !after.isRegular || !after.sameContentStamp(as: before) {
+                if truncated || remaining < 0 || !after.isRegular || after.stamp != before.stamp {
                     continue
                 }
                 return HashedFile(digest: digest, status: after)

@@ -94,27 +94,21 @@ public struct Fingerprinter: Sendable {
             let entry = entries[index]
             return FileHasher.Job(
                 path: entry.path,
-                walked: FileSystem.Status(
-                    mode: entry.mode, size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds,
-                    ctimeNanoseconds: entry.ctimeNanoseconds, inode: entry.inode, device: 0))
+                walked: FileSystem.Status(stamp: entry.stamp, device: entry.device))
         }
         let results = try FileHasher.hash(jobs, root: descriptor, workers: workers)
         var hashedEntries = entries
         for (slot, index) in pending.enumerated() {
             digests[index] = results[slot].digest
             // Record what was actually hashed: the exec bit and size of the bytes read.
-            hashedEntries[index].mode = results[slot].status.mode
-            hashedEntries[index].size = results[slot].status.size
-            hashedEntries[index].mtimeNanoseconds = results[slot].status.mtimeNanoseconds
-            hashedEntries[index].ctimeNanoseconds = results[slot].status.ctimeNanoseconds
-            hashedEntries[index].inode = results[slot].status.inode
+            hashedEntries[index].stamp = results[slot].status.stamp
         }
         // Rewrite only when something was hashed or a file went away: an unchanged re-run writes nothing.
         if useStatCache && (!pending.isEmpty || cache.count != cacheable) {
             var next = StatCache()
             for (index, entry) in hashedEntries.enumerated() where entry.kind == .file {
                 guard let digest = digests[index] else { continue }
-                next.append(entry.path, StatCache.Record(entry, digest: digest))
+                next.append(entry.path, StatCache.Record(stamp: entry.stamp, digest: digest))
             }
             // The cache only saves time: a read-only tree simply goes without it.
             try? next.write(root: descriptor)

@@ -14,17 +14,11 @@ import LayerpinDigest
 /// path bytes, size (i64), mtime ns (i64), ctime ns (i64), inode (u64), mode (u32), 32 digest bytes.
 struct StatCache {
     struct Record: Equatable {
-        var size: Int64
-        var mtimeNanoseconds: Int64
-        var ctimeNanoseconds: Int64
-        var inode: UInt64
-        var mode: UInt32
+        var stamp: StatStamp
         var digest: Digest
 
         func matches(_ entry: ContextEntry, writtenAt: Int64) -> Bool {
-            size == entry.size && mtimeNanoseconds == entry.mtimeNanoseconds
-                && ctimeNanoseconds == entry.ctimeNanoseconds && inode == entry.inode && mode == entry.mode
-                && entry.mtimeNanoseconds < writtenAt
+            stamp == entry.stamp && entry.stamp.mtimeNanoseconds < writtenAt
         }
     }
 
@@ -68,11 +62,11 @@ struct StatCache {
         starts.append(bytes.count)
         appendInteger(UInt32(path.count))
         bytes += path
-        appendInteger(UInt64(bitPattern: record.size))
-        appendInteger(UInt64(bitPattern: record.mtimeNanoseconds))
-        appendInteger(UInt64(bitPattern: record.ctimeNanoseconds))
-        appendInteger(record.inode)
-        appendInteger(record.mode)
+        appendInteger(UInt64(bitPattern: record.stamp.size))
+        appendInteger(UInt64(bitPattern: record.stamp.mtimeNanoseconds))
+        appendInteger(UInt64(bitPattern: record.stamp.ctimeNanoseconds))
+        appendInteger(record.stamp.inode)
+        appendInteger(record.stamp.mode)
         bytes += record.digest.bytes
     }
 
@@ -111,7 +105,7 @@ struct StatCache {
         guard bytes.starts(with: magic) else { return StatCache() }
         var cache = StatCache()
         cache.bytes = bytes
-        cache.writtenAtNanoseconds = status.mtimeNanoseconds
+        cache.writtenAtNanoseconds = status.stamp.mtimeNanoseconds
         var offset = magic.count
         while offset < bytes.count {
             guard offset + 4 <= bytes.count else { return StatCache() }
@@ -147,11 +141,12 @@ struct StatCache {
         let start = starts[index]
         let fields = start + 4 + Int(integer(UInt32.self, at: start))
         return Record(
-            size: Int64(bitPattern: integer(UInt64.self, at: fields)),
-            mtimeNanoseconds: Int64(bitPattern: integer(UInt64.self, at: fields + 8)),
-            ctimeNanoseconds: Int64(bitPattern: integer(UInt64.self, at: fields + 16)),
-            inode: integer(UInt64.self, at: fields + 24),
-            mode: integer(UInt32.self, at: fields + 32),
+            stamp: StatStamp(
+                mode: integer(UInt32.self, at: fields + 32),
+                size: Int64(bitPattern: integer(UInt64.self, at: fields)),
+                mtimeNanoseconds: Int64(bitPattern: integer(UInt64.self, at: fields + 8)),
+                ctimeNanoseconds: Int64(bitPattern: integer(UInt64.self, at: fields + 16)),
+                inode: integer(UInt64.self, at: fields + 24)),
             digest: bytes.withUnsafeBytes {
                 Digest(unsafeBytes: UnsafeRawBufferPointer(rebasing: $0[fields + 36..<fields + 68]))
             })
@@ -163,14 +158,5 @@ struct StatCache {
 
     private mutating func appendInteger<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
-    }
-}
-
-extension StatCache.Record {
-    /// The record of an entry hashed to `digest`.
-    init(_ entry: ContextEntry, digest: Digest) {
-        self.init(
-            size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds, ctimeNanoseconds: entry.ctimeNanoseconds,
-            inode: entry.inode, mode: entry.mode, digest: digest)
     }
 }

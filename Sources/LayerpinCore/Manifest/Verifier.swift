@@ -86,9 +86,7 @@ public enum Verifier {
             let name = Array(path[(parent.count + 1)...])
             var entry = ContextEntry(
                 path: name, kind: status.isDirectory ? .directory : status.isSymlink ? .symlink : .file,
-                mode: status.mode,
-                size: status.size, mtimeNanoseconds: status.mtimeNanoseconds, ctimeNanoseconds: status.ctimeNanoseconds,
-                inode: status.inode, device: status.device)
+                stamp: status.stampOfEntry, device: status.device)
             if status.isSymlink {
                 entry.linkTarget = try? FileSystem.linkTarget(at: descriptor, name, sizeHint: Int(status.size))
             }

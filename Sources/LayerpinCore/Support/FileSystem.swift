@@ -52,23 +52,22 @@ package struct SpoolFile: ~Copyable {
 enum FileSystem {
     /// What `lstat` says about an entry, in the units the walker and the stat cache use.
     struct Status: Equatable {
-        var mode: UInt32
-        var size: Int64
-        var mtimeNanoseconds: Int64
-        var ctimeNanoseconds: Int64
-        var inode: UInt64
+        var stamp: StatStamp
         var device: UInt64
 
+        var mode: UInt32 { stamp.mode }
+        var size: Int64 { stamp.size }
+        /// The stamp a context entry records: a directory's size is 0 (its `st_size` is the file
+        /// system's business, and differs between machines).
+        var stampOfEntry: StatStamp {
+            var entry = stamp
+            if isDirectory { entry.size = 0 }
+            return entry
+        }
         var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
         var isRegular: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFREG) }
         var isSymlink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
         var isOwnerExecutable: Bool { mode & UInt32(S_IXUSR) != 0 }
-
-        /// Whether two looks at a file show the same content stamp: size, mtime, ctime, inode.
-        func sameContentStamp(as other: Status) -> Bool {
-            size == other.size && mtimeNanoseconds == other.mtimeNanoseconds
-                && ctimeNanoseconds == other.ctimeNanoseconds && inode == other.inode
-        }
 
         /// A name for a kind that cannot be part of a context.
         var specialKindName: String {
@@ -196,6 +195,9 @@ enum FileSystem {
             throw CallError(operation: "opendir", errno: code)
         }
         defer { closedir(stream) }
+        // A duplicate shares its position with the original: list from the start, whoever listed
+        // this directory before (the context root is walked more than once per command).
+        rewinddir(stream)
         var children: [ListedChild] = []
         var raw = stat()
         while true {
@@ -457,16 +459,16 @@ enum FileSystem {
 extension FileSystem.Status {
     /// The fields of a `stat` result.
     init(_ raw: stat) {
-        mode = UInt32(raw.st_mode)
-        size = Int64(raw.st_size)
         #if canImport(Darwin)
-            mtimeNanoseconds = Int64(raw.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_mtimespec.tv_nsec)
-            ctimeNanoseconds = Int64(raw.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_ctimespec.tv_nsec)
+            let mtime = Int64(raw.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_mtimespec.tv_nsec)
+            let ctime = Int64(raw.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(raw.st_ctimespec.tv_nsec)
         #else
-            mtimeNanoseconds = Int64(raw.st_mtim.tv_sec) * 1_000_000_000 + Int64(raw.st_mtim.tv_nsec)
-            ctimeNanoseconds = Int64(raw.st_ctim.tv_sec) * 1_000_000_000 + Int64(raw.st_ctim.tv_nsec)
+            let mtime = Int64(raw.st_mtim.tv_sec) * 1_000_000_000 + Int64(raw.st_mtim.tv_nsec)
+            let ctime = Int64(raw.st_ctim.tv_sec) * 1_000_000_000 + Int64(raw.st_ctim.tv_nsec)
         #endif
-        inode = UInt64(raw.st_ino)
+        stamp = StatStamp(
+            mode: UInt32(raw.st_mode), size: Int64(raw.st_size), mtimeNanoseconds: mtime, ctimeNanoseconds: ctime,
+            inode: UInt64(raw.st_ino))
         device = UInt64(raw.st_dev)
     }
 }
