@@ -72,3 +72,13 @@ names = ["l%d/layer.tar" % i for i in range(3)]
 index = json.dumps([{"Config": "config.json", "RepoTags": ["whiteouts:latest"], "Layers": names}]).encode()
 write("whiteouts-image.tar",
       [entry(name, data) for name, data in zip(names, layers)] + [entry("config.json", config), entry("manifest.json", index)])
+
+# A `docker save` whose Layers list names one blob twice (an empty layer, as two metadata-only
+# steps make): each position is applied, the blob read once.
+empty = layer([])
+repeated = [layers[0], empty, layer([entry("app/.wh.old.py", b""), entry("app/.wh.dir", b"")]), empty]
+repeated_names = ["base/layer.tar", "empty/layer.tar", "change/layer.tar", "empty/layer.tar"]
+repeated_index = json.dumps([{"Config": "config.json", "Layers": repeated_names}]).encode()
+write("repeated-layer-image.tar",
+      [entry(name, data) for name, data in dict(zip(repeated_names, repeated)).items()]
+      + [entry("config.json", config), entry("manifest.json", repeated_index)])

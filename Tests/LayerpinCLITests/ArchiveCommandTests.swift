@@ -65,6 +65,19 @@ struct ArchiveCommandTests {
         #expect(old.stdoutText == "extra /app/dir\nextra /app/dir/y\ncontent /app/main.py\nmissing /app/old.py\n")
     }
 
+    @Test("a docker save whose Layers name one blob twice applies every position")
+    func repeatedLayer() throws {
+        let tree = try Self.planned("main.py = print(1)\\n\n")
+        defer { tree.remove() }
+        let result = try CommandRunner.layerpin(
+            [
+                "verify", "--image-archive", Self.archives.appendingPathComponent("repeated-layer-image.tar").path,
+                "--manifest", tree.root + "/.layerpin/manifest.json",
+            ])
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderr)")
+        #expect(result.stdoutText.hasPrefix("ok: commit unknown, 1 entries (1 files) verified"))
+    }
+
     /// Two trees with the same content but different mtimes and umasks give byte-identical archives.
     @Test("context --tar is deterministic across mtimes, umasks and runs")
     func determinism() throws {

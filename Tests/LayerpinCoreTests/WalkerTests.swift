@@ -1,7 +1,8 @@
-@testable import LayerpinCore
 import LayerpinDigest
 import LayerpinTestSupport
 import Testing
+
+@testable import LayerpinCore
 
 @Suite("Walking a context on hostile trees")
 struct WalkerTests {

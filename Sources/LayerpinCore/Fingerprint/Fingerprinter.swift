@@ -43,7 +43,7 @@ public struct Fingerprinter: Sendable {
         let config = try loadConfig { path throws(LayerpinError) in try root.read(Array(path.utf8)) }
         loading.wait()
         let hashed = try hash(context.entries, cache: cache.withLock { $0 }, root: descriptor)
-        let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
+        let (ecosystem, groups, whole, localPaths) = try GroupPartition.partition(
             entries: consume hashed, config: config, configFile: configFileName
         ) { path throws(LayerpinError) in
             try root.read(path)
@@ -77,7 +77,7 @@ public struct Fingerprinter: Sendable {
         -> [HashedEntry]
     {
         var digests = cache.digests(forSorted: entries)
-        let excluded = GroupPlanner.excludedFromDigests
+        let excluded = GroupPartition.excludedFromDigests
         var pending: [Int] = []
         var cacheable = 0
         for (index, entry) in entries.enumerated() {

@@ -27,7 +27,9 @@ extension Fingerprinter {
         let matcher = IgnoreMatcher(patterns: patterns)
         let entries = try ContextWalker(source: source, matcher: matcher, checkReadable: false).walk()
 
-        let files = entries.filter { $0.kind == .file && !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests) }
+        let files = entries.filter {
+            $0.kind == .file && !RawPath.isWithin($0.path, GroupPartition.excludedFromDigests)
+        }
         let digests = try GitContextSource.hashBlobs(
             files.map { ($0.path, source.objects[$0.path]!.oid) }, in: root, runner: runner)
         let hashed = entries.map { entry in
@@ -42,7 +44,7 @@ extension Fingerprinter {
                     path: entry.path, kind: entry.kind, executable: entry.isExecutable, contentDigest: digest),
                 size: entry.size, linkTarget: entry.linkTarget)
         }
-        let (ecosystem, groups, whole, localPaths) = try GroupPlanner.plan(
+        let (ecosystem, groups, whole, localPaths) = try GroupPartition.partition(
             entries: hashed, config: config, configFile: configFileName, contents: read)
         let dockerfileBytes = try read(Array(dockerfileName.utf8))
         return Fingerprint(

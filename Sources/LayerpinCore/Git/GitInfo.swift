@@ -22,7 +22,7 @@ enum GitInfo {
             let full = Array(record.dropFirst(3))
             guard full.starts(with: prefix) else { continue }
             let path = Array(full.dropFirst(prefix.count))
-            if RawPath.isWithin(path, GroupPlanner.excludedFromDigests) || matcher.isExcluded(path) { continue }
+            if RawPath.isWithin(path, GroupPartition.excludedFromDigests) || matcher.isExcluded(path) { continue }
             dirty = true
             break
         }

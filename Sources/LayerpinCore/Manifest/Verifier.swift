@@ -59,7 +59,7 @@ public enum Verifier {
         fingerprinter.useStatCache = false  // never write into the tree being checked
         let rootDirectory = try OpenDirectory(root)
         let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile)
-        let entries = context.entries.filter { !RawPath.isWithin($0.path, GroupPlanner.excludedFromDigests) }
+        let entries = context.entries.filter { !RawPath.isWithin($0.path, GroupPartition.excludedFromDigests) }
         let found = try fingerprinter.hash(entries, cache: StatCache(), root: rootDirectory.rawValue).map { hashed in
             (hashed.path, Found(hashed))
         }
@@ -70,7 +70,7 @@ public enum Verifier {
     public static func verify(imageRoot: String, against manifest: Manifest) throws(LayerpinError) -> VerificationReport
     {
         var found: [([UInt8], Found)] = []
-        let skip = IgnoreMatcher(patterns: [IgnorePattern(glob: GroupPlanner.excludedFromDigests)!])
+        let skip = IgnoreMatcher(patterns: [IgnorePattern(glob: GroupPartition.excludedFromDigests)!])
         let base = imageRoot.hasSuffix("/") ? String(imageRoot.dropLast()) : imageRoot
         for file in manifest.looseFiles {
             let path = Array(file.utf8)

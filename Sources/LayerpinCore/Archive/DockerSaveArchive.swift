@@ -1,0 +1,215 @@
+import Foundation
+import LayerpinArchive
+import LayerpinDigest
+
+extension ImageFileSystem {
+
+    /// Reads a plain tar of a file system (file, or standard input when `path` is `-`); entries
+    /// are placed under `prefix` (what `docker cp NAME:/srv/app -` needs: its entries start `app/`).
+    public static func readTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError)
+        -> ImageFileSystem
+    {
+        var system = ImageFileSystem()
+        try system.addTar(path, prefix: prefix, limits: limits)
+        return system
+    }
+
+    /// Adds the entries of a plain tar under `prefix`.
+    public mutating func addTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError) {
+        let input = try Self.open(path)
+        var budget = Budget(limits: limits)
+        try LayerpinError.mappingArchiveErrors {
+            let reader = try TarReader(fileDescriptor: input.rawValue)
+            var layer = ImageFileSystem()
+            layer.prefix = prefix
+            try layer.apply(layer: reader, budget: &budget)
+            stack(layer)
+        }
+    }
+
+    /// Reads a `docker save` archive. Its index (`manifest.json` or `index.json`) may come after the
+    /// layers (dockerd 20.10 writes it last), so the archive is read twice; standard input is first
+    /// spooled to a file in `spoolDirectory` (default `$TMPDIR`).
+    public static func readImageArchive(
+        _ path: String, limits: Limits = Limits(), spoolDirectory: String? = nil
+    ) throws(LayerpinError) -> ImageFileSystem {
+        guard path == "-" else { return try readImageArchive(file: path, limits: limits) }
+        let spool = try spoolStandardInput(
+            in: spoolDirectory ?? FileSystem.temporaryDirectory, limit: limits.maxBytes)
+        return try readImageArchive(file: spool.path, limits: limits)
+    }
+
+    /// Reads a `docker save` archive from a file (see `readImageArchive(_:limits:spoolDirectory:)`).
+    static func readImageArchive(file: String, limits: Limits) throws(LayerpinError) -> ImageFileSystem {
+        try LayerpinError.mappingArchiveErrors {
+            // Pass 1: the small JSON documents (index, manifests, config).
+            var documents: [[UInt8]: [UInt8]] = [:]
+            var budget = Budget(limits: limits)
+            try each(file) { reader, header throws in
+                try budget.count(header)
+                guard header.kind == .file, header.size <= 4 << 20 else { return }
+                let name = clean(header.path)
+                guard let name, isDocument(name) else { return }
+                documents[name] = try readAll(reader, budget: &budget)
+            }
+            let (layers, configName) = try layerOrder(documents)
+            var system = ImageFileSystem()
+            if let configName, let config = documents[configName] { system.labels = labels(in: config) }
+            // Pass 2: each layer as it comes, by its position.
+            // Keyed by name: a `Layers` list may name one blob twice (an empty layer repeated).
+            var layerTrees: [[UInt8]: ImageFileSystem] = [:]
+            let wanted = Set(layers)
+            try each(file) { reader, header throws in
+                guard let name = clean(header.path), wanted.contains(name), header.kind == .file else { return }
+                var layer = ImageFileSystem()
+                layer.recordWhiteouts = true
+                try layer.apply(layer: try TarReader(entryOf: reader), budget: &budget)
+                layerTrees[name] = layer
+            }
+            for name in layers {
+                guard let layer = layerTrees[name] else {
+                    throw ArchiveError(
+                        message: "layer \(String(decoding: name, as: UTF8.self)) is missing from the archive")
+                }
+                system.stack(layer)
+            }
+            return system
+        }
+    }
+
+    /// A tar path relative to the root: `./` and `/` prefixes dropped, cleaned; nil when it leaves
+    /// the root (`..` above it).
+    static func clean(_ path: [UInt8]) -> [UInt8]? {
+        var parts: [ArraySlice<UInt8>] = []
+        for part in path.split(separator: RawPath.separator) {
+            if part.elementsEqual(".".utf8) { continue }
+            if part.elementsEqual("..".utf8) {
+                guard !parts.isEmpty else { return nil }
+                parts.removeLast()
+                continue
+            }
+            parts.append(part)
+        }
+        return Array(parts.joined(separator: [RawPath.separator]))
+    }
+
+    static func isDocument(_ name: [UInt8]) -> Bool {
+        let text = String(decoding: name, as: UTF8.self)
+        return text.hasSuffix(".json") || text.hasPrefix("blobs/") || text == "repositories"
+    }
+
+    /// The layer paths in order (bottom first) and the config path, from `manifest.json` (legacy)
+    /// or `index.json` → image manifest (OCI).
+    static func layerOrder(_ documents: [[UInt8]: [UInt8]]) throws -> ([[UInt8]], [UInt8]?) {
+        func decoded<Document: Decodable>(_ type: Document.Type, _ name: String) -> Document? {
+            documents[Array(name.utf8)].flatMap { try? JSONDecoder().decode(Document.self, from: Data($0)) }
+        }
+        if let first = decoded([SaveManifestEntry].self, "manifest.json")?.first {
+            return (first.layers.compactMap { clean(Array($0.utf8)) }, first.config.flatMap { clean(Array($0.utf8)) })
+        }
+        if let digest = decoded(OCIManifest.self, "index.json")?.manifests?.first?.digest {
+            func blob(_ digest: String) -> String { "blobs/" + digest.replacingOccurrences(of: ":", with: "/") }
+            guard var image = decoded(OCIManifest.self, blob(digest)) else {
+                throw ArchiveError(message: "index.json names \(digest), which the archive lacks")
+            }
+            // An index may point at another index (multi-platform): take its first manifest.
+            if let inner = image.manifests?.first?.digest, let resolved = decoded(OCIManifest.self, blob(inner)) {
+                image = resolved
+            }
+            return (
+                (image.layers ?? []).map { Array(blob($0.digest).utf8) },
+                image.config.map { Array(blob($0.digest).utf8) }
+            )
+        }
+        throw ArchiveError(message: "not a docker save archive: no manifest.json or index.json")
+    }
+
+    /// One image of a legacy `docker save` `manifest.json`.
+    struct SaveManifestEntry: Decodable {
+        var config: String?
+        var layers: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case config = "Config"
+            case layers = "Layers"
+        }
+    }
+
+    /// An OCI index or image manifest: the fields the reader follows.
+    struct OCIManifest: Decodable {
+        struct Descriptor: Decodable { var digest: String }
+        var manifests: [Descriptor]?
+        var layers: [Descriptor]?
+        var config: Descriptor?
+    }
+
+    /// The part of an image config that holds the labels.
+    struct ImageConfig: Decodable {
+        struct Settings: Decodable {
+            var labels: [String: String]?
+
+            enum CodingKeys: String, CodingKey { case labels = "Labels" }
+        }
+        var config: Settings?
+    }
+
+    static func labels(in config: [UInt8]) -> [String: String] {
+        (try? JSONDecoder().decode(ImageConfig.self, from: Data(config)))?.config?.labels ?? [:]
+    }
+
+    static func readAll(_ reader: TarReader, budget: inout Budget) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
+            if count == 0 { return out }
+            out += buffer[..<count]
+        }
+    }
+
+    static func each(_ file: String, _ body: (TarReader, ArchiveEntryHeader) throws -> Void) throws {
+        let input = try open(file)
+        let reader = try TarReader(fileDescriptor: input.rawValue)
+        while let header = try reader.next() { try body(reader, header) }
+    }
+
+    /// A file named on the command line, or standard input for `-`.
+    static func open(_ path: String) throws(LayerpinError) -> FileDescriptor {
+        do {
+            return try FileSystem.openInput(path)
+        } catch {
+            throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
+        }
+    }
+
+    /// Standard input copied into a spool file (at most `limit` bytes).
+    static func spoolStandardInput(in directory: String, limit: Int64) throws(LayerpinError) -> SpoolFile {
+        do {
+            return try FileSystem.spool(in: directory, suffix: ".tar") { descriptor throws(LayerpinError) in
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+                defer { buffer.deallocate() }
+                var total: Int64 = 0
+                while true {
+                    let count: Int
+                    do throws(FileSystem.CallError) {
+                        count = try FileSystem.read(0, into: buffer)
+                        if count == 0 { return }
+                        try FileSystem.writeAll(descriptor, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                    } catch {
+                        throw .systemCall(operation: error.operation, path: Array(directory.utf8), errno: error.errno)
+                    }
+                    total += Int64(count)
+                    if total > limit {
+                        throw .archive(message: "more than \(limit) bytes on standard input (limit)", entry: nil)
+                    }
+                }
+            }
+        } catch {
+            switch error {
+            case .system(let call):
+                throw .systemCall(operation: call.operation, path: Array(directory.utf8), errno: call.errno)
+            case .body(let failure): throw failure
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import LayerpinArchive
+import LayerpinDigest
+
+extension ImageFileSystem {
+    /// Stacks an upper layer: its whiteouts hide lower paths, opaque directories hide lower
+    /// contents, its entries replace lower ones.
+    mutating func stack(_ upper: ImageFileSystem) {
+        for hidden in upper.whiteouts {
+            for path in nodes.keys where RawPath.isWithin(path, hidden) { nodes[path] = nil }
+        }
+        for directory in upper.opaqueDirectories {
+            for path in nodes.keys where RawPath.isWithin(path, directory) && path != directory { nodes[path] = nil }
+        }
+        for (path, node) in upper.nodes {
+            // A non-directory replacing a directory hides what was below it.
+            if node.kind != .directory, nodes[path]?.kind == .directory {
+                for below in nodes.keys where RawPath.isWithin(below, path) { nodes[below] = nil }
+            }
+            nodes[path] = node
+        }
+        if upper.bakedManifest != nil { bakedManifest = upper.bakedManifest }
+        if upper.whiteouts.contains(where: { RawPath.isWithin(Self.bakedManifestPath, $0) })
+            && upper.bakedManifest == nil
+        {
+            bakedManifest = nil
+        }
+    }
+
+    /// Reads one tar's entries into this tree (hashing files as they stream past).
+    mutating func apply(layer reader: TarReader, budget: inout Budget) throws {
+        let hasher = SHA256Hasher()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while let header = try reader.next() {
+            try budget.count(header)
+            guard let relative = Self.clean(header.path) else {
+                throw ArchiveError(message: "entry leaves the image root", entry: header.path)
+            }
+            if relative.isEmpty { continue }  // the root itself
+            let path = prefix.isEmpty ? relative : prefix + [RawPath.separator] + relative
+            let name = path.lastIndex(of: RawPath.separator).map { Array(path[($0 + 1)...]) } ?? path
+            let parent = path.lastIndex(of: RawPath.separator).map { Array(path[..<$0]) } ?? []
+            if recordWhiteouts && name.starts(with: ".wh.".utf8) {
+                if name == Array(".wh..wh..opq".utf8) {
+                    opaqueDirectories.append(parent)
+                } else {
+                    whiteouts.append(RawPath.join(parent, Array(name.dropFirst(4))))
+                }
+                continue
+            }
+            let executable = header.permissions & 0o100 != 0
+            switch header.kind {
+            case .directory:
+                nodes[path] = Node(kind: .directory, executable: false, digest: nil, target: nil)
+            case .symlink:
+                nodes[path] = Node(kind: .symlink, executable: false, digest: nil, target: header.linkTarget ?? [])
+            case .hardlink:
+                guard let cleaned = header.linkTarget.flatMap(Self.clean),
+                    let linked = nodes[prefix.isEmpty ? cleaned : prefix + [RawPath.separator] + cleaned],
+                    linked.kind == .file
+                else {
+                    throw ArchiveError(message: "hard link to a file the archive has not shown", entry: header.path)
+                }
+                nodes[path] = Node(kind: .file, executable: executable, digest: linked.digest, target: nil)
+            case .file:
+                var total: Int64 = 0
+                var manifest: [UInt8]? = path == Self.bakedManifestPath ? [] : nil
+                while true {
+                    let count = try reader.read(into: buffer)
+                    if count == 0 { break }
+                    total += Int64(count)
+                    try budget.spend(Int64(count), entry: header.path)
+                    let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+                    hasher.update(chunk)
+                    if manifest != nil { manifest! += chunk }
+                }
+                guard total == header.size else {
+                    throw ArchiveError(
+                        message: "truncated entry (\(total) of \(header.size) bytes)", entry: header.path)
+                }
+                nodes[path] = Node(kind: .file, executable: executable, digest: hasher.finalize(), target: nil)
+                if let manifest { bakedManifest = manifest }
+            case .special:
+                nodes[path] = Node(kind: .file, executable: false, digest: nil, target: nil)
+            }
+        }
+    }
+}
