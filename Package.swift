@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "layerpin",
-    platforms: [.macOS(.v13)],
+    // Synchronization (Mutex, Atomic) needs macOS 15; Linux is where it is built and tested.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "layerpin", targets: ["layerpin"])
     ],
@@ -60,7 +61,8 @@ let package = Package(
         .testTarget(name: "LayerpinDigestTests", dependencies: ["LayerpinDigest"]),
         .testTarget(name: "LayerpinDockerfileTests", dependencies: ["LayerpinDockerfile", "LayerpinTestSupport"]),
         .testTarget(
-            name: "LayerpinCoreTests", dependencies: ["LayerpinCore", "LayerpinDockerfile", "LayerpinTestSupport"],
+            name: "LayerpinCoreTests",
+            dependencies: ["LayerpinCore", "LayerpinArchive", "LayerpinDockerfile", "LayerpinTestSupport"],
             exclude: ["Snapshots"]),
         .testTarget(name: "LayerpinCLITests", dependencies: ["LayerpinTestSupport"], exclude: ["Snapshots"]),
     ]

@@ -81,15 +81,19 @@ public final class TarWriter {
     }
 
     /// Starts an entry; a file's bytes follow through `write`.
+    /// A context holds files, directories and symlinks only: a hard link or a special file is
+    /// refused, never written as something else.
     public func append(_ header: ArchiveEntryHeader) throws(ArchiveError) {
+        let type: UInt32
+        switch header.kind {
+        case .file: type = CLAYERPIN_AE_IFREG
+        case .directory: type = CLAYERPIN_AE_IFDIR
+        case .symlink: type = CLAYERPIN_AE_IFLNK
+        case .hardlink, .special:
+            throw ArchiveError(message: "a \(header.kind) cannot be written to a context archive", entry: header.path)
+        }
         archive_entry_clear(entry)
         withCString(header.path) { archive_entry_copy_pathname(entry, $0) }
-        let type: UInt32 =
-            switch header.kind {
-            case .file, .hardlink, .special: CLAYERPIN_AE_IFREG
-            case .directory: CLAYERPIN_AE_IFDIR
-            case .symlink: CLAYERPIN_AE_IFLNK
-            }
         archive_entry_set_filetype(entry, type)
         archive_entry_set_perm(entry, mode_t(header.permissions))
         archive_entry_set_size(entry, header.kind == .file ? header.size : 0)

@@ -35,7 +35,9 @@ struct DockerfileCommand: ParsableCommand {
                 .map { String(decoding: $0.path, as: UTF8.self) } ?? []
             do {
                 text = try DockerfilePinner.pin(
-                    String(decoding: data, as: UTF8.self), dependencyFiles: deps, groups: fingerprint.groups.map(\.name)
+                    String(decoding: data, as: UTF8.self), dependencyFiles: deps,
+                    groups: fingerprint.groups.map(\.name),
+                    verifyMode: fingerprint.config.verify
                 )
             } catch {
                 throw LayerpinError.invalidDockerfile(file: from, error)

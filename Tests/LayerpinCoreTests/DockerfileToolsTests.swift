@@ -96,6 +96,31 @@ struct RenderPinTests {
         assertSnapshot(text, named: "rendered-python.Dockerfile")
     }
 
+    @Test(
+        "layerpin.yaml verify: sets LAYERPIN_VERIFY for the start-up check, rendered and pinned alike",
+        arguments: [("warn", "ENV LAYERPIN_VERIFY=warn"), ("off", "ENV LAYERPIN_VERIFY=off"), ("enforce", nil)])
+    func verifyMode(mode: String, line: String?) throws {
+        let tree = TreeBuilder(#"requirements.txt = six\n"# + "\n" + #"app.py = print(1)\n"# + "\n")
+        defer { tree.remove() }
+        tree.file("layerpin.yaml", "verify: \(mode)\n")
+        var fingerprinter = Fingerprinter(root: tree.root)
+        fingerprinter.useStatCache = false
+        let fingerprint = try fingerprinter.fingerprint()
+        let rendered = DockerfileRenderer.render(fingerprint).split(separator: "\n").map(String.init)
+        let pinned = try DockerfilePinner.pin(
+            "FROM python:3.11\nCOPY . .\nCMD [\"python\", \"app.py\"]\n", dependencyFiles: [], groups: ["src"],
+            verifyMode: fingerprint.config.verify
+        ).split(separator: "\n").map(String.init)
+        for lines in [rendered, pinned] {
+            let found = lines.filter { $0.hasPrefix("ENV LAYERPIN_VERIFY") }
+            #expect(found == (line.map { [$0] } ?? []))
+            // After the in-build check, so that check always enforces.
+            if let line {
+                #expect(lines.firstIndex(of: line)! > lines.firstIndex { $0.contains("verify.sh\", \"--build") }!)
+            }
+        }
+    }
+
     @Test("pinning splits COPY . . before the install, keeps every other line, and is idempotent")
     func pin() throws {
         let original = """

@@ -2,8 +2,12 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+    private let systemChmod = Glibc.chmod
+    private let systemSymlink = Glibc.symlink
 #elseif canImport(Darwin)
     import Darwin
+    private let systemChmod = Darwin.chmod
+    private let systemSymlink = Darwin.symlink
 #endif
 
 /// Builds a directory tree for a test in a fresh temporary directory, with raw-byte names,
@@ -62,7 +66,7 @@ public final class TreeBuilder {
         precondition(fd >= 0, "create \(relative) failed: \(errno)")
         content.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        _ = withCPath(path(relative)) { Glibc.chmod($0, executable ? 0o755 : 0o644) }
+        _ = withCPath(path(relative)) { systemChmod($0, executable ? 0o755 : 0o644) }
     }
 
     public func file(_ relative: String, _ content: String = "", executable: Bool = false) {
@@ -75,7 +79,7 @@ public final class TreeBuilder {
 
     public func symlink(_ relative: [UInt8], to target: [UInt8]) {
         makeParents(relative)
-        let status = withCPath(target) { cTarget in withCPath(path(relative)) { Glibc.symlink(cTarget, $0) } }
+        let status = withCPath(target) { cTarget in withCPath(path(relative)) { systemSymlink(cTarget, $0) } }
         precondition(status == 0, "symlink failed: \(errno)")
     }
 
@@ -85,7 +89,7 @@ public final class TreeBuilder {
     }
 
     public func chmod(_ relative: String, _ mode: mode_t) {
-        precondition(withCPath(path(Array(relative.utf8))) { Glibc.chmod($0, mode) } == 0)
+        precondition(withCPath(path(Array(relative.utf8))) { systemChmod($0, mode) } == 0)
     }
 
     /// Changes the tree step by step: a DSL line adds an entry; `rm P` and `rmdir P` remove one;

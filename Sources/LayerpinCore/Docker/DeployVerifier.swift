@@ -43,10 +43,10 @@ public enum DeployVerifier {
                 "manifest: runs commit \(baked.commit) (\(baked.manifestDigest)), expected commit \(expected.commit) (\(expected.manifestDigest))"
             )
         }
-        if let label = system.labels["io.layerpin.manifest"], label != expected.manifestDigest.description {
-            report.problems.append("label io.layerpin.manifest: \(label), expected \(expected.manifestDigest)")
+        if let label = system.labels[ImageNames.manifestLabel], label != expected.manifestDigest.description {
+            report.problems.append("label \(ImageNames.manifestLabel): \(label), expected \(expected.manifestDigest)")
         }
-        if let label = system.labels["org.opencontainers.image.revision"], label != expected.commit {
+        if let label = system.labels[ImageNames.revisionLabel], label != expected.commit {
             report.problems.append(
                 "label org.opencontainers.image.revision: runs commit \(label), expected \(expected.commit)")
         }

@@ -38,12 +38,12 @@ public struct DockerBuild: Sendable {
     /// digests and the manifest's own digest.
     public static func labels(_ manifest: Manifest) -> [String: String] {
         var labels = [
-            "org.opencontainers.image.revision": manifest.commit,
-            "io.layerpin.digest.context": manifest.context.description,
-            "io.layerpin.manifest": manifest.manifestDigest.description,
+            ImageNames.revisionLabel: manifest.commit,
+            ImageNames.contextDigestLabel: manifest.context.description,
+            ImageNames.manifestLabel: manifest.manifestDigest.description,
         ]
-        if let time = manifest.git?.commitTime { labels["org.opencontainers.image.created"] = time }
-        for group in manifest.groups { labels["io.layerpin.digest.\(group.name)"] = group.digest.description }
+        if let time = manifest.git?.commitTime { labels[ImageNames.createdLabel] = time }
+        for group in manifest.groups { labels[ImageNames.digestLabel(ofGroup: group.name)] = group.digest.description }
         return labels
     }
 

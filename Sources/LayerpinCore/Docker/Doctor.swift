@@ -54,7 +54,7 @@ public struct Doctor: Sendable {
             container: container, expected: expected, givenSource: "the working tree", client: client)
         var found: [Diagnosis] = []
         let labels = (info["Config"] as? [String: Any])?["Labels"] as? [String: String] ?? [:]
-        let runningSource = labels["io.layerpin.digest.src"]
+        let runningSource = labels[ImageNames.digestLabel(ofGroup: "src")]
         let currentSource = expected.digest(of: "src")?.description
         if let runningSource, let currentSource, runningSource != currentSource {
             var built = false

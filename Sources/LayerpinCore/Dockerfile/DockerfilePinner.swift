@@ -37,7 +37,8 @@ public enum DockerfilePinner {
     }
 
     /// The pinned text, or the same text when it is pinned already.
-    public static func pin(_ text: String, dependencyFiles: [String], groups: [String]) throws(DockerfileError)
+    public static func pin(_ text: String, dependencyFiles: [String], groups: [String], verifyMode: String? = nil)
+        throws(DockerfileError)
         -> String
     {
         let file = try DockerfileParser.parse(text)
@@ -70,7 +71,7 @@ public enum DockerfilePinner {
                     "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED",
                 ]
                 insertions[after, default: []] += copy.lines.map { file.line($0) }
-                insertions[after, default: []] += verification(groups: groups)
+                insertions[after, default: []] += verification(groups: groups, verifyMode: verifyMode)
                 return file.text(replacing: replacements, inserting: insertions)
             }
             if let depsCopy = (start..<install).last(where: { file.instructions[$0].keyword == "COPY" }) {
@@ -88,21 +89,24 @@ public enum DockerfilePinner {
         insertions[copy.lines.lowerBound, default: []] += [
             "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED",
         ]
-        insertions[copy.lines.upperBound + 1, default: []] += verification(groups: groups)
+        insertions[copy.lines.upperBound + 1, default: []] += verification(groups: groups, verifyMode: verifyMode)
         return file.text(replacing: replacements, inserting: insertions)
     }
 
     /// The manifest and verifier in /etc/layerpin, the in-build check, the labels.
-    static func verification(groups: [String]) -> [String] {
-        var labels = [
-            "org.opencontainers.image.revision=$LAYERPIN_COMMIT", "org.opencontainers.image.created=$LAYERPIN_CREATED",
-        ]
-        for group in groups { labels.append("io.layerpin.digest.\(group)=$LAYERPIN_\(group.uppercased())_DIGEST") }
-        return [
+    static func verification(groups: [String], verifyMode: String?) -> [String] {
+        [
             "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",
             "RUN [\"/etc/layerpin/verify.sh\", \"--build\"]",
-            "LABEL " + labels.joined(separator: " "),
-        ]
+            "LABEL " + ImageNames.dockerfileLabels(groups: groups).joined(separator: " "),
+        ] + (verifyModeLine(verifyMode).map { [$0] } ?? [])
+    }
+
+    /// `ENV LAYERPIN_VERIFY=warn|off` for the start-up check, from `layerpin.yaml` `verify:`; none
+    /// for `enforce`, the verifier's default (the in-build check always enforces).
+    static func verifyModeLine(_ mode: String?) -> String? {
+        guard let mode, mode != "enforce" else { return nil }
+        return "ENV \(ImageNames.verifyModeVariable)=\(mode)"
     }
 }
 

@@ -73,13 +73,9 @@ public struct DockerfileRenderer: Sendable {
             "RUN [\"/etc/layerpin/verify.sh\", \"--build\"]",
         ]
         lines += template.afterCopy
-        var labels = [
-            "org.opencontainers.image.revision=$LAYERPIN_COMMIT", "org.opencontainers.image.created=$LAYERPIN_CREATED",
-        ]
-        for group in fingerprint.groups {
-            labels.append("io.layerpin.digest.\(group.name)=$LAYERPIN_\(group.name.uppercased())_DIGEST")
-        }
+        let labels = ImageNames.dockerfileLabels(groups: fingerprint.groups.map(\.name))
         lines.append("LABEL " + labels.joined(separator: " \\\n      "))
+        if let mode = DockerfilePinner.verifyModeLine(config.verify) { lines.append(mode) }
         lines.append("ENTRYPOINT [\"/etc/layerpin/verify.sh\"]")
         lines.append("CMD " + jsonArray(config.command ?? template.command))
         return lines.joined(separator: "\n") + "\n"

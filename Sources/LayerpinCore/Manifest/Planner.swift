@@ -40,10 +40,11 @@ public struct Planner: Sendable {
         }
         // The commit's time, for the org.opencontainers.image.created label: never the wall clock.
         var buildArgs = [
-            "LAYERPIN_COMMIT": git?.commit ?? "unknown", "LAYERPIN_CREATED": git?.commitTime ?? "1970-01-01T00:00:00Z",
+            ImageNames.commitArgument: git?.commit ?? "unknown",
+            ImageNames.createdArgument: git?.commitTime ?? "1970-01-01T00:00:00Z",
         ]
         for group in fingerprint.groups {
-            buildArgs["LAYERPIN_\(group.name.uppercased())_DIGEST"] = group.digest.description
+            buildArgs[ImageNames.digestArgument(ofGroup: group.name)] = group.digest.description
         }
         let repository = fingerprint.config.image ?? repositoryName(forDirectory: root)
         let tagged = fingerprint.groups.first { $0.name == "src" } ?? fingerprint.context
