@@ -108,46 +108,59 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
     }
 }
 
-/// Lower-case hexadecimal, without `String(format:)`.
+/// Hexadecimal, without `String(format:)`: lower case for digests and escapes, upper case for the
+/// listing's `%XX` path encoding. The one encoder and decoder of hex digits.
 public enum Hex {
-    static let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
-    private static let digits = lowerDigits
+    /// Which letters the digits above 9 use; a decoder accepts that case only.
+    public enum LetterCase: Sendable { case lower, upper }
 
-    /// Encodes bytes as lower-case hex.
-    public static func encode(_ bytes: [UInt8]) -> String {
+    static let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// Encodes bytes as hex.
+    public static func encode(_ bytes: [UInt8], _ letters: LetterCase = .lower) -> String {
         var out = [UInt8]()
-        append(bytes, to: &out)
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes { append(byte, letters, to: &out) }
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the lower-case hex of `bytes` to `out`.
+    /// Appends the hex of `bytes` to `out`.
     public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
         out.reserveCapacity(out.count + bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
+        for byte in bytes { append(byte, .lower, to: &out) }
     }
 
-    /// Decodes lower-case hex; nil for odd length, upper case or any other character.
-    public static func decode(_ text: [UInt8]) -> [UInt8]? {
+    /// Appends the two digits of one byte.
+    public static func append(_ byte: UInt8, _ letters: LetterCase, to out: inout [UInt8]) {
+        let digits = letters == .lower ? lowerDigits : upperDigits
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0f)])
+    }
+
+    /// Decodes hex; nil for odd length, the other letter case or any other character.
+    public static func decode(_ text: [UInt8], _ letters: LetterCase = .lower) -> [UInt8]? {
         guard text.count % 2 == 0 else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(text.count / 2)
         var index = 0
         while index < text.count {
-            guard let high = value(text[index]), let low = value(text[index + 1]) else { return nil }
+            guard let high = value(of: text[index], letters), let low = value(of: text[index + 1], letters) else {
+                return nil
+            }
             out.append(high << 4 | low)
             index += 2
         }
         return out
     }
 
-    private static func value(_ char: UInt8) -> UInt8? {
-        switch char {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10
-        default: nil
+    /// The value of one hex digit in the given letter case.
+    public static func value(of digit: UInt8, _ letters: LetterCase) -> UInt8? {
+        let letter = letters == .lower ? UInt8(ascii: "a") : UInt8(ascii: "A")
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case letter...(letter + 5): return digit - letter + 10
+        default: return nil
         }
     }
 }

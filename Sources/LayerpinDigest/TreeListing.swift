@@ -146,8 +146,6 @@ public enum TreeListing {
         return out
     }
 
-    private static let upperHex = Array("0123456789ABCDEF".utf8)
-
     private static func appendEncoded(_ path: [UInt8], to out: inout [UInt8]) {
         // Most paths need no escape: copy those whole.
         if !path.contains(where: needsEscape) {
@@ -159,8 +157,7 @@ public enum TreeListing {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
-                out.append(upperHex[Int(byte >> 4)])
-                out.append(upperHex[Int(byte & 0x0f)])
+                Hex.append(byte, .upper, to: &out)
             }
         }
     }
@@ -177,7 +174,7 @@ public enum TreeListing {
             let byte = text[index]
             if byte == UInt8(ascii: "%") {
                 guard index + 2 < text.count,
-                    let high = upperHexValue(text[index + 1]), let low = upperHexValue(text[index + 2])
+                    let high = Hex.value(of: text[index + 1], .upper), let low = Hex.value(of: text[index + 2], .upper)
                 else { return nil }
                 let decoded = high << 4 | low
                 guard !(decoded > 0x20 && decoded < 0x7f && decoded != UInt8(ascii: "%")) else { return nil }
@@ -191,13 +188,5 @@ public enum TreeListing {
             }
         }
         return out
-    }
-
-    private static func upperHexValue(_ char: UInt8) -> UInt8? {
-        switch char {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): char - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

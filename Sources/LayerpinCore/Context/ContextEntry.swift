@@ -93,8 +93,7 @@ public enum RawPath {
                 index += length
                 continue
             }
-            let hex = Array("0123456789abcdef")
-            out += "\\x" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0xf)])
+            out += "\\x" + Hex.encode([byte])
             index += 1
         }
         return out

@@ -135,10 +135,7 @@ public struct Compose: Sendable {
             let image = manifest.tags.first ?? repository
             images[service.name] = image
             for target in service.mountTargets {
-                for mapping in manifest.layout
-                where target == mapping.image || target.hasPrefix(mapping.image + "/")
-                    || mapping.image.hasPrefix(target.hasSuffix("/") ? target : target + "/")
-                {
+                for mapping in manifest.layout where ImagePath.overlaps(target, mapping.image) {
                     warnings.append(
                         "service \(service.name): a volume or bind mount on \(target) shadows the application at \(mapping.image): new code will not show"
                     )
@@ -146,16 +143,13 @@ public struct Compose: Sendable {
             }
             // A VOLUME in the Dockerfile over the app path: compose carries the anonymous volume over to
             // the new container, hiding the new code (docker/compose#9450).
-            let dockerfilePath = contextRoot + "/" + (service.dockerfile ?? "Dockerfile")
-            if let text = try? String(contentsOfFile: dockerfilePath, encoding: .utf8),
-                let file = try? DockerfileParser.parse(text)
+            if let contextDirectory = try? OpenDirectory(contextRoot),
+                let bytes = try? contextDirectory.read(Array((service.dockerfile ?? "Dockerfile").utf8)),
+                let file = try? DockerfileParser.parse(String(decoding: bytes, as: UTF8.self))
             {
                 for instruction in file.instructions where instruction.keyword == "VOLUME" {
                     for target in instruction.words {
-                        for mapping in manifest.layout
-                        where target == mapping.image || target.hasPrefix(mapping.image + "/")
-                            || mapping.image.hasPrefix(target.hasSuffix("/") ? target : target + "/")
-                        {
+                        for mapping in manifest.layout where ImagePath.overlaps(target, mapping.image) {
                             warnings.append(
                                 "service \(service.name): VOLUME \(target) in \(service.dockerfile ?? "Dockerfile") covers the application at \(mapping.image): compose keeps the old anonymous volume and hides new code"
                             )

@@ -118,11 +118,7 @@ public enum DeployVerifier {
         }
         for mount in info["Mounts"] as? [[String: Any]] ?? [] {
             guard let destination = mount["Destination"] as? String else { continue }
-            for mapping in report.manifest.layout
-            where destination == mapping.image
-                || destination.hasPrefix(mapping.image.hasSuffix("/") ? mapping.image : mapping.image + "/")
-                || mapping.image.hasPrefix(destination.hasSuffix("/") ? destination : destination + "/")
-            {
+            for mapping in report.manifest.layout where ImagePath.overlaps(destination, mapping.image) {
                 let type = mount["Type"] as? String ?? "mount"
                 let source = (mount["Name"] as? String) ?? (mount["Source"] as? String) ?? "?"
                 report.problems.append(

@@ -99,7 +99,7 @@ public enum DockerfileLinter {
                 }
             case "VOLUME":
                 let paths = instruction.words
-                if let app = workdir, paths.contains(where: { isWithin(app, $0) || isWithin($0, app) }) {
+                if let app = workdir, paths.contains(where: { ImagePath.overlaps(app, $0) }) {
                     add(
                         "LP004", line,
                         "VOLUME over the application path \(app): compose keeps the old anonymous volume and hides new code",
@@ -183,11 +183,5 @@ public enum DockerfileLinter {
         Ecosystem.allCases.contains {
             $0.isDependencyFile(Array(name.split(separator: "/").last.map(String.init)?.utf8 ?? "".utf8))
         }
-    }
-
-    static func isWithin(_ path: String, _ directory: String) -> Bool {
-        let a = path.hasSuffix("/") ? String(path.dropLast()) : path
-        let b = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        return a == b || a.hasPrefix(b + "/")
     }
 }

@@ -123,7 +123,7 @@ public struct Manifest: Sendable, Equatable {
         let covered = coveredDirectories
         let files = Set(entries.filter { $0.kind != .directory }.map(\.path))
         return layout.filter { files.contains($0.context) }.map(\.image).filter { file in
-            !covered.contains { file.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+            !covered.contains { ImagePath.isWithin(file, $0) && ImagePath.components(file) != ImagePath.components($0) }
         }
     }
 

@@ -1,3 +1,5 @@
+import LayerpinDigest
+
 /// A JSON value written canonically: object keys sorted by their UTF-8 bytes, two-space
 /// indentation, no trailing spaces, `\n` at the end. The same value always gives the same bytes.
 public indirect enum JSONValue: Sendable, Equatable {
@@ -61,8 +63,7 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case _ where scalar.value < 0x20:
-                let hex = Array("0123456789abcdef")
-                out += "\\u00" + String(hex[Int(scalar.value >> 4)]) + String(hex[Int(scalar.value & 0xf)])
+                out += "\\u00" + Hex.encode([UInt8(scalar.value)])
             default: out.unicodeScalars.append(scalar)
             }
         }
