@@ -49,7 +49,7 @@ install: release
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
-	@sh -n scripts/engine scripts/e2e scripts/apt-ensure
+	@sh -n scripts/engine scripts/e2e scripts/apt-ensure scripts/engine-context-list
 	@bash -n scripts/check-dockerignore-fixtures bench/run
 
 clean:
