@@ -39,7 +39,7 @@ struct CheckCommand: ParsableCommand {
             let committed = try planner.fingerprinter.fingerprint(gitRevision: expectCommit)
             reference = Planner.manifest(of: committed, git: nil, root: options.root.root)
         } else {
-            reference = try ManifestFile.read(manifest ?? ManifestFile.defaultPath(root: options.root.root))
+            reference = try Manifest.load(manifest ?? Manifest.defaultPath(root: options.root.root))
         }
         let diff = ManifestDiff(old: reference, new: current)
         let stale = !diff.isEmpty

@@ -16,8 +16,8 @@ struct DiffCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let before = try ManifestFile.read(old)
-        let after = try ManifestFile.read(new)
+        let before = try Manifest.load(old)
+        let after = try Manifest.load(new)
         let diff = ManifestDiff(old: before, new: after)
         if json {
             Output.write(Report.json(diff, manifest: after).canonicalText)

@@ -2,22 +2,6 @@ import ArgumentParser
 import Foundation
 import LayerpinCore
 
-/// Reading manifest files for commands.
-enum ManifestFile {
-    static func defaultPath(root: String) -> String {
-        root == "." ? ".layerpin/manifest.json" : root + "/.layerpin/manifest.json"
-    }
-
-    static func read(_ path: String) throws -> Manifest {
-        let data = try NamedFile.read(path, limit: 1 << 30)
-        do {
-            return try Manifest.read(data, file: path)
-        } catch {
-            throw LayerpinError.invalidManifest(error)
-        }
-    }
-}
-
 /// Warnings every fingerprinting command prints.
 enum Warnings {
     static func print(_ fingerprint: Fingerprint) {

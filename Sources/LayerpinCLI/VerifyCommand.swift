@@ -15,7 +15,7 @@ struct VerifyCommand: ParsableCommand {
             through the docker CLI (DOCKER_HOST and docker contexts apply): labels, baked manifest, files, \
             and for a container also its image against the tag's current one, its mounts, its entrypoint \
             and its start-up line. The manifest is --manifest FILE, else \
-            .layerpin/manifest.json (for --root), else the one the image carries at /etc/layerpin. Exit 0 \
+            DIR/.layerpin/manifest.json for --root DIR, else the one the image carries at /etc/layerpin. Exit 0 \
             when everything matches, 1 on any mismatch, 2 on bad input.
             """
     )
@@ -68,63 +68,46 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let limits = ImageFileSystem.Limits(maxEntries: maxEntries, maxBytes: maxBytes)
-        var problems: [String] = []
-        let expected: Manifest
-        let report: VerificationReport
-        var manifestPath = manifest ?? ".layerpin/manifest.json"
-        if imageArchive != nil || tar != nil || image != nil || container != nil {
-            let given = try manifest.map { try ManifestFile.read($0) }
-            let deploy: DeployReport
-            if let archive = imageArchive {
-                deploy = try DeployVerifier.check(
-                    try ImageFileSystem.readImageArchive(archive, limits: limits), expected: given,
-                    givenSource: manifest)
-            } else if let tar {
-                deploy = try DeployVerifier.check(
-                    try ImageFileSystem.readTar(tar, limits: limits), expected: given, givenSource: manifest)
-            } else if let image {
-                deploy = try DeployVerifier.verify(
-                    image: image, expected: given, givenSource: manifest, client: DockerClient())
-            } else {
-                deploy = try DeployVerifier.verify(
-                    container: container!, expected: given, givenSource: manifest, client: DockerClient())
-            }
-            expected = deploy.manifest
-            manifestPath = deploy.manifestSource
-            problems = deploy.problems
-            report = deploy.files
-        } else if let root {
-            expected = try ManifestFile.read(manifestPath)
-            report = try Verifier.verify(contextRoot: root, dockerfile: file, against: expected)
-        } else {
-            if manifest == nil, !NamedFile.exists(manifestPath) {
-                manifestPath = (imageRoot ?? "") + "/etc/layerpin/manifest.json"
-            }
-            expected = try ManifestFile.read(manifestPath)
-            report = try Verifier.verify(imageRoot: imageRoot ?? "/", against: expected)
+        let report = try Verification.run(
+            VerifyRequest(
+                source: source, manifest: manifest, expectCommit: expectCommit,
+                limits: ImageFileSystem.Limits(maxEntries: maxEntries, maxBytes: maxBytes)))
+        Output.write(json ? Self.json(report).canonicalText : Self.text(report))
+        if !report.ok {
+            let count = report.problems.count + report.files.mismatches.count
+            Output.diagnostic("\(count) mismatch(es) against \(report.manifestSource)")
+            throw DifferenceFound()
         }
-        if let expectCommit, !expected.commit.lowercased().hasPrefix(expectCommit.lowercased()) {
-            problems.insert("commit: runs \(expected.commit), expected \(expectCommit)", at: 0)
+    }
+
+    /// The one source the flags name (`validate` made sure there is at most one).
+    var source: VerifyRequest.Source {
+        if let root { return .contextTree(root: root, dockerfile: file) }
+        if let imageArchive { return .imageArchive(imageArchive) }
+        if let tar { return .tar(tar) }
+        if let image { return .image(image) }
+        if let container { return .container(container) }
+        return .imageTree(root: imageRoot ?? "/")
+    }
+
+    static func text(_ report: DeployReport) -> String {
+        guard !report.ok else {
+            return
+                "ok: commit \(report.manifest.commit), \(report.files.entries) entries (\(report.files.files) files) verified\n"
         }
-        let fileProblems = report.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
-        if json {
-            Output.write(
-                JSONValue.object([
-                    "ok": .bool(problems.isEmpty && fileProblems.isEmpty),
-                    "commit": .string(expected.commit),
-                    "manifest": .string(expected.manifestDigest.description),
-                    "entries": .int(Int64(report.entries)),
-                    "files": .int(Int64(report.files)),
-                    "mismatches": Report.json(report.mismatches),
-                    "problems": .array(problems.map { .string($0) }),
-                ]).canonicalText)
-        } else if problems.isEmpty && fileProblems.isEmpty {
-            Output.write("ok: commit \(expected.commit), \(report.entries) entries (\(report.files) files) verified\n")
-        } else {
-            Output.write((problems + fileProblems).joined(separator: "\n") + "\n")
-            Output.diagnostic("\(problems.count + fileProblems.count) mismatch(es) against \(manifestPath)")
-        }
-        if !problems.isEmpty || !fileProblems.isEmpty { throw DifferenceFound() }
+        let mismatches = report.files.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
+        return (report.problems + mismatches).joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ report: DeployReport) -> JSONValue {
+        .object([
+            "ok": .bool(report.ok),
+            "commit": .string(report.manifest.commit),
+            "manifest": .string(report.manifest.manifestDigest.description),
+            "entries": .int(Int64(report.files.entries)),
+            "files": .int(Int64(report.files.files)),
+            "mismatches": Report.json(report.files.mismatches),
+            "problems": .array(report.problems.map { .string($0) }),
+        ])
     }
 }

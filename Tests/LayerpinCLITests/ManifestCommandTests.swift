@@ -108,6 +108,32 @@ struct ManifestCommandTests {
         #expect(stale.stdoutText.contains("content src/app.py (src)"))
     }
 
+    @Test("verify --root DIR takes DIR's own manifest from anywhere; an edit is exit 1 naming the file")
+    func verifyRoot() throws {
+        let tree = sampleContext()
+        defer { tree.remove() }
+        #expect(try CommandRunner.layerpin(["plan"], in: tree.root).status == 0)
+        let elsewhere = TreeBuilder()
+        defer { elsewhere.remove() }
+        let fresh = try CommandRunner.layerpin(["verify", "--root", tree.root], in: elsewhere.root)
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(fresh.stdoutText.hasPrefix("ok: commit unknown"))
+        tree.file("src/app.py", "print('v2')\n")
+        let stale = try CommandRunner.layerpin(["verify", "--root", tree.root], in: elsewhere.root)
+        #expect(stale.status == 1)
+        #expect(stale.stdoutText == "content src/app.py\n")
+        #expect(stale.stderr.contains("1 mismatch(es) against \(tree.root)/.layerpin/manifest.json"))
+    }
+
+    @Test(
+        "verify --expect-commit needs at least 7 hex digits: anything else is a usage error",
+        arguments: ["abc", "HEAD", "zzzzzzzz", ""])
+    func expectCommitUsage(value: String) throws {
+        let result = try CommandRunner.layerpin(["verify", "--image-root", "/", "--expect-commit", value])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--expect-commit needs a commit (at least 7 hex digits)"))
+    }
+
     @Test("diff names the changes and the layers that rebuild; identical manifests are exit 0")
     func diff() throws {
         let tree = sampleContext()
