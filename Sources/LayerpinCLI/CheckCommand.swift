@@ -31,31 +31,29 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let planner = options.planner
-        let (current, fingerprint) = try planner.manifest()
-        Warnings.print(fingerprint)
-        let reference: Manifest
-        if let expectCommit {
-            let committed = try planner.fingerprinter.fingerprint(gitRevision: expectCommit)
-            reference = Planner.manifest(of: committed, git: nil, root: options.root.root)
-        } else {
-            reference = try Manifest.load(manifest ?? Manifest.defaultPath(root: options.root.root))
-        }
-        let diff = ManifestDiff(old: reference, new: current)
-        let stale = !diff.isEmpty
-        if json {
-            var report = Report.json(diff, manifest: current)
-            if case .object(var members) = report {
-                members["stale"] = .bool(stale)
-                report = .object(members)
+        let reference: StalenessReport.Reference? = expectCommit.map { .commit($0) } ?? manifest.map { .manifest($0) }
+        let report = try options.planner.check(against: reference)
+        Warnings.print(report.fingerprint)
+        Output.write(json ? Self.json(report).canonicalText : Self.text(report))
+        if report.isStale { throw DifferenceFound() }
+    }
+
+    static func text(_ report: StalenessReport) -> String {
+        guard report.isStale else { return "up to date: context \(report.current.context)\n" }
+        let against =
+            switch report.reference {
+            case .commit(let revision): "commit \(revision)"
+            case .manifest(let path): path
             }
-            Output.write(report.canonicalText)
-        } else if stale {
-            let against = expectCommit.map { "commit \($0)" } ?? (manifest ?? ".layerpin/manifest.json")
-            Output.write("stale: the context differs from \(against)\n" + Report.text(diff))
-        } else {
-            Output.write("up to date: context \(current.context)\n")
+        return "stale: the context differs from \(against)\n" + Report.text(report.diff)
+    }
+
+    static func json(_ report: StalenessReport) -> JSONValue {
+        var json = Report.json(report.diff, manifest: report.current)
+        if case .object(var members) = json {
+            members["stale"] = .bool(report.isStale)
+            json = .object(members)
         }
-        if stale { throw DifferenceFound() }
+        return json
     }
 }

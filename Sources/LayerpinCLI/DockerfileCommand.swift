@@ -23,28 +23,9 @@ struct DockerfileCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        var fingerprinter = Fingerprinter(
+        let fingerprinter = Fingerprinter(
             root: options.root.root, dockerfile: options.root.file, configFile: options.config)
-        fingerprinter.useStatCache = true
-        let fingerprint = try fingerprinter.fingerprint()
-        let text: String
-        if let from {
-            let data = try NamedFile.read(from)
-            let deps =
-                fingerprint.groups.first { $0.name == "deps" }?.entries.filter { $0.fingerprint.kind == .file }
-                .map { String(decoding: $0.path, as: UTF8.self) } ?? []
-            do {
-                text = try DockerfilePinner.pin(
-                    String(decoding: data, as: UTF8.self), dependencyFiles: deps,
-                    groups: fingerprint.groups.map(\.name),
-                    verifyMode: fingerprint.config.verify
-                )
-            } catch {
-                throw LayerpinError.invalidDockerfile(file: from, error)
-            }
-        } else {
-            text = DockerfileRenderer.render(fingerprint)
-        }
+        let text = try DockerfileRenderer.dockerfile(for: fingerprinter, pinning: from)
         if let output {
             try NamedFile.write(output, Array(text.utf8))
         } else {

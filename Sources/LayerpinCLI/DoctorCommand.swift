@@ -30,18 +30,8 @@ struct DoctorCommand: ParsableCommand {
     }
 
     func run() throws {
-        let client = DockerClient()
-        let doctor = Doctor(root: root.root, client: client)
-        let name: String
-        var repository: String?
-        if let service {
-            let project = Compose(root: root.root, docker: client.docker).projectName()
-            name = try doctor.container(forService: service, project: project)
-            repository = "\(project)-\(service)"
-        } else {
-            name = container!
-        }
-        let (diagnoses, report) = try doctor.diagnose(container: name, repository: repository)
+        let subject: Doctor.Subject = service.map { .service($0) } ?? .container(container!)
+        let (name, diagnoses, report) = try Doctor(root: root.root, client: DockerClient()).diagnose(subject)
         if json {
             Output.write(
                 JSONValue.object([

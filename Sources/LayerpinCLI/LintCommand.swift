@@ -25,24 +25,8 @@ struct LintCommand: ParsableCommand {
         let path =
             dockerfile
             ?? ((options.root.root == "." ? "" : options.root.root + "/") + (options.root.file ?? "Dockerfile"))
-        let data = try NamedFile.read(path)
-        let file: Dockerfile
-        do {
-            file = try DockerfileParser.parse(String(decoding: data, as: UTF8.self))
-        } catch {
-            throw LayerpinError.invalidDockerfile(file: path, error)
-        }
-        // The context as it stands, before this run writes its own stat cache.
-        let context = try BuildContext.scan(root: options.root.root, dockerfile: options.root.file)
-        var fingerprinter = Fingerprinter(
-            root: options.root.root, dockerfile: options.root.file, configFile: options.config)
-        fingerprinter.useStatCache = true
-        let fingerprint = try fingerprinter.fingerprint()
-        var grouped = Set<[UInt8]>()
-        for group in fingerprint.groups { for entry in group.entries { grouped.insert(entry.path) } }
-        let findings = DockerfileLinter.lint(
-            file,
-            context: .init(entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir))
+        let findings = try DockerfileLinter.lint(
+            file: path, context: options.root.root, dockerfile: options.root.file, configFile: options.config)
         switch format {
         case .text:
             Output.write(

@@ -37,6 +37,29 @@ public struct Doctor: Sendable {
         return String(id)
     }
 
+    /// What doctor examines: a container by name, or the running container of a compose service
+    /// of the project at `root`.
+    public enum Subject: Sendable {
+        case container(String)
+        case service(String)
+    }
+
+    /// The diagnosis of a subject: the container it came to, every cause, and the verification.
+    public func diagnose(_ subject: Subject) throws(LayerpinError)
+        -> (container: String, diagnoses: [Diagnosis], report: DeployReport)
+    {
+        switch subject {
+        case .container(let name):
+            let (diagnoses, report) = try diagnose(container: name)
+            return (name, diagnoses, report)
+        case .service(let service):
+            let project = Compose(root: root, docker: client.docker).projectName()
+            let name = try container(forService: service, project: project)
+            let (diagnoses, report) = try diagnose(container: name, repository: "\(project)-\(service)")
+            return (name, diagnoses, report)
+        }
+    }
+
     /// Every cause found (empty when the container runs exactly the working tree's code). The
     /// expected image is `repository:src-…` (default: the repository the container runs).
     public func diagnose(container: String, repository: String? = nil) throws(LayerpinError)

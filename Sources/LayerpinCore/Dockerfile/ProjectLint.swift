@@ -1,0 +1,49 @@
+import LayerpinDockerfile
+
+extension DockerfileLinter {
+    /// Lints the Dockerfile at `path` (named on the command line) against the context at `root`:
+    /// parsed, then checked with the context's entries and groups as they stand, before this run
+    /// writes its own stat cache.
+    public static func lint(file path: String, context root: String, dockerfile: String?, configFile: String?)
+        throws(LayerpinError) -> [LintFinding]
+    {
+        let text = String(decoding: try NamedFile.read(path), as: UTF8.self)
+        let file: Dockerfile
+        do {
+            file = try DockerfileParser.parse(text)
+        } catch {
+            throw .invalidDockerfile(file: path, error)
+        }
+        let rootDirectory = try OpenDirectory(root)
+        let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile)
+        let fingerprint = try Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
+            .fingerprint(in: rootDirectory)
+        var grouped = Set<[UInt8]>()
+        for group in fingerprint.groups { for entry in group.entries { grouped.insert(entry.path) } }
+        return lint(
+            file,
+            context: .init(entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir))
+    }
+}
+
+extension DockerfileRenderer {
+    /// `layerpin dockerfile`: a Dockerfile rendered from the context and its `layerpin.yaml`, or,
+    /// with `pinning`, that existing Dockerfile (named on the command line) pinned.
+    public static func dockerfile(for fingerprinter: Fingerprinter, pinning path: String? = nil) throws(LayerpinError)
+        -> String
+    {
+        let fingerprint = try fingerprinter.fingerprint()
+        guard let path else { return render(fingerprint) }
+        let text = String(decoding: try NamedFile.read(path), as: UTF8.self)
+        let deps =
+            fingerprint.groups.first { $0.name == "deps" }?.entries.filter { $0.fingerprint.kind == .file }
+            .map { String(decoding: $0.path, as: UTF8.self) } ?? []
+        do {
+            return try DockerfilePinner.pin(
+                text, dependencyFiles: deps, groups: fingerprint.groups.map(\.name),
+                verifyMode: fingerprint.config.verify)
+        } catch {
+            throw .invalidDockerfile(file: path, error)
+        }
+    }
+}
