@@ -49,6 +49,7 @@ let package = Package(
             name: "LayerpinCLI",
             dependencies: [
                 "LayerpinCore",
+                "LayerpinDigest",
                 "LayerpinDockerfile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

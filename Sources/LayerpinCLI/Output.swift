@@ -1,5 +1,6 @@
 import Foundation
 import LayerpinCore
+import LayerpinDigest
 
 /// Writes results to stdout and diagnostics to stderr, as raw bytes.
 enum Output {
@@ -44,13 +45,14 @@ enum ErrorWording {
             let shown = path.isEmpty ? "." : RawPath.display(path)
             return "\(shown): \(operation) failed: \(HostSystem.describe(errno: code))"
         case .specialFile(let path, let kind):
-            return "\(RawPath.display(path)): a \(kind) cannot be sent in a build context; add it to .dockerignore"
+            return
+                "\(RawPath.display(path)): a \(describe(kind)) cannot be sent in a build context; add it to .dockerignore"
         case .changedWhileHashing(let path):
             return "\(RawPath.display(path)): kept changing while it was hashed; run again once writes have stopped"
         case .notADirectory(let path):
             return "\(path): not a directory"
-        case .invalidConfig(let file, let line, let message):
-            return "\(file)\(line.map { ":\($0)" } ?? ""): \(message)"
+        case .invalidConfig(let file, let line, let problem):
+            return "\(file)\(line.map { ":\($0)" } ?? ""): \(describe(problem))"
         case .emptyGroup(let name, let configured):
             return configured
                 ? "group '\(name)' matches no file in the build context (check its patterns and .dockerignore)"
@@ -59,12 +61,18 @@ enum ErrorWording {
             return
                 "\(RawPath.display(path)) is in both group '\(first)' and group '\(second)'; a path may belong to one group only"
         case .unsafeNameForVerifier(let path, let reason):
-            return "\(RawPath.display(path)): its name has \(reason), which the in-image verifier (verify.sh) cannot "
+            let what =
+                switch reason {
+                case .controlCharacter(let byte): "control character 0x\(Hex.encode([byte]))"
+                case .singleQuote: "a ' (single quote)"
+                case .arrow: "' -> '"
+                }
+            return "\(RawPath.display(path)): its name has \(what), which the in-image verifier (verify.sh) cannot "
                 + "check safely; rename it or add it to .dockerignore"
         case .invalidManifest(let problem):
             return describe(problem)
-        case .archive(let message, let entry):
-            return (entry.map { "\(RawPath.display($0)): " } ?? "") + message
+        case .archive(let problem, let entry):
+            return (entry.map { "\(RawPath.display($0)): " } ?? "") + describe(problem)
         case .invalidDockerfile(let file, let problem):
             return "\(file):\(problem.line): \(problem.message)"
         case .engineUnavailable(let message):
@@ -77,6 +85,55 @@ enum ErrorWording {
             return "docker build failed (exit \(status)); the command was: \(command)"
         case .toolFailed(let command, let status, let tail):
             return "`\(command)` failed (exit \(status))" + (tail.isEmpty ? "" : ": \(tail)")
+        }
+    }
+
+    static func describe(_ kind: SpecialFileKind) -> String {
+        switch kind {
+        case .fifo: "FIFO"
+        case .socket: "socket"
+        case .characterDevice: "character device"
+        case .blockDevice: "block device"
+        case .other: "special file"
+        case .gitEntry(let type, let mode): "git \(type) (mode \(mode))"
+        }
+    }
+
+    static func describe(_ problem: ConfigProblem) -> String {
+        switch problem {
+        case .notYAML(let detail): "not valid YAML: \(detail)"
+        case .notAMapping: "expected a mapping of keys"
+        case .keyNotString: "keys must be strings"
+        case .duplicateKey(let key): "duplicate key '\(key)'"
+        case .unknownKey(let key, let known): "unknown key '\(key)' (known: \(known.joined(separator: ", ")))"
+        case .unknownEcosystem(let name):
+            "unknown ecosystem '\(name)' (one of \(Ecosystem.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .unknownVerifyMode(let mode): "verify must be enforce, warn or off, not '\(mode)'"
+        case .notASingleValue(let key): "'\(key)' must be a single value"
+        case .notAStringList(let key): "'\(key)' must be a list of strings"
+        case .groupsNotAMapping: "'groups' must map group names to lists of patterns"
+        case .invalidGroupName(let name):
+            "group name '\(name)' must be lower-case letters, digits and '_', starting with a letter"
+        case .reservedGroupName(let name): "'\(name)' is a reserved digest name"
+        case .duplicateGroup(let name): "duplicate group '\(name)'"
+        case .groupWithoutPatterns(let name): "group '\(name)' has no patterns"
+        case .invalidGroupPattern(let group, let pattern): "group '\(group)': invalid pattern '\(pattern)'"
+        case .noServices: "no services"
+        }
+    }
+
+    static func describe(_ problem: ArchiveProblem) -> String {
+        switch problem {
+        case .library(let message): message
+        case .tooManyEntries(let limit): "more than \(limit) entries (limit)"
+        case .tooManyBytes(let limit): "more than \(limit) bytes unpacked (limit)"
+        case .standardInputTooLarge(let limit): "more than \(limit) bytes on standard input (limit)"
+        case .leavesRoot: "entry leaves the image root"
+        case .hardLinkToUnknownFile: "hard link to a file the archive has not shown"
+        case .truncatedEntry(let read, let expected): "truncated entry (\(read) of \(expected) bytes)"
+        case .missingLayer(let name): "layer \(name) is missing from the archive"
+        case .missingIndexedManifest(let digest): "index.json names \(digest), which the archive lacks"
+        case .notAnImageArchive: "not a docker save archive: no manifest.json or index.json"
         }
     }
 }

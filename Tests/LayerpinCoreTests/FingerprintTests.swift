@@ -1,7 +1,8 @@
-import LayerpinCore
 import LayerpinDigest
 import LayerpinTestSupport
 import Testing
+
+@testable import LayerpinCore
 
 @Suite("Group digests")
 struct FingerprintTests {
@@ -200,22 +201,24 @@ struct FingerprintTests {
     @Test(
         "malformed configuration names the file and line",
         arguments: [
-            ("groups:\n  deps: [a]\n  deps: [b]\n", 3),
-            ("ecosystem: cobol\n", 1),
-            ("colour: blue\n", 1),
-            ("groups:\n  Deps: [a]\n", 2),
-            ("groups: [a]\n", 1),
-            ("groups:\n  x: ['[']\n", 2),
+            ("groups:\n  deps: [a]\n  deps: [b]\n", 3, ConfigProblem.duplicateKey("deps")),
+            ("ecosystem: cobol\n", 1, .unknownEcosystem("cobol")),
+            ("colour: blue\n", 1, .unknownKey("colour", known: Config.knownKeys.sorted())),
+            ("groups:\n  Deps: [a]\n", 2, .invalidGroupName("Deps")),
+            ("groups: [a]\n", 1, .groupsNotAMapping),
+            ("groups:\n  x: ['[']\n", 2, .invalidGroupPattern(group: "x", pattern: "[")),
+            ("verify: maybe\n", 1, .unknownVerifyMode("maybe")),
+            ("command: {a: b}\n", 1, .notAStringList(key: "command")),
         ])
-    func badConfig(text: String, line: Int) throws {
+    func badConfig(text: String, line: Int, problem: ConfigProblem) throws {
         let tree = TreeBuilder("a\n")
         defer { tree.remove() }
         tree.file("layerpin.yaml", text)
         #expect {
             try Fingerprinter(root: tree.root).fingerprint()
         } throws: { error in
-            guard case LayerpinError.invalidConfig(let file, let reported, _) = error else { return false }
-            return file == "layerpin.yaml" && reported == line
+            guard case LayerpinError.invalidConfig(let file, let reported, let found) = error else { return false }
+            return file == "layerpin.yaml" && reported == line && found == problem
         }
     }
 }

@@ -56,7 +56,7 @@ struct WalkerTests {
             try BuildContext.scan(root: tree.root)
         } throws: { error in
             guard case LayerpinError.specialFile(let path, let kind) = error else { return false }
-            return path == Array("sub/pipe".utf8) && kind == "FIFO"
+            return path == Array("sub/pipe".utf8) && kind == .fifo
         }
         tree.file(".dockerignore", "sub/pipe\n")
         #expect(try paths(tree) == [".dockerignore", "a.txt", "sub"])

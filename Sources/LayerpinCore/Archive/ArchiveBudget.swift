@@ -10,14 +10,14 @@ extension ImageFileSystem {
         mutating func count(_ header: ArchiveEntryHeader) throws {
             entries += 1
             guard entries <= limits.maxEntries else {
-                throw ArchiveError(message: "more than \(limits.maxEntries) entries (limit)", entry: header.path)
+                throw ImageArchiveFailure(problem: .tooManyEntries(limit: limits.maxEntries), entry: header.path)
             }
         }
 
         mutating func spend(_ count: Int64, entry: [UInt8]) throws {
             bytes += count
             guard bytes <= limits.maxBytes else {
-                throw ArchiveError(message: "more than \(limits.maxBytes) bytes unpacked (limit)", entry: entry)
+                throw ImageArchiveFailure(problem: .tooManyBytes(limit: limits.maxBytes), entry: entry)
             }
         }
     }

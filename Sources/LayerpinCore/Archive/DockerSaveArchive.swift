@@ -68,8 +68,7 @@ extension ImageFileSystem {
             }
             for name in layers {
                 guard let layer = layerTrees[name] else {
-                    throw ArchiveError(
-                        message: "layer \(String(decoding: name, as: UTF8.self)) is missing from the archive")
+                    throw ImageArchiveFailure(problem: .missingLayer(String(decoding: name, as: UTF8.self)))
                 }
                 system.stack(layer)
             }
@@ -110,7 +109,7 @@ extension ImageFileSystem {
         if let digest = decoded(OCIManifest.self, "index.json")?.manifests?.first?.digest {
             func blob(_ digest: String) -> String { "blobs/" + digest.replacingOccurrences(of: ":", with: "/") }
             guard var image = decoded(OCIManifest.self, blob(digest)) else {
-                throw ArchiveError(message: "index.json names \(digest), which the archive lacks")
+                throw ImageArchiveFailure(problem: .missingIndexedManifest(digest: digest))
             }
             // An index may point at another index (multi-platform): take its first manifest.
             if let inner = image.manifests?.first?.digest, let resolved = decoded(OCIManifest.self, blob(inner)) {
@@ -121,7 +120,7 @@ extension ImageFileSystem {
                 image.config.map { Array(blob($0.digest).utf8) }
             )
         }
-        throw ArchiveError(message: "not a docker save archive: no manifest.json or index.json")
+        throw ImageArchiveFailure(problem: .notAnImageArchive)
     }
 
     /// One image of a legacy `docker save` `manifest.json`.
@@ -200,7 +199,7 @@ extension ImageFileSystem {
                     }
                     total += Int64(count)
                     if total > limit {
-                        throw .archive(message: "more than \(limit) bytes on standard input (limit)", entry: nil)
+                        throw .archive(.standardInputTooLarge(limit: limit), entry: nil)
                     }
                 }
             }

@@ -34,7 +34,7 @@ extension ImageFileSystem {
         while let header = try reader.next() {
             try budget.count(header)
             guard let relative = Self.clean(header.path) else {
-                throw ArchiveError(message: "entry leaves the image root", entry: header.path)
+                throw ImageArchiveFailure(problem: .leavesRoot, entry: header.path)
             }
             if relative.isEmpty { continue }  // the root itself
             let path = prefix.isEmpty ? relative : prefix + [RawPath.separator] + relative
@@ -59,7 +59,7 @@ extension ImageFileSystem {
                     let linked = nodes[prefix.isEmpty ? cleaned : prefix + [RawPath.separator] + cleaned],
                     linked.kind == .file
                 else {
-                    throw ArchiveError(message: "hard link to a file the archive has not shown", entry: header.path)
+                    throw ImageArchiveFailure(problem: .hardLinkToUnknownFile, entry: header.path)
                 }
                 nodes[path] = Node(kind: .file, executable: executable, digest: linked.digest, target: nil)
             case .file:
@@ -75,8 +75,8 @@ extension ImageFileSystem {
                     if manifest != nil { manifest! += chunk }
                 }
                 guard total == header.size else {
-                    throw ArchiveError(
-                        message: "truncated entry (\(total) of \(header.size) bytes)", entry: header.path)
+                    throw ImageArchiveFailure(
+                        problem: .truncatedEntry(read: total, expected: header.size), entry: header.path)
                 }
                 nodes[path] = Node(kind: .file, executable: executable, digest: hasher.finalize(), target: nil)
                 if let manifest { bakedManifest = manifest }

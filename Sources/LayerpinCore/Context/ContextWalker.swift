@@ -31,7 +31,7 @@ protocol ContextSource: Sendable {
 /// socket or device; a git submodule), which is an error only when the context would include it.
 enum SourceChild: Sendable {
     case entry(ContextEntry)
-    case special(path: [UInt8], kind: String)
+    case special(path: [UInt8], kind: SpecialFileKind)
 
     var path: [UInt8] {
         switch self {

@@ -60,7 +60,7 @@ struct FileSystemSource: ContextSource {
             } else if status.isSymlink {
                 kind = .symlink
             } else {
-                children.append(.special(path: childPath, kind: status.specialKindName))
+                children.append(.special(path: childPath, kind: status.specialKind))
                 continue
             }
             children.append(

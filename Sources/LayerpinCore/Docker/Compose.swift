@@ -82,10 +82,10 @@ public struct Compose: Sendable {
         do {
             node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
         } catch {
-            throw .invalidConfig(file: name, line: nil, message: "not valid YAML: \(error)")
+            throw .invalidConfig(file: name, line: nil, .notYAML(detail: "\(error)"))
         }
         guard let top = node?.mapping, let services = top["services"]?.mapping else {
-            throw .invalidConfig(file: name, line: nil, message: "no services")
+            throw .invalidConfig(file: name, line: nil, .noServices)
         }
         var result: [Service] = []
         for (key, value) in services {

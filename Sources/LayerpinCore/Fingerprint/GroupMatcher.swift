@@ -10,8 +10,7 @@ struct GroupMatcher {
         } catch {
             let pattern = error.line - 1 < group.patterns.count ? group.patterns[error.line - 1] : error.pattern
             throw .invalidConfig(
-                file: configFile, line: group.line,
-                message: "group '\(group.name)': invalid pattern '\(pattern)'")
+                file: configFile, line: group.line, .invalidGroupPattern(group: group.name, pattern: pattern))
         }
     }
 

@@ -56,7 +56,7 @@ struct GitContextSource: ContextSource {
                 child = .entry(ContextEntry(path: path, kind: .symlink, mode: 0o120777, size: Int64(fields[3]) ?? 0))
                 objects[path] = Object(mode: mode, oid: String(fields[2]), size: Int64(fields[3]) ?? 0)
             default:
-                child = .special(path: path, kind: "git \(fields[1]) (mode \(mode))")
+                child = .special(path: path, kind: .gitEntry(type: String(fields[1]), mode: mode))
             }
             children[parent, default: []].append(child)
         }

@@ -37,13 +37,13 @@ public enum VerifyScript {
 
     private static func check(_ bytes: [UInt8], of path: [UInt8]) throws(LayerpinError) {
         if let bad = bytes.first(where: { $0 < 0x20 || $0 == 0x7F }) {
-            throw .unsafeNameForVerifier(path: path, reason: "control character 0x\(Hex.encode([bad]))")
+            throw .unsafeNameForVerifier(path: path, reason: .controlCharacter(bad))
         }
-        if bytes.contains(UInt8(ascii: "'")) { throw .unsafeNameForVerifier(path: path, reason: "a ' (single quote)") }
+        if bytes.contains(UInt8(ascii: "'")) { throw .unsafeNameForVerifier(path: path, reason: .singleQuote) }
         if bytes.count >= 4
             && (0...(bytes.count - 4)).contains(where: { Array(bytes[$0..<$0 + 4]) == Array(" -> ".utf8) })
         {
-            throw .unsafeNameForVerifier(path: path, reason: "' -> '")
+            throw .unsafeNameForVerifier(path: path, reason: .arrow)
         }
     }
 

@@ -35,39 +35,33 @@ public struct Config: Sendable, Equatable {
             let key = duplicates.first ?? ""
             throw .invalidConfig(
                 file: file, line: secondOccurrence(of: key, in: text, from: context.mark.line) ?? context.mark.line,
-                message: "duplicate key '\(key)'")
+                .duplicateKey(key))
         } catch let error as YamlError {
-            throw .invalidConfig(file: file, line: errorLine(error), message: "not valid YAML: \(error)")
+            throw .invalidConfig(file: file, line: errorLine(error), .notYAML(detail: "\(error)"))
         } catch {
-            throw .invalidConfig(file: file, line: nil, message: "not valid YAML: \(error)")
+            throw .invalidConfig(file: file, line: nil, .notYAML(detail: "\(error)"))
         }
         var config = Config()
         guard let root else { return config }
         guard let mapping = root.mapping else {
-            throw .invalidConfig(file: file, line: line(root), message: "expected a mapping of keys")
+            throw .invalidConfig(file: file, line: line(root), .notAMapping)
         }
         var seen: Set<String> = []
         for (keyNode, value) in mapping {
             guard let key = keyNode.string else {
-                throw .invalidConfig(file: file, line: line(keyNode), message: "keys must be strings")
+                throw .invalidConfig(file: file, line: line(keyNode), .keyNotString)
             }
             guard seen.insert(key).inserted else {
-                throw .invalidConfig(file: file, line: line(keyNode), message: "duplicate key '\(key)'")
+                throw .invalidConfig(file: file, line: line(keyNode), .duplicateKey(key))
             }
             guard knownKeys.contains(key) else {
-                throw .invalidConfig(
-                    file: file, line: line(keyNode),
-                    message: "unknown key '\(key)' (known: \(knownKeys.sorted().joined(separator: ", ")))")
+                throw .invalidConfig(file: file, line: line(keyNode), .unknownKey(key, known: knownKeys.sorted()))
             }
             switch key {
             case "ecosystem":
                 let name = try scalar(value, key, file)
                 guard let ecosystem = Ecosystem(rawValue: name) else {
-                    throw .invalidConfig(
-                        file: file, line: line(value),
-                        message:
-                            "unknown ecosystem '\(name)' (one of \(Ecosystem.allCases.map(\.rawValue).joined(separator: ", ")))"
-                    )
+                    throw .invalidConfig(file: file, line: line(value), .unknownEcosystem(name))
                 }
                 config.ecosystem = ecosystem
             case "base": config.base = try scalar(value, key, file)
@@ -77,37 +71,29 @@ public struct Config: Sendable, Equatable {
             case "verify":
                 let mode = try scalar(value, key, file)
                 guard ["enforce", "warn", "off"].contains(mode) else {
-                    throw .invalidConfig(
-                        file: file, line: line(value), message: "verify must be enforce, warn or off, not '\(mode)'")
+                    throw .invalidConfig(file: file, line: line(value), .unknownVerifyMode(mode))
                 }
                 config.verify = mode
             case "command": config.command = try stringList(value, key, file)
             default:  // groups
                 guard let groups = value.mapping else {
-                    throw .invalidConfig(
-                        file: file, line: line(value), message: "'groups' must map group names to lists of patterns")
+                    throw .invalidConfig(file: file, line: line(value), .groupsNotAMapping)
                 }
                 var names: Set<String> = []
                 for (nameNode, patternsNode) in groups {
                     let name = try scalar(nameNode, "groups", file)
                     guard isValidGroupName(name) else {
-                        throw .invalidConfig(
-                            file: file, line: line(nameNode),
-                            message:
-                                "group name '\(name)' must be lower-case letters, digits and '_', starting with a letter"
-                        )
+                        throw .invalidConfig(file: file, line: line(nameNode), .invalidGroupName(name))
                     }
                     guard name != "context" && name != "recipe" else {
-                        throw .invalidConfig(
-                            file: file, line: line(nameNode), message: "'\(name)' is a reserved digest name")
+                        throw .invalidConfig(file: file, line: line(nameNode), .reservedGroupName(name))
                     }
                     guard names.insert(name).inserted else {
-                        throw .invalidConfig(file: file, line: line(nameNode), message: "duplicate group '\(name)'")
+                        throw .invalidConfig(file: file, line: line(nameNode), .duplicateGroup(name))
                     }
                     let patterns = try stringList(patternsNode, "groups.\(name)", file)
                     guard !patterns.isEmpty else {
-                        throw .invalidConfig(
-                            file: file, line: line(patternsNode), message: "group '\(name)' has no patterns")
+                        throw .invalidConfig(file: file, line: line(patternsNode), .groupWithoutPatterns(name))
                     }
                     config.groups.append(Group(name: name, patterns: patterns, line: line(nameNode) ?? 0))
                 }
@@ -149,7 +135,7 @@ public struct Config: Sendable, Equatable {
 
     private static func scalar(_ node: Node, _ key: String, _ file: String) throws(LayerpinError) -> String {
         guard let scalar = node.scalar else {
-            throw .invalidConfig(file: file, line: line(node), message: "'\(key)' must be a single value")
+            throw .invalidConfig(file: file, line: line(node), .notASingleValue(key: key))
         }
         return scalar.string
     }
@@ -157,12 +143,12 @@ public struct Config: Sendable, Equatable {
     private static func stringList(_ node: Node, _ key: String, _ file: String) throws(LayerpinError) -> [String] {
         if let scalar = node.scalar { return [scalar.string] }
         guard let sequence = node.sequence else {
-            throw .invalidConfig(file: file, line: line(node), message: "'\(key)' must be a list of strings")
+            throw .invalidConfig(file: file, line: line(node), .notAStringList(key: key))
         }
         var out: [String] = []
         for item in sequence {
             guard let scalar = item.scalar else {
-                throw .invalidConfig(file: file, line: line(item), message: "'\(key)' must be a list of strings")
+                throw .invalidConfig(file: file, line: line(item), .notAStringList(key: key))
             }
             out.append(scalar.string)
         }

@@ -69,14 +69,14 @@ enum FileSystem {
         var isSymlink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
         var isOwnerExecutable: Bool { mode & UInt32(S_IXUSR) != 0 }
 
-        /// A name for a kind that cannot be part of a context.
-        var specialKindName: String {
+        /// The kind of an entry that cannot be part of a context.
+        var specialKind: SpecialFileKind {
             switch mode & UInt32(S_IFMT) {
-            case UInt32(S_IFIFO): "FIFO"
-            case UInt32(S_IFSOCK): "socket"
-            case UInt32(S_IFCHR): "character device"
-            case UInt32(S_IFBLK): "block device"
-            default: "special file"
+            case UInt32(S_IFIFO): .fifo
+            case UInt32(S_IFSOCK): .socket
+            case UInt32(S_IFCHR): .characterDevice
+            case UInt32(S_IFBLK): .blockDevice
+            default: .other
             }
         }
     }

@@ -9,23 +9,23 @@ public enum LayerpinError: Error, Sendable {
     /// A system call failed on a path of the context (or the root itself).
     case systemCall(operation: String, path: [UInt8], errno: Int32)
     /// A FIFO, socket or device that the build context would include.
-    case specialFile(path: [UInt8], kind: String)
+    case specialFile(path: [UInt8], kind: SpecialFileKind)
     /// A file kept changing while it was hashed.
     case changedWhileHashing(path: [UInt8])
     /// `--root` is not a directory.
     case notADirectory(path: String)
-    /// The configuration file is malformed.
-    case invalidConfig(file: String, line: Int?, message: String)
+    /// The configuration (or compose) file is malformed.
+    case invalidConfig(file: String, line: Int?, ConfigProblem)
     /// A group matched no entry of the context.
     case emptyGroup(name: String, configured: Bool)
     /// An entry belongs to two groups.
     case overlappingGroups(path: [UInt8], first: String, second: String)
     /// A name the generated `verify.sh` cannot carry safely.
-    case unsafeNameForVerifier(path: [UInt8], reason: String)
+    case unsafeNameForVerifier(path: [UInt8], reason: UnsafeName)
     /// A manifest could not be read.
     case invalidManifest(ManifestError)
     /// An archive could not be written or read (truncated, corrupt, over a limit, hostile).
-    case archive(message: String, entry: [UInt8]?)
+    case archive(ArchiveProblem, entry: [UInt8]?)
     /// `docker build` failed (its output went to stderr).
     case buildFailed(command: String, status: Int32)
     /// A Dockerfile the parser refuses.
@@ -38,4 +38,57 @@ public enum LayerpinError: Error, Sendable {
     case hookExists(path: String)
     /// An external tool failed (non-zero exit or malformed output).
     case toolFailed(command: String, status: Int32, stderrTail: String)
+}
+
+/// What is wrong with a configuration or compose file.
+public enum ConfigProblem: Sendable, Equatable {
+    /// YAML the parser refused (its own description).
+    case notYAML(detail: String)
+    case notAMapping
+    case keyNotString
+    case duplicateKey(String)
+    case unknownKey(String, known: [String])
+    case unknownEcosystem(String)
+    case unknownVerifyMode(String)
+    case notASingleValue(key: String)
+    case notAStringList(key: String)
+    case groupsNotAMapping
+    case invalidGroupName(String)
+    case reservedGroupName(String)
+    case duplicateGroup(String)
+    case groupWithoutPatterns(String)
+    case invalidGroupPattern(group: String, pattern: String)
+    /// A compose file without `services:`.
+    case noServices
+}
+
+/// What in a name the generated `verify.sh` cannot carry.
+public enum UnsafeName: Sendable, Equatable {
+    /// A byte below 0x20, or DEL.
+    case controlCharacter(UInt8)
+    case singleQuote
+    /// ` -> `, the verifier's separator of a symlink and its target.
+    case arrow
+}
+
+/// An entry kind no build context can hold.
+public enum SpecialFileKind: Sendable, Equatable {
+    case fifo, socket, characterDevice, blockDevice, other
+    /// A git tree entry that is neither a file, a directory nor a symlink (a submodule).
+    case gitEntry(type: String, mode: String)
+}
+
+/// Why an archive could not be read or written.
+public enum ArchiveProblem: Sendable, Equatable {
+    /// libarchive's own description (a corrupt header, truncated data, a write that failed).
+    case library(String)
+    case tooManyEntries(limit: Int)
+    case tooManyBytes(limit: Int64)
+    case standardInputTooLarge(limit: Int64)
+    case leavesRoot
+    case hardLinkToUnknownFile
+    case truncatedEntry(read: Int64, expected: Int64)
+    case missingLayer(String)
+    case missingIndexedManifest(digest: String)
+    case notAnImageArchive
 }
