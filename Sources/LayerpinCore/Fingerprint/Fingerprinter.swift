@@ -1,5 +1,6 @@
 import Dispatch
 import LayerpinDigest
+import LayerpinIgnore
 import Synchronization
 
 /// Computes the fingerprint of a build context in a working tree.
@@ -28,30 +29,28 @@ public struct Fingerprinter: Sendable {
 
     /// Walks, hashes and groups the context under an open root.
     func fingerprint(in root: borrowing OpenDirectory) throws(LayerpinError) -> Fingerprint {
-        let descriptor = root.rawValue
-        // The stat cache is read on another thread while the walk runs.
-        let cache = Mutex(StatCache())
-        let loading = DispatchGroup()
-        if useStatCache {
-            DispatchQueue.global().async(group: loading) {
-                let loaded = StatCache.load(root: descriptor)
-                cache.withLock { $0 = loaded }
-            }
+        try fingerprint(from: WorkingTreeSource(fingerprinter: self, root: root.rawValue))
+    }
+
+    /// The one pipeline of every fingerprint, of a working tree or of git objects: the ignore file
+    /// and the configuration read from the source, its entries walked and hashed under them, then
+    /// grouped.
+    func fingerprint(from source: some FingerprintSource) throws(LayerpinError) -> Fingerprint {
+        let (ignoreFile, patterns) = try BuildContext.loadIgnorePatterns(dockerfile: dockerfileName) {
+            path throws(LayerpinError) in try source.read(Array(path.utf8))
         }
-        defer { loading.wait() }  // before the root descriptor closes, even when the walk fails
-        let context = try BuildContext.scan(in: root, dockerfile: dockerfile)
-        let config = try loadConfig { path throws(LayerpinError) in try root.read(Array(path.utf8)) }
-        loading.wait()
-        let hashed = try hash(context.entries, cache: cache.withLock { $0 }, root: descriptor)
+        let matcher = IgnoreMatcher(patterns: patterns)
+        let config = try loadConfig { path throws(LayerpinError) in try source.read(Array(path.utf8)) }
+        let hashed = try source.hashedEntries(matcher: matcher)
         let (ecosystem, groups, whole, localPaths) = try GroupPartition.partition(
             entries: consume hashed, config: config, configFile: configFileName
         ) { path throws(LayerpinError) in
-            try root.read(path)
+            try source.read(path)
         }
-        let dockerfileBytes = try root.read(Array(dockerfileName.utf8))
+        let dockerfileBytes = try source.read(Array(dockerfileName.utf8))
         return Fingerprint(
-            ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: context.ignoreFile,
-            localPathRequirements: localPaths, ignore: context.matcher, config: config,
+            ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile,
+            localPathRequirements: localPaths, ignore: matcher, config: config,
             dockerfile: dockerfileBytes.map { SHA256Hasher.digest(of: $0) },
             dockerfileText: dockerfileBytes.map { String(decoding: $0, as: UTF8.self) })
     }
@@ -124,5 +123,49 @@ public struct Fingerprinter: Sendable {
                     size: entry.size, linkTarget: entry.linkTarget))
         }
         return hashed
+    }
+}
+
+/// Where a fingerprint's bytes come from: a working tree, or a commit's git objects.
+protocol FingerprintSource {
+    /// A small file of the context (ignore file, configuration, requirements, Dockerfile); nil when
+    /// it is absent.
+    func read(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]?
+    /// Every entry Docker would send under `matcher`, in path-byte order, hashed.
+    func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> [HashedEntry]
+}
+
+/// A working tree under an open root: walked through its descriptor, files hashed through the
+/// stat cache (read on another thread while the walk runs).
+struct WorkingTreeSource: FingerprintSource {
+    var fingerprinter: Fingerprinter
+    /// The open root, owned by the caller for as long as this source is used.
+    var root: Int32
+
+    func read(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]? {
+        do {
+            return try FileSystem.readSmallFile(at: root, path)
+        } catch {
+            throw .systemCall(operation: error.operation, path: path, errno: error.errno)
+        }
+    }
+
+    func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> [HashedEntry] {
+        let cache = Mutex(StatCache())
+        let loading = DispatchGroup()
+        if fingerprinter.useStatCache {
+            let root = root
+            DispatchQueue.global().async(group: loading) {
+                let loaded = StatCache.load(root: root)
+                cache.withLock { $0 = loaded }
+            }
+        }
+        defer { loading.wait() }  // before the root descriptor closes, even when the walk fails
+        let walker = ContextWalker(
+            source: FileSystemSource(rootDirectory: root), matcher: matcher, checkReadable: false,
+            threads: FileSystem.onlineProcessors)
+        let entries = try walker.walk()
+        loading.wait()
+        return try fingerprinter.hash(entries, cache: cache.withLock { $0 }, root: root)
     }
 }
