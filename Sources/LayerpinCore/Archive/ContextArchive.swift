@@ -9,14 +9,14 @@ import LayerpinDigest
 ///
 /// Each file is hashed while it is written; given the planned manifest, every digest must equal
 /// the planned one: the archive holds exactly what was planned, or writing fails naming the file.
-public struct ContextArchive: Sendable {
-    public var root: String
-    public var dockerfile: String?
+package struct ContextArchive: Sendable {
+    package var root: String
+    package var dockerfile: String?
     /// Seconds since the epoch for every entry.
-    public var mtime: Int64
-    public var gzip: Bool
+    package var mtime: Int64
+    package var gzip: Bool
 
-    public init(root: String, dockerfile: String? = nil, mtime: Int64, gzip: Bool = false) {
+    package init(root: String, dockerfile: String? = nil, mtime: Int64, gzip: Bool = false) {
         self.root = root
         self.dockerfile = dockerfile
         self.mtime = mtime
@@ -24,7 +24,7 @@ public struct ContextArchive: Sendable {
     }
 
     /// The mtime the archive uses: the commit time of HEAD, else `SOURCE_DATE_EPOCH`, else 0.
-    public static func mtime(root: String, environment: [String: String], runner: ToolRunner = ToolRunner()) -> Int64 {
+    package static func mtime(root: String, environment: [String: String], runner: ToolRunner = ToolRunner()) -> Int64 {
         mtime(commitTime: GitInfo.headCommitTime(root: root, runner: runner), environment: environment)
     }
 
@@ -36,7 +36,7 @@ public struct ContextArchive: Sendable {
 
     /// Writes the archive to `path` (relative to the current directory) through a temporary name
     /// and a rename.
-    public func write(toFile path: String) throws(LayerpinError) {
+    package func write(toFile path: String) throws(LayerpinError) {
         let rootDirectory = try OpenDirectory(root)
         // Walk first, so a target inside the context is not part of its own archive.
         let entries = try prepare(in: rootDirectory)
@@ -57,7 +57,7 @@ public struct ContextArchive: Sendable {
     /// Writes the archive to `descriptor`. With `manifest`, every file written must have the digest
     /// the manifest records for it (what was planned is what is built), else nothing more is
     /// written and the error names the file.
-    public func write(to descriptor: Int32, matching manifest: Manifest? = nil) throws(LayerpinError) {
+    package func write(to descriptor: Int32, matching manifest: Manifest? = nil) throws(LayerpinError) {
         try write(to: descriptor, matching: manifest, from: try OpenDirectory(root))
     }
 

@@ -6,7 +6,7 @@ extension ImageFileSystem {
 
     /// Reads a plain tar of a file system (file, or standard input when `path` is `-`); entries
     /// are placed under `prefix` (what `docker cp NAME:/srv/app -` needs: its entries start `app/`).
-    public static func readTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError)
+    package static func readTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError)
         -> ImageFileSystem
     {
         var system = ImageFileSystem()
@@ -15,7 +15,7 @@ extension ImageFileSystem {
     }
 
     /// Adds the entries of a plain tar under `prefix`.
-    public mutating func addTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError) {
+    package mutating func addTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError) {
         let input = try Self.open(path)
         var budget = Budget(limits: limits)
         try LayerpinError.mappingArchiveErrors {
@@ -30,7 +30,7 @@ extension ImageFileSystem {
     /// Reads a `docker save` archive. Its index (`manifest.json` or `index.json`) may come after the
     /// layers (dockerd 20.10 writes it last), so the archive is read twice; standard input is first
     /// spooled to a file in `spoolDirectory` (default `$TMPDIR`).
-    public static func readImageArchive(
+    package static func readImageArchive(
         _ path: String, limits: Limits = Limits(), spoolDirectory: String? = nil
     ) throws(LayerpinError) -> ImageFileSystem {
         guard path == "-" else { return try readImageArchive(file: path, limits: limits) }

@@ -8,7 +8,7 @@ import LayerpinDigest
 /// Hostile input is data: every path is cleaned, one that would leave the root is refused, symlinks
 /// and hard links are never followed out of the archive, a later duplicate replaces an earlier one
 /// (as extraction would), and the entry count and the bytes read are capped.
-public struct ImageFileSystem: Sendable {
+package struct ImageFileSystem: Sendable {
     /// What one path holds once every layer is applied.
     struct Node: Sendable {
         var kind: EntryKind
@@ -20,16 +20,16 @@ public struct ImageFileSystem: Sendable {
     /// Paths relative to the image root (no leading `/`), to their final state.
     var nodes: [[UInt8]: Node] = [:]
     /// The image config's labels (empty for a plain tar).
-    public var labels: [String: String] = [:]
+    package var labels: [String: String] = [:]
     /// The bytes of `/etc/layerpin/manifest.json` when the image has one.
-    public var bakedManifest: [UInt8]?
+    package var bakedManifest: [UInt8]?
 
     /// Limits against decompression bombs and entry floods.
-    public struct Limits: Sendable {
-        public var maxEntries: Int
-        public var maxBytes: Int64
+    package struct Limits: Sendable {
+        package var maxEntries: Int
+        package var maxBytes: Int64
 
-        public init(maxEntries: Int = 2_000_000, maxBytes: Int64 = 64 << 30) {
+        package init(maxEntries: Int = 2_000_000, maxBytes: Int64 = 64 << 30) {
             self.maxEntries = maxEntries
             self.maxBytes = maxBytes
         }

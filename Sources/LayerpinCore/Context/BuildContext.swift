@@ -1,21 +1,21 @@
 import LayerpinIgnore
 
 /// The build context of a directory: what Docker would send, entry by entry.
-public struct BuildContext: Sendable {
+package struct BuildContext: Sendable {
     /// The context root as given.
-    public let root: String
+    package let root: String
     /// The ignore file that applied (relative to the root, or as given for an outside Dockerfile);
     /// nil when there is none.
-    public let ignoreFile: String?
+    package let ignoreFile: String?
     /// Every entry Docker would send, sorted by path bytes.
-    public let entries: [ContextEntry]
+    package let entries: [ContextEntry]
     /// The ignore patterns that applied.
-    public let matcher: IgnoreMatcher
+    package let matcher: IgnoreMatcher
 
     /// Walks `root`, applying `<dockerfile>.dockerignore` when it exists next to the Dockerfile,
     /// else `.dockerignore` at the root. `dockerfile` is relative to `root` unless absolute
     /// (default `Dockerfile`).
-    public static func scan(
+    package static func scan(
         root: String, dockerfile: String? = nil, checkReadable: Bool = false, walkThreads: Int? = nil
     ) throws(LayerpinError)
         -> BuildContext

@@ -7,25 +7,25 @@ import LayerpinDigest
 #endif
 
 /// One entry of a build context as the walk found it: a file, a directory or a symlink.
-public struct ContextEntry: Sendable, Hashable {
+package struct ContextEntry: Sendable, Hashable {
     /// Relative, `/`-separated path, raw bytes.
-    public var path: [UInt8]
-    public var kind: EntryKind
+    package var path: [UInt8]
+    package var kind: EntryKind
     /// What `lstat` said at walk time (or what was hashed, once hashed).
-    public var stamp: StatStamp
+    package var stamp: StatStamp
     /// The device of the file system holding the entry (with the inode, its identity).
-    public var device: UInt64
+    package var device: UInt64
     /// A symlink's target, raw bytes; nil for other kinds.
-    public var linkTarget: [UInt8]?
+    package var linkTarget: [UInt8]?
 
     /// The full `st_mode`.
-    public var mode: UInt32 { stamp.mode }
+    package var mode: UInt32 { stamp.mode }
     /// Bytes of a file; 0 for a directory; the target's length for a symlink.
-    public var size: Int64 { stamp.size }
+    package var size: Int64 { stamp.size }
     /// The owner-executable bit of a file, the only permission bit the digest keeps.
-    public var isExecutable: Bool { kind == .file && stamp.mode & 0o100 != 0 }
+    package var isExecutable: Bool { kind == .file && stamp.mode & 0o100 != 0 }
 
-    public init(path: [UInt8], kind: EntryKind, stamp: StatStamp, device: UInt64 = 0, linkTarget: [UInt8]? = nil) {
+    package init(path: [UInt8], kind: EntryKind, stamp: StatStamp, device: UInt64 = 0, linkTarget: [UInt8]? = nil) {
         self.path = path
         self.kind = kind
         self.stamp = stamp
@@ -34,22 +34,22 @@ public struct ContextEntry: Sendable, Hashable {
     }
 
     /// An entry with no `lstat` behind it (from git, or added to an archive).
-    public init(path: [UInt8], kind: EntryKind, mode: UInt32, size: Int64, linkTarget: [UInt8]? = nil) {
+    package init(path: [UInt8], kind: EntryKind, mode: UInt32, size: Int64, linkTarget: [UInt8]? = nil) {
         self.init(path: path, kind: kind, stamp: StatStamp(mode: mode, size: size), linkTarget: linkTarget)
     }
 }
 
 /// Byte-wise helpers for raw relative paths.
-public enum RawPath {
-    public static let separator = UInt8(ascii: "/")
+package enum RawPath {
+    package static let separator = UInt8(ascii: "/")
 
     /// Byte order of two paths: the order of every listing.
-    public static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    package static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         TreeListing.precedes(lhs, rhs)
     }
 
     /// `parent/child`, or `child` at the root.
-    public static func join(_ parent: [UInt8], _ child: [UInt8]) -> [UInt8] {
+    package static func join(_ parent: [UInt8], _ child: [UInt8]) -> [UInt8] {
         if parent.isEmpty { return child }
         var path: [UInt8] = []
         path.reserveCapacity(parent.count + 1 + child.count)
@@ -61,7 +61,7 @@ public enum RawPath {
 
     /// Whether `path` is `ancestor` itself or lies below it (compared by component, never by string
     /// prefix: `a/bc` is not below `a/b`).
-    public static func isWithin(_ path: [UInt8], _ ancestor: [UInt8]) -> Bool {
+    package static func isWithin(_ path: [UInt8], _ ancestor: [UInt8]) -> Bool {
         guard path.count >= ancestor.count else { return false }
         let samePrefix = path.withUnsafeBytes { pathBytes in
             ancestor.withUnsafeBytes { ancestorBytes in
@@ -73,12 +73,12 @@ public enum RawPath {
     }
 
     /// Whether `path` names an entry at the root (it holds no separator).
-    public static func isTopLevel(_ path: [UInt8]) -> Bool {
+    package static func isTopLevel(_ path: [UInt8]) -> Bool {
         path.withUnsafeBytes { $0.isEmpty || memchr($0.baseAddress!, Int32(separator), $0.count) == nil }
     }
 
     /// The path for people: UTF-8 where it is valid, `\xNN` for other bytes and controls.
-    public static func display(_ path: [UInt8]) -> String {
+    package static func display(_ path: [UInt8]) -> String {
         var out = ""
         var index = 0
         while index < path.count {

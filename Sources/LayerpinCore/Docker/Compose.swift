@@ -6,15 +6,15 @@ import Yams
 /// build args and labels and names the image by its source digest, so compose recreates a
 /// container exactly when its source changed (compose answers "is up-to-date" otherwise, even
 /// after a code change: the stale-container bug).
-public struct Compose: Sendable {
-    public var root: String
+package struct Compose: Sendable {
+    package var root: String
     /// The compose file, relative to the root (default: the first of compose.yaml, compose.yml,
     /// docker-compose.yaml, docker-compose.yml that exists).
-    public var file: String?
-    public var docker: String
-    public var runner: ToolRunner
+    package var file: String?
+    package var docker: String
+    package var runner: ToolRunner
 
-    public init(root: String, file: String? = nil, docker: String, runner: ToolRunner = ToolRunner()) {
+    package init(root: String, file: String? = nil, docker: String, runner: ToolRunner = ToolRunner()) {
         self.root = root
         self.file = file
         self.docker = docker
@@ -22,22 +22,22 @@ public struct Compose: Sendable {
     }
 
     /// One service that builds.
-    public struct Service: Sendable {
-        public var name: String
+    package struct Service: Sendable {
+        package var name: String
         /// The build context, relative to the root.
-        public var context: String
-        public var dockerfile: String?
+        package var context: String
+        package var dockerfile: String?
         /// `build.network` (`none`, `host`, …): passed to docker build.
-        public var network: String?
+        package var network: String?
         /// Container paths of its `volumes:` entries.
-        public var mountTargets: [String]
+        package var mountTargets: [String]
     }
 
-    public struct Result: Sendable {
-        public var override: String
-        public var composeFile: String
-        public var images: [String: String]
-        public var warnings: [String]
+    package struct Result: Sendable {
+        package var override: String
+        package var composeFile: String
+        package var images: [String: String]
+        package var warnings: [String]
     }
 
     static let candidates = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
@@ -53,7 +53,7 @@ public struct Compose: Sendable {
         return overrideFileNames.filter { directory.contains(Array($0.utf8)) }
     }
 
-    public func composeFile() throws(LayerpinError) -> String {
+    package func composeFile() throws(LayerpinError) -> String {
         if let file { return file }
         let directory = try OpenDirectory(root)
         if let found = Self.candidates.first(where: { directory.contains(Array($0.utf8)) }) { return found }
@@ -62,7 +62,7 @@ public struct Compose: Sendable {
 
     /// The project name compose 1.29 and v2 use: `COMPOSE_PROJECT_NAME`, else the directory's name,
     /// lower case, letters, digits, `-` and `_` only.
-    public func projectName() -> String {
+    package func projectName() -> String {
         if let name = ProcessInfo.processInfo.environment["COMPOSE_PROJECT_NAME"], !name.isEmpty { return name }
         let absolute = URL(fileURLWithPath: root.hasPrefix("/") ? root : FileSystem.currentDirectory() + "/" + root)
             .standardizedFileURL.lastPathComponent
@@ -73,7 +73,7 @@ public struct Compose: Sendable {
     }
 
     /// The services that build, from the compose file.
-    public func services() throws(LayerpinError) -> (version: String?, services: [Service]) {
+    package func services() throws(LayerpinError) -> (version: String?, services: [Service]) {
         let name = try composeFile()
         guard let data = try OpenDirectory(root).read(Array(name.utf8)) else {
             throw .systemCall(operation: "open", path: Array(name.utf8), errno: FileSystem.noSuchFile)
@@ -108,7 +108,7 @@ public struct Compose: Sendable {
     }
 
     /// Plans (and with `build`, builds) every service, and writes `.layerpin/compose.override.yml`.
-    public func run(build: Bool) throws(LayerpinError) -> Result {
+    package func run(build: Bool) throws(LayerpinError) -> Result {
         let (version, services) = try services()
         let project = projectName()
         var images: [String: String] = [:]

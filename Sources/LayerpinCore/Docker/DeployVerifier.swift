@@ -2,22 +2,22 @@ import Foundation
 
 /// What a deployed image or container holds compared with the manifest it should hold: every
 /// problem, worded for people, plus the file mismatches.
-public struct DeployReport: Sendable {
+package struct DeployReport: Sendable {
     /// The manifest checked against (given, or the one the image carries).
-    public var manifest: Manifest
+    package var manifest: Manifest
     /// Where it came from, for messages.
-    public var manifestSource: String
-    public var problems: [String] = []
-    public var files: VerificationReport
+    package var manifestSource: String
+    package var problems: [String] = []
+    package var files: VerificationReport
 
-    public var ok: Bool { problems.isEmpty && files.mismatches.isEmpty }
+    package var ok: Bool { problems.isEmpty && files.mismatches.isEmpty }
 }
 
 /// Verification of images, containers and archives against a manifest.
-public enum DeployVerifier {
+package enum DeployVerifier {
     /// Checks a file system read from an image or a container: the baked manifest against the
     /// given one, the labels, the files.
-    public static func check(_ system: ImageFileSystem, expected given: Manifest?, givenSource: String?)
+    package static func check(_ system: ImageFileSystem, expected given: Manifest?, givenSource: String?)
         throws(LayerpinError) -> DeployReport
     {
         var baked: Manifest?
@@ -54,7 +54,7 @@ public enum DeployVerifier {
     }
 
     /// An image in the engine, through `docker save`.
-    public static func verify(image reference: String, expected: Manifest?, givenSource: String?, client: DockerClient)
+    package static func verify(image reference: String, expected: Manifest?, givenSource: String?, client: DockerClient)
         throws(LayerpinError) -> DeployReport
     {
         guard try client.inspect("image", reference) != nil else {
@@ -68,7 +68,7 @@ public enum DeployVerifier {
     /// A container: its image and labels, whether it runs the tag's current image, its mounts, its
     /// entrypoint, its start-up line, and its files through `docker cp` (what it really holds,
     /// volumes and bind mounts and in-place edits included).
-    public static func verify(
+    package static func verify(
         container name: String, expected given: Manifest?, givenSource: String?, client: DockerClient
     )
         throws(LayerpinError) -> DeployReport

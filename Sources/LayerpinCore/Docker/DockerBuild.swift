@@ -3,20 +3,20 @@ import LayerpinDockerfile
 /// `layerpin build`: plan, then `docker build -` fed by layerpin's own context archive, so what
 /// was hashed is exactly what was built (BuildKit's size-and-mtime shortcut for directory contexts
 /// can copy a stale file; moby/buildkit#4950). Passes the build args, the labels and the digest tag.
-public struct DockerBuild: Sendable {
-    public var planner: Planner
+package struct DockerBuild: Sendable {
+    package var planner: Planner
     /// The docker CLI (`LAYERPIN_DOCKER`, else `docker` on PATH).
-    public var docker: String
+    package var docker: String
     /// A repository for the digest tag instead of the manifest's.
-    public var repository: String?
+    package var repository: String?
     /// Extra arguments for `docker build`.
-    public var extraArguments: [String]
+    package var extraArguments: [String]
     /// A registry repository for the build cache: the build reads `REPO:deps-<12 hex>` as a cache
     /// source (`--cache-from`, inline cache) and pushes the new image there, so another machine —
     /// or this one after `docker builder prune` — reuses the dependency layers of the same deps digest.
-    public var cacheRepository: String?
+    package var cacheRepository: String?
 
-    public init(
+    package init(
         planner: Planner, docker: String, repository: String? = nil, extraArguments: [String] = [],
         cacheRepository: String? = nil
     ) {
@@ -28,7 +28,7 @@ public struct DockerBuild: Sendable {
     }
 
     /// The cache reference of a manifest: `REPO:deps-<12 hex>` (`ctx-` without a deps group).
-    public func cacheReference(_ manifest: Manifest) -> String? {
+    package func cacheReference(_ manifest: Manifest) -> String? {
         guard let cacheRepository else { return nil }
         if let deps = manifest.digest(of: "deps") { return "\(cacheRepository):deps-\(deps.hex.prefix(12))" }
         return "\(cacheRepository):ctx-\(manifest.context.hex.prefix(12))"
@@ -36,7 +36,7 @@ public struct DockerBuild: Sendable {
 
     /// The labels of DESIGN.md: revision, created (the commit's time, never the wall clock), the
     /// digests and the manifest's own digest.
-    public static func labels(_ manifest: Manifest) -> [String: String] {
+    package static func labels(_ manifest: Manifest) -> [String: String] {
         var labels = [
             ImageNames.revisionLabel: manifest.commit,
             ImageNames.contextDigestLabel: manifest.context.description,
@@ -48,7 +48,7 @@ public struct DockerBuild: Sendable {
     }
 
     /// The digest tags, with `repository` in place of the manifest's when given.
-    public func tags(_ manifest: Manifest) -> [String] {
+    package func tags(_ manifest: Manifest) -> [String] {
         guard let repository else { return manifest.tags }
         return manifest.tags.map { tag in
             let suffix = tag.split(separator: ":").last.map(String.init) ?? tag
@@ -57,7 +57,7 @@ public struct DockerBuild: Sendable {
     }
 
     /// The `docker build` arguments for a manifest (the context comes on stdin).
-    public func arguments(_ manifest: Manifest) -> [String] {
+    package func arguments(_ manifest: Manifest) -> [String] {
         var arguments = ["build", "-f", planner.fingerprinter.dockerfileName]
         for name in manifest.buildArgs.keys.sorted() {
             arguments += ["--build-arg", "\(name)=\(manifest.buildArgs[name]!)"]
@@ -92,7 +92,7 @@ public struct DockerBuild: Sendable {
     }
 
     /// Plans, then builds; returns the manifest and the tags on success.
-    public func run(runner: ToolRunner = ToolRunner(environment: ["DOCKER_BUILDKIT": "1"])) throws(LayerpinError)
+    package func run(runner: ToolRunner = ToolRunner(environment: ["DOCKER_BUILDKIT": "1"])) throws(LayerpinError)
         -> (Manifest, [String])
     {
         let root = planner.fingerprinter.root

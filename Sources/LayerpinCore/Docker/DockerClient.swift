@@ -3,13 +3,13 @@ import Foundation
 /// The docker CLI as a data source (so `DOCKER_HOST=ssh://…` and docker contexts just work):
 /// inspect, save, cp and logs, with "no such object" told apart from "no engine" (`docker
 /// inspect` prints `[]` and exits 1 for both).
-public struct DockerClient: Sendable {
-    public var docker: String
-    public var runner: ToolRunner
+package struct DockerClient: Sendable {
+    package var docker: String
+    package var runner: ToolRunner
     /// Where `docker save` and `docker cp` streams are spooled (default `$TMPDIR`).
-    public var spoolDirectory: String
+    package var spoolDirectory: String
 
-    public init(
+    package init(
         docker: String = DockerClient.defaultCLI,
         runner: ToolRunner = ToolRunner(),
         spoolDirectory: String? = nil
@@ -20,10 +20,10 @@ public struct DockerClient: Sendable {
     }
 
     /// The docker CLI layerpin runs: `$LAYERPIN_DOCKER`, else `docker` on PATH.
-    public static var defaultCLI: String { ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker" }
+    package static var defaultCLI: String { ProcessInfo.processInfo.environment["LAYERPIN_DOCKER"] ?? "docker" }
 
     /// Fails with `engineUnavailable` unless an engine answers.
-    public func ping() throws(LayerpinError) {
+    package func ping() throws(LayerpinError) {
         do {
             _ = try runner.run(docker, ["version", "--format", "{{.Server.Version}}"], in: "/")
         } catch {
@@ -36,7 +36,7 @@ public struct DockerClient: Sendable {
 
     /// `docker image inspect` or `docker container inspect` as JSON; nil when the engine answers
     /// but has no such object.
-    public func inspect(_ kind: String, _ reference: String) throws(LayerpinError) -> [String: Any]? {
+    package func inspect(_ kind: String, _ reference: String) throws(LayerpinError) -> [String: Any]? {
         try ping()
         guard let output = try? runner.run(docker, [kind, "inspect", "--format", "{{json .}}", reference], in: "/")
         else {
@@ -70,7 +70,7 @@ public struct DockerClient: Sendable {
     }
 
     /// The container's recent output (stdout and stderr), bounded.
-    public func logs(_ container: String) throws(LayerpinError) -> String {
+    package func logs(_ container: String) throws(LayerpinError) -> String {
         String(
             decoding: try runner.run(
                 docker, ["logs", "--tail", "200", container], in: "/", mergingStandardError: true), as: UTF8.self)

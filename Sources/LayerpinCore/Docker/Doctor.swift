@@ -2,27 +2,27 @@ import Foundation
 
 /// `layerpin doctor`: why a container runs other code than the working tree holds, each cause
 /// with its fix.
-public struct Doctor: Sendable {
-    public struct Diagnosis: Sendable, Equatable {
+package struct Doctor: Sendable {
+    package struct Diagnosis: Sendable, Equatable {
         /// A short stable name: not-rebuilt, not-recreated, wrong-image, shadowing-mount,
         /// override-file, entrypoint-replaced, stale-checkout, ignored-change, files-differ.
-        public var cause: String
-        public var detail: String
-        public var fix: String
+        package var cause: String
+        package var detail: String
+        package var fix: String
     }
 
-    public var root: String
-    public var client: DockerClient
-    public var runner: ToolRunner
+    package var root: String
+    package var client: DockerClient
+    package var runner: ToolRunner
 
-    public init(root: String, client: DockerClient, runner: ToolRunner = ToolRunner()) {
+    package init(root: String, client: DockerClient, runner: ToolRunner = ToolRunner()) {
         self.root = root
         self.client = client
         self.runner = runner
     }
 
     /// The container of a compose service of this project.
-    public func container(forService service: String, project: String) throws(LayerpinError) -> String {
+    package func container(forService service: String, project: String) throws(LayerpinError) -> String {
         try client.ping()
         let output = String(
             decoding: try runner.run(
@@ -39,13 +39,13 @@ public struct Doctor: Sendable {
 
     /// What doctor examines: a container by name, or the running container of a compose service
     /// of the project at `root`.
-    public enum Subject: Sendable {
+    package enum Subject: Sendable {
         case container(String)
         case service(String)
     }
 
     /// The diagnosis of a subject: the container it came to, every cause, and the verification.
-    public func diagnose(_ subject: Subject) throws(LayerpinError)
+    package func diagnose(_ subject: Subject) throws(LayerpinError)
         -> (container: String, diagnoses: [Diagnosis], report: DeployReport)
     {
         switch subject {
@@ -62,7 +62,7 @@ public struct Doctor: Sendable {
 
     /// Every cause found (empty when the container runs exactly the working tree's code). The
     /// expected image is `repository:src-…` (default: the repository the container runs).
-    public func diagnose(container: String, repository: String? = nil) throws(LayerpinError)
+    package func diagnose(container: String, repository: String? = nil) throws(LayerpinError)
         -> (diagnoses: [Diagnosis], report: DeployReport)
     {
         guard let info = try client.inspect("container", container) else {

@@ -1,27 +1,27 @@
 import LayerpinDockerfile
 
 /// One lint finding: a stable rule id, a one-line message, the line, and a fix hint.
-public struct LintFinding: Sendable, Equatable {
-    public enum Severity: String, Sendable, Comparable {
+package struct LintFinding: Sendable, Equatable {
+    package enum Severity: String, Sendable, Comparable {
         case info, warning, error
 
-        public static func < (lhs: Severity, rhs: Severity) -> Bool {
+        package static func < (lhs: Severity, rhs: Severity) -> Bool {
             let order: [Severity] = [.info, .warning, .error]
             return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
         }
     }
 
-    public var rule: String
-    public var severity: Severity
-    public var line: Int
-    public var message: String
-    public var hint: String
+    package var rule: String
+    package var severity: Severity
+    package var line: Int
+    package var message: String
+    package var hint: String
 }
 
 /// Cache-order and staleness rules for a Dockerfile and its build context.
-public enum DockerfileLinter {
+package enum DockerfileLinter {
     /// The rules: id, severity, what it finds.
-    public static let rules: [(id: String, severity: LintFinding.Severity, title: String)] = [
+    package static let rules: [(id: String, severity: LintFinding.Severity, title: String)] = [
         ("LP001", .warning, "source copied before the dependency install"),
         ("LP002", .warning, "frequently changing ARG declared before the dependency install"),
         ("LP003", .warning, "cache-bust fed by the clock"),
@@ -33,14 +33,14 @@ public enum DockerfileLinter {
     ]
 
     /// What the linter knows about the context besides the Dockerfile.
-    public struct Context: Sendable {
+    package struct Context: Sendable {
         /// Every entry path of the build context.
-        public var entries: [[UInt8]]
+        package var entries: [[UInt8]]
         /// Paths in a group (any group).
-        public var grouped: Set<[UInt8]>
-        public var workdir: String?
+        package var grouped: Set<[UInt8]>
+        package var workdir: String?
 
-        public init(entries: [[UInt8]], grouped: Set<[UInt8]>, workdir: String?) {
+        package init(entries: [[UInt8]], grouped: Set<[UInt8]>, workdir: String?) {
             self.entries = entries
             self.grouped = grouped
             self.workdir = workdir
@@ -52,7 +52,7 @@ public enum DockerfileLinter {
         "GIT_SHA", "BUILD_DATE", "BUILD_TIME", "VERSION_SHA",
     ]
 
-    public static func lint(_ file: Dockerfile, context: Context) -> [LintFinding] {
+    package static func lint(_ file: Dockerfile, context: Context) -> [LintFinding] {
         var findings: [LintFinding] = []
         func add(_ rule: String, _ line: Int, _ message: String, _ hint: String) {
             let severity = rules.first { $0.id == rule }!.severity

@@ -4,7 +4,7 @@ import LayerpinDockerfile
 /// labels where they belong, and splits a `COPY . .` that precedes the dependency install into
 /// the dependency `COPY`, the install, and the rest. Every other line and comment stays as it
 /// was; pinning a pinned file changes nothing.
-public enum DockerfilePinner {
+package enum DockerfilePinner {
     /// Commands that install dependencies, per ecosystem.
     static let installPatterns = [
         "pip install", "pip3 install", "poetry install", "uv sync", "uv pip install", "pipenv install", "npm ci",
@@ -14,14 +14,14 @@ public enum DockerfilePinner {
     ]
 
     /// The index (in `file.instructions`) of the dependency install in the last stage, if any.
-    public static func installIndex(in file: Dockerfile) -> Int? {
+    package static func installIndex(in file: Dockerfile) -> Int? {
         let start = file.stages.last?.from ?? 0
         return file.instructions.indices.first { index in
             index >= start && file.instructions[index].keyword == "RUN" && isInstall(file.instructions[index])
         }
     }
 
-    public static func isInstall(_ instruction: Instruction) -> Bool {
+    package static func isInstall(_ instruction: Instruction) -> Bool {
         let text =
             switch instruction.arguments {
             case .exec(let words): words.joined(separator: " ")
@@ -37,7 +37,7 @@ public enum DockerfilePinner {
     }
 
     /// The pinned text, or the same text when it is pinned already.
-    public static func pin(_ text: String, dependencyFiles: [String], groups: [String], verifyMode: String? = nil)
+    package static func pin(_ text: String, dependencyFiles: [String], groups: [String], verifyMode: String? = nil)
         throws(DockerfileError)
         -> String
     {

@@ -6,19 +6,19 @@ import Foundation
 /// `COPY`, the in-build verification right after it, the manifest and verifier in
 /// `/etc/layerpin/`, the labels, and the verifier as `ENTRYPOINT` wrapping the command.
 /// No `# syntax=` line: it would make BuildKit pull an image, and offline builds must work.
-public struct DockerfileRenderer: Sendable {
+package struct DockerfileRenderer: Sendable {
     /// Per-ecosystem defaults.
-    public struct Template: Sendable, Equatable {
-        public var base: String
-        public var install: String?
-        public var cacheTarget: String?
-        public var command: [String]
+    package struct Template: Sendable, Equatable {
+        package var base: String
+        package var install: String?
+        package var cacheTarget: String?
+        package var command: [String]
         /// Steps after the application COPY (a compile, for instance).
-        public var afterCopy: [String] = []
-        public var environment: [String] = []
+        package var afterCopy: [String] = []
+        package var environment: [String] = []
     }
 
-    public static func template(for ecosystem: Ecosystem, dependencyFiles: [[UInt8]]) -> Template {
+    package static func template(for ecosystem: Ecosystem, dependencyFiles: [[UInt8]]) -> Template {
         let names = Set(dependencyFiles.map { String(decoding: $0, as: UTF8.self) })
         switch ecosystem {
         case .python:
@@ -44,7 +44,7 @@ public struct DockerfileRenderer: Sendable {
     }
 
     /// The Dockerfile text for a fingerprinted context.
-    public static func render(_ fingerprint: Fingerprint) -> String {
+    package static func render(_ fingerprint: Fingerprint) -> String {
         let config = fingerprint.config
         let deps = fingerprint.groups.first { $0.name == "deps" }?.entries.filter { $0.fingerprint.kind == .file } ?? []
         let template = template(for: fingerprint.ecosystem, dependencyFiles: deps.map(\.path))

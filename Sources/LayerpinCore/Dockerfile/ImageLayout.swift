@@ -4,10 +4,10 @@ import LayerpinDockerfile
 /// `COPY . ./` maps the context root to the working directory, `COPY src/ /srv/src/` a directory,
 /// `COPY requirements.txt ./` a file. Sources with wildcards, URLs, heredocs and `--from` copies
 /// are not context paths and map nothing.
-public enum ImageLayout {
+package enum ImageLayout {
     /// The mappings of a Dockerfile, given the context's directories; nil when it copies nothing
     /// from the context (the caller falls back to the configured workdir).
-    public static func mappings(of text: String, directories: Set<[UInt8]>) -> [Manifest.Mapping]? {
+    package static func mappings(of text: String, directories: Set<[UInt8]>) -> [Manifest.Mapping]? {
         guard let file = try? DockerfileParser.parse(text) else { return nil }
         let start = file.stages.last?.from ?? 0
         var workdir = "/"

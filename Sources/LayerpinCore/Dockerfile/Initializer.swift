@@ -2,22 +2,22 @@ import Foundation
 
 /// `layerpin init`: detect the ecosystem and the entry point, write `layerpin.yaml`, and a
 /// Dockerfile and a `.dockerignore` where missing; never overwrite without `force`.
-public struct Initializer: Sendable {
-    public var root: String
-    public var force: Bool
+package struct Initializer: Sendable {
+    package var root: String
+    package var force: Bool
 
-    public init(root: String, force: Bool = false) {
+    package init(root: String, force: Bool = false) {
         self.root = root
         self.force = force
     }
 
     /// What init found and did.
-    public struct Report: Sendable {
-        public var ecosystem: Ecosystem
-        public var command: [String]?
-        public var written: [String]
-        public var kept: [String]
-        public var notes: [String]
+    package struct Report: Sendable {
+        package var ecosystem: Ecosystem
+        package var command: [String]?
+        package var written: [String]
+        package var kept: [String]
+        package var notes: [String]
     }
 
     static let dockerignore = """
@@ -32,7 +32,7 @@ public struct Initializer: Sendable {
 
         """
 
-    public func run() throws(LayerpinError) -> Report {
+    package func run() throws(LayerpinError) -> Report {
         var report = Report(ecosystem: .generic, command: nil, written: [], kept: [], notes: [])
         // .dockerignore first: the fingerprint (and the Dockerfile) must see the final context.
         try write(".dockerignore", Self.dockerignore, report: &report)

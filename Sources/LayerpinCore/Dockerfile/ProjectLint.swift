@@ -4,7 +4,7 @@ extension DockerfileLinter {
     /// Lints the Dockerfile at `path` (named on the command line) against the context at `root`:
     /// parsed, then checked with the context's entries and groups as they stand, before this run
     /// writes its own stat cache.
-    public static func lint(file path: String, context root: String, dockerfile: String?, configFile: String?)
+    package static func lint(file path: String, context root: String, dockerfile: String?, configFile: String?)
         throws(LayerpinError) -> [LintFinding]
     {
         let text = String(decoding: try NamedFile.read(path), as: UTF8.self)
@@ -29,7 +29,7 @@ extension DockerfileLinter {
 extension DockerfileRenderer {
     /// `layerpin dockerfile`: a Dockerfile rendered from the context and its `layerpin.yaml`, or,
     /// with `pinning`, that existing Dockerfile (named on the command line) pinned.
-    public static func dockerfile(for fingerprinter: Fingerprinter, pinning path: String? = nil) throws(LayerpinError)
+    package static func dockerfile(for fingerprinter: Fingerprinter, pinning path: String? = nil) throws(LayerpinError)
         -> String
     {
         let fingerprint = try fingerprinter.fingerprint()

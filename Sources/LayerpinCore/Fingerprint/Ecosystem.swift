@@ -1,5 +1,5 @@
 /// A language ecosystem: how its dependency manifests and lockfiles are recognised.
-public enum Ecosystem: String, CaseIterable, Sendable, Codable {
+package enum Ecosystem: String, CaseIterable, Sendable, Codable {
     case python, node, go, rust, ruby, java, php, swift, generic
 
     /// Root-level file names (or `*` globs) that mark the ecosystem and make its dependency group.

@@ -5,30 +5,30 @@ import Synchronization
 
 /// A context entry with its content hashed: what the digest spec's listing is made of, plus the
 /// size (which is not part of the digest).
-public struct HashedEntry: Sendable, Hashable {
-    public var fingerprint: FingerprintEntry
-    public var size: Int64
+package struct HashedEntry: Sendable, Hashable {
+    package var fingerprint: FingerprintEntry
+    package var size: Int64
     /// A symlink's target, raw bytes.
-    public var linkTarget: [UInt8]?
+    package var linkTarget: [UInt8]?
 
-    public var path: [UInt8] { fingerprint.path }
+    package var path: [UInt8] { fingerprint.path }
 }
 
 /// The digest of one layer group (or of the whole context) and the entries it covers.
-public struct GroupDigest: Sendable {
-    public var name: String
-    public var digest: Digest
+package struct GroupDigest: Sendable {
+    package var name: String
+    package var digest: Digest
     /// Every entry of the context, shared by all its groups, and the positions of this group's
     /// entries among them (nil: all of them): no group copies its entries.
     private let context: [HashedEntry]
     private let positions: [Int]?
     /// Number of entries in the group.
-    public let count: Int
+    package let count: Int
     /// Bytes of file content in the group.
-    public let bytes: Int64
+    package let bytes: Int64
 
     /// Entries sorted by path bytes (gathered on each access: read it once).
-    public var entries: [HashedEntry] { positions.map { $0.map { context[$0] } } ?? context }
+    package var entries: [HashedEntry] { positions.map { $0.map { context[$0] } } ?? context }
 
     private init(name: String, context: [HashedEntry], positions: [Int]?, bytes: Int64, digest: Digest) {
         self.name = name
@@ -87,20 +87,20 @@ public struct GroupDigest: Sendable {
 
 /// The fingerprint of a build context: one digest per layer group, lower layers first, and one
 /// for the whole context.
-public struct Fingerprint: Sendable {
-    public var ecosystem: Ecosystem
-    public var groups: [GroupDigest]
-    public var context: GroupDigest
+package struct Fingerprint: Sendable {
+    package var ecosystem: Ecosystem
+    package var groups: [GroupDigest]
+    package var context: GroupDigest
     /// The ignore file that applied, if any.
-    public var ignoreFile: String?
+    package var ignoreFile: String?
     /// Requirements that install from a local path (warnings for people).
-    public var localPathRequirements: [LocalPathRequirement]
+    package var localPathRequirements: [LocalPathRequirement]
     /// The `.dockerignore` patterns that applied.
-    public var ignore: IgnoreMatcher
+    package var ignore: IgnoreMatcher
     /// The configuration that applied.
-    public var config: Config
+    package var config: Config
     /// The SHA-256 of the Dockerfile's bytes, when there is one.
-    public var dockerfile: Digest?
+    package var dockerfile: Digest?
     /// The Dockerfile's text, when there is one (for the image layout).
-    public var dockerfileText: String?
+    package var dockerfileText: String?
 }

@@ -4,26 +4,26 @@ import LayerpinIgnore
 import Synchronization
 
 /// Computes the fingerprint of a build context in a working tree.
-public struct Fingerprinter: Sendable {
+package struct Fingerprinter: Sendable {
     /// The context root.
-    public var root: String
+    package var root: String
     /// The Dockerfile (relative to the root unless absolute); selects `<Dockerfile>.dockerignore`.
-    public var dockerfile: String?
+    package var dockerfile: String?
     /// The configuration file (relative to the root unless absolute); default `layerpin.yaml`.
-    public var configFile: String?
+    package var configFile: String?
     /// Reuse and refresh `.layerpin/cache`.
-    public var useStatCache: Bool = true
+    package var useStatCache: Bool = true
     /// Threads that read and hash files. More than the cores helps on cold caches (I/O latency).
-    public var workers: Int = max(4, FileSystem.onlineProcessors)
+    package var workers: Int = max(4, FileSystem.onlineProcessors)
 
-    public init(root: String, dockerfile: String? = nil, configFile: String? = nil) {
+    package init(root: String, dockerfile: String? = nil, configFile: String? = nil) {
         self.root = root
         self.dockerfile = dockerfile
         self.configFile = configFile
     }
 
     /// Walks, hashes (through the stat cache) and groups the context.
-    public func fingerprint() throws(LayerpinError) -> Fingerprint {
+    package func fingerprint() throws(LayerpinError) -> Fingerprint {
         try fingerprint(in: try OpenDirectory(root))
     }
 
@@ -57,7 +57,7 @@ public struct Fingerprinter: Sendable {
 
     var configFileName: String { configFile ?? Config.fileName }
     /// The Dockerfile's path, relative to the root unless absolute.
-    public var dockerfileName: String { dockerfile ?? "Dockerfile" }
+    package var dockerfileName: String { dockerfile ?? "Dockerfile" }
 
     /// The configuration, or the default one when the file is absent (an error only when it was named).
     func loadConfig(read: (String) throws(LayerpinError) -> [UInt8]?) throws(LayerpinError) -> Config {

@@ -1,10 +1,10 @@
 /// A requirement that installs from a local path (`-e .`, `./libs/x`, `file:…`): it ties the
 /// dependency layer to source files, so a source change may need a dependency rebuild.
-public struct LocalPathRequirement: Sendable, Equatable {
+package struct LocalPathRequirement: Sendable, Equatable {
     /// The requirements file, relative to the context root.
-    public var file: String
-    public var line: Int
-    public var text: String
+    package var file: String
+    package var line: Int
+    package var text: String
 }
 
 /// Follows pip requirement files: `-r`/`--requirement` and `-c`/`--constraint` includes, relative

@@ -5,7 +5,7 @@ extension Fingerprinter {
     /// The fingerprint of the context as committed at `revision`, from git objects alone (no
     /// checkout): the tree under the root's path in the repository, its `.dockerignore` and
     /// `layerpin.yaml` as committed. On a clean checkout it equals `fingerprint()`.
-    public func fingerprint(gitRevision revision: String, runner: ToolRunner = ToolRunner()) throws(LayerpinError)
+    package func fingerprint(gitRevision revision: String, runner: ToolRunner = ToolRunner()) throws(LayerpinError)
         -> Fingerprint
     {
         let prefix = String(decoding: try runner.run("git", ["rev-parse", "--show-prefix"], in: root), as: UTF8.self)

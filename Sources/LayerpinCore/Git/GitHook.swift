@@ -1,17 +1,17 @@
 /// `layerpin hook install`: a git hook that runs `layerpin check` before a commit or a push.
-public struct GitHook: Sendable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct GitHook: Sendable {
+    package enum Kind: String, Sendable, CaseIterable {
         case preCommit = "pre-commit"
         case prePush = "pre-push"
     }
 
-    public var root: String
-    public var kind: Kind
+    package var root: String
+    package var kind: Kind
     /// The layerpin the hook runs (absolute path of this binary, ideally).
-    public var executable: String
-    public var runner: ToolRunner
+    package var executable: String
+    package var runner: ToolRunner
 
-    public init(root: String, kind: Kind, executable: String, runner: ToolRunner = ToolRunner()) {
+    package init(root: String, kind: Kind, executable: String, runner: ToolRunner = ToolRunner()) {
         self.root = root
         self.kind = kind
         self.executable = executable
@@ -22,7 +22,7 @@ public struct GitHook: Sendable {
     static let marker = "# installed by `layerpin hook install`"
 
     /// The hook's text: check the context (under its path in the repository) against its plan.
-    public func script(contextPath: String) -> String {
+    package func script(contextPath: String) -> String {
         """
         #!/bin/sh
         \(Self.marker): refuses the \(kind == .preCommit ? "commit" : "push") when the build
@@ -36,7 +36,7 @@ public struct GitHook: Sendable {
 
     /// Writes the hook (through a temporary name and a rename, mode 0755); returns its path.
     /// A hook layerpin did not write is kept unless `force`.
-    public func install(force: Bool) throws(LayerpinError) -> String {
+    package func install(force: Bool) throws(LayerpinError) -> String {
         let hooks = String(
             decoding: try runner.run("git", ["rev-parse", "--git-path", "hooks"], in: root), as: UTF8.self
         )

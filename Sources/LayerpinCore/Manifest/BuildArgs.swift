@@ -1,8 +1,8 @@
 import Foundation
 
 /// The build args and image tags of a manifest, in the format each consumer wants.
-public struct BuildArgs: Sendable {
-    public enum Format: String, CaseIterable, Sendable {
+package struct BuildArgs: Sendable {
+    package enum Format: String, CaseIterable, Sendable {
         /// `--build-arg K=V … --label K=V … --tag T` words for `docker build $(layerpin args --format docker) …`.
         case docker
         /// `K=V` lines: a compose `.env` / `--env-file`.
@@ -18,12 +18,12 @@ public struct BuildArgs: Sendable {
     }
 
     /// Build args by name (sorted when written).
-    public var arguments: [String: String]
-    public var tags: [String]
+    package var arguments: [String: String]
+    package var tags: [String]
     /// The image labels (the docker format passes them: `--label K=V`).
-    public var labels: [String: String]
+    package var labels: [String: String]
 
-    public init(_ manifest: Manifest) {
+    package init(_ manifest: Manifest) {
         arguments = manifest.buildArgs
         tags = manifest.tags
         labels = DockerBuild.labels(manifest)
@@ -32,7 +32,7 @@ public struct BuildArgs: Sendable {
     private var sortedNames: [String] { arguments.keys.sorted() }
     private var image: String { tags.first ?? "" }
 
-    public func render(_ format: Format) -> String {
+    package func render(_ format: Format) -> String {
         switch format {
         case .docker:
             let words =

@@ -1,21 +1,21 @@
 /// The names layerpin gives things in builds and images (DESIGN.md, "Names that appear in images
 /// and scripts"): the build args and the labels, in one place for every writer and reader.
-public enum ImageNames {
-    public static let commitArgument = "LAYERPIN_COMMIT"
-    public static let createdArgument = "LAYERPIN_CREATED"
-    public static let revisionLabel = "org.opencontainers.image.revision"
-    public static let createdLabel = "org.opencontainers.image.created"
-    public static let contextDigestLabel = "io.layerpin.digest.context"
+package enum ImageNames {
+    package static let commitArgument = "LAYERPIN_COMMIT"
+    package static let createdArgument = "LAYERPIN_CREATED"
+    package static let revisionLabel = "org.opencontainers.image.revision"
+    package static let createdLabel = "org.opencontainers.image.created"
+    package static let contextDigestLabel = "io.layerpin.digest.context"
     /// The manifest's own digest.
-    public static let manifestLabel = "io.layerpin.manifest"
+    package static let manifestLabel = "io.layerpin.manifest"
     /// `LAYERPIN_VERIFY`, read by the start-up verifier: enforce, warn or off.
-    public static let verifyModeVariable = "LAYERPIN_VERIFY"
+    package static let verifyModeVariable = "LAYERPIN_VERIFY"
 
     /// `LAYERPIN_<GROUP>_DIGEST`.
-    public static func digestArgument(ofGroup group: String) -> String { "LAYERPIN_\(group.uppercased())_DIGEST" }
+    package static func digestArgument(ofGroup group: String) -> String { "LAYERPIN_\(group.uppercased())_DIGEST" }
 
     /// `io.layerpin.digest.<group>`.
-    public static func digestLabel(ofGroup group: String) -> String { "io.layerpin.digest.\(group)" }
+    package static func digestLabel(ofGroup group: String) -> String { "io.layerpin.digest.\(group)" }
 
     /// The words of a Dockerfile `LABEL`: each label taken from the build arg that carries it.
     static func dockerfileLabels(groups: [String]) -> [String] {

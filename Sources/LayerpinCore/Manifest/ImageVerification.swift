@@ -2,7 +2,7 @@ import LayerpinDigest
 
 extension Verifier {
     /// Checks an image file system read from archives against a manifest.
-    public static func verify(_ system: ImageFileSystem, against manifest: Manifest) -> VerificationReport {
+    package static func verify(_ system: ImageFileSystem, against manifest: Manifest) -> VerificationReport {
         var found: [([UInt8], Found)] = []
         for directory in manifest.coveredDirectories {
             found += system.found(under: directory)

@@ -3,22 +3,22 @@ import LayerpinDigest
 /// `.layerpin/manifest.json`, schema `layerpin.manifest/v1` (docs/manifest.md): what a build
 /// context held, where it lands in the image, and how it was built. Written as canonical JSON
 /// (sorted keys, fixed formatting, no wall-clock time), so the same inputs give the same bytes.
-public struct Manifest: Sendable, Equatable {
-    public static let schema = "layerpin.manifest/v1"
-    public static let schemaFamily = "layerpin.manifest/"
-    public static let majorVersion = 1
+package struct Manifest: Sendable, Equatable {
+    package static let schema = "layerpin.manifest/v1"
+    package static let schemaFamily = "layerpin.manifest/"
+    package static let majorVersion = 1
 
     /// The commit the context was planned from.
-    public struct Git: Sendable, Equatable {
-        public var commit: String
+    package struct Git: Sendable, Equatable {
+        package var commit: String
         /// nil on a detached HEAD.
-        public var branch: String?
+        package var branch: String?
         /// Committer time, ISO 8601 (never the wall clock).
-        public var commitTime: String
+        package var commitTime: String
         /// A file inside the build context differs from the commit (changes elsewhere do not count).
-        public var dirty: Bool
+        package var dirty: Bool
 
-        public init(commit: String, branch: String?, commitTime: String, dirty: Bool) {
+        package init(commit: String, branch: String?, commitTime: String, dirty: Bool) {
             self.commit = commit
             self.branch = branch
             self.commitTime = commitTime
@@ -27,19 +27,19 @@ public struct Manifest: Sendable, Equatable {
     }
 
     /// One context entry, as the digest spec sees it.
-    public struct Entry: Sendable, Equatable {
-        public var path: [UInt8]
-        public var kind: EntryKind
-        public var executable: Bool
-        public var size: Int64
+    package struct Entry: Sendable, Equatable {
+        package var path: [UInt8]
+        package var kind: EntryKind
+        package var executable: Bool
+        package var size: Int64
         /// SHA-256 of a file's bytes.
-        public var sha256: Digest?
+        package var sha256: Digest?
         /// A symlink's target, raw bytes.
-        public var target: [UInt8]?
+        package var target: [UInt8]?
         /// The layer group it belongs to; nil for an entry outside every group.
-        public var group: String?
+        package var group: String?
 
-        public init(
+        package init(
             path: [UInt8], kind: EntryKind, executable: Bool, size: Int64, sha256: Digest?, target: [UInt8]?,
             group: String?
         ) {
@@ -53,56 +53,56 @@ public struct Manifest: Sendable, Equatable {
         }
 
         /// The git-style mode of the digest spec.
-        public var mode: String {
+        package var mode: String {
             FingerprintEntry(path: path, kind: kind, executable: executable, contentDigest: nil).modeField
         }
     }
 
     /// A layer group's digest, lower layers first.
-    public struct Group: Sendable, Equatable {
-        public var name: String
-        public var digest: Digest
-        public var entries: Int
-        public var bytes: Int64
+    package struct Group: Sendable, Equatable {
+        package var name: String
+        package var digest: Digest
+        package var entries: Int
+        package var bytes: Int64
     }
 
     /// Where a part of the context lands in the image: the context path (empty for the root)
     /// copied to an absolute directory of the image.
-    public struct Mapping: Sendable, Equatable {
-        public var context: [UInt8]
-        public var image: String
+    package struct Mapping: Sendable, Equatable {
+        package var context: [UInt8]
+        package var image: String
 
-        public init(context: [UInt8], image: String) {
+        package init(context: [UInt8], image: String) {
             self.context = context
             self.image = image
         }
     }
 
-    public var tool: String
-    public var git: Git?
-    public var ecosystem: String
-    public var groups: [Group]
-    public var context: Digest
+    package var tool: String
+    package var git: Git?
+    package var ecosystem: String
+    package var groups: [Group]
+    package var context: Digest
     /// The recipe digest (`Recipe`) and the platform it was planned for.
-    public var recipe: Digest
-    public var platform: String
-    public var entries: [Entry]
+    package var recipe: Digest
+    package var platform: String
+    package var entries: [Entry]
     /// `LAYERPIN_<GROUP>_DIGEST` and `LAYERPIN_COMMIT`.
-    public var buildArgs: [String: String]
-    public var tags: [String]
-    public var layout: [Mapping]
+    package var buildArgs: [String: String]
+    package var tags: [String]
+    package var layout: [Mapping]
 
     /// The commit for labels and logs: the git commit, or `unknown` outside a repository.
-    public var commit: String { git?.commit ?? "unknown" }
+    package var commit: String { git?.commit ?? "unknown" }
 
     /// A group's digest by name.
-    public func digest(of group: String) -> Digest? {
+    package func digest(of group: String) -> Digest? {
         groups.first { $0.name == group }?.digest
     }
 
     /// The image directories the context's directories (or its root) are copied to: extra
     /// entries under them are reported.
-    public var coveredDirectories: [String] {
+    package var coveredDirectories: [String] {
         let directories = Set(entries.filter { $0.kind == .directory }.map(\.path))
         var result: [String] = []
         for mapping in layout where mapping.context.isEmpty || directories.contains(mapping.context) {
@@ -113,13 +113,13 @@ public struct Manifest: Sendable, Equatable {
 
     /// Covered directories that a context directory (not the context root) is copied to: they are
     /// entries of the manifest themselves.
-    public var copiedDirectoryRoots: Set<String> {
+    package var copiedDirectoryRoots: Set<String> {
         let directories = Set(entries.filter { $0.kind == .directory }.map(\.path))
         return Set(layout.filter { !$0.context.isEmpty && directories.contains($0.context) }.map(\.image))
     }
 
     /// Image paths of single copied context files that lie outside every covered directory.
-    public var looseFiles: [String] {
+    package var looseFiles: [String] {
         let covered = coveredDirectories
         let files = Set(entries.filter { $0.kind != .directory }.map(\.path))
         return layout.filter { files.contains($0.context) }.map(\.image).filter { file in
@@ -128,7 +128,7 @@ public struct Manifest: Sendable, Equatable {
     }
 
     /// The image paths (raw bytes) of every entry, with the entry.
-    public func imageEntries() -> [(path: [UInt8], entry: Entry)] {
+    package func imageEntries() -> [(path: [UInt8], entry: Entry)] {
         entries.compactMap { entry in
             guard let mapping = layout.first(where: { $0.context.isEmpty || RawPath.isWithin(entry.path, $0.context) })
             else { return nil }

@@ -1,18 +1,18 @@
 import LayerpinDigest
 
 /// Why a manifest could not be read; `field` is a JSON path such as `entries[3].sha256`.
-public struct ManifestError: Error, Sendable, Equatable {
-    public var file: String
-    public var line: Int?
-    public var field: String?
-    public var message: String
+package struct ManifestError: Error, Sendable, Equatable {
+    package var file: String
+    package var line: Int?
+    package var field: String?
+    package var message: String
 }
 
 extension Manifest {
     /// The canonical JSON text (sorted keys, two-space indentation, newline-terminated).
     /// Paths and symlink targets are written in the digest spec's `%XX` encoding, so any byte
     /// string survives JSON unchanged.
-    public var canonicalJSON: String {
+    package var canonicalJSON: String {
         JSONValue.object([
             "schema": .string(Self.schema),
             "tool": .string(tool),
@@ -47,7 +47,7 @@ extension Manifest {
     }
 
     /// The manifest's own digest (the `io.layerpin.manifest` label).
-    public var manifestDigest: Digest {
+    package var manifestDigest: Digest {
         SHA256Hasher.digest(of: Array(canonicalJSON.utf8))
     }
 
@@ -72,7 +72,7 @@ extension Manifest {
     /// Reads a manifest strictly: malformed or truncated JSON, duplicate keys, wrong types, a
     /// missing field or an unknown major version are errors naming the line or field; unknown
     /// fields of version 1 are ignored.
-    public static func read(_ bytes: [UInt8], file: String) throws(ManifestError) -> Manifest {
+    package static func read(_ bytes: [UInt8], file: String) throws(ManifestError) -> Manifest {
         let root: JSONValue
         do {
             root = try JSONReader.parse(bytes)

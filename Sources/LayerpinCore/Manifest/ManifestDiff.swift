@@ -1,31 +1,31 @@
 /// What changed between two manifests: per-file changes, the groups whose digests moved, and the
 /// layers that rebuild (a changed group rebuilds its own layer and every layer above it).
-public struct ManifestDiff: Sendable {
-    public struct FileChange: Sendable, Equatable {
-        public enum Change: String, Sendable {
+package struct ManifestDiff: Sendable {
+    package struct FileChange: Sendable, Equatable {
+        package enum Change: String, Sendable {
             case added, removed, content, mode, kind, target
         }
 
-        public var change: Change
-        public var path: [UInt8]
+        package var change: Change
+        package var path: [UInt8]
         /// The group of the entry (the new one, or the old one for a removed entry).
-        public var group: String?
+        package var group: String?
     }
 
-    public var files: [FileChange]
+    package var files: [FileChange]
     /// Groups whose digest differs (or that exist on one side only), in the new manifest's order.
-    public var changedGroups: [String]
+    package var changedGroups: [String]
     /// The group layers that rebuild, lowest first.
-    public var rebuiltLayers: [String]
-    public var contextChanged: Bool
+    package var rebuiltLayers: [String]
+    package var contextChanged: Bool
     /// The Dockerfile, base, build args or platform changed: every layer rebuilds.
-    public var recipeChanged: Bool
+    package var recipeChanged: Bool
     /// The old and new commits, when they differ.
-    public var commits: (old: String, new: String)?
+    package var commits: (old: String, new: String)?
 
-    public var isEmpty: Bool { files.isEmpty && changedGroups.isEmpty && !contextChanged && !recipeChanged }
+    package var isEmpty: Bool { files.isEmpty && changedGroups.isEmpty && !contextChanged && !recipeChanged }
 
-    public init(old: Manifest, new: Manifest) {
+    package init(old: Manifest, new: Manifest) {
         var oldEntries: [[UInt8]: Manifest.Entry] = [:]
         for entry in old.entries { oldEntries[entry.path] = entry }
         var changes: [FileChange] = []

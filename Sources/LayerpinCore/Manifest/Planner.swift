@@ -3,17 +3,17 @@ import LayerpinIgnore
 
 /// The pre-build step: fingerprint the context, ask git, and describe it all in a manifest; then
 /// write the manifest, the build args and the in-image verifier into `.layerpin/`.
-public struct Planner: Sendable {
-    public var fingerprinter: Fingerprinter
-    public var runner: ToolRunner
+package struct Planner: Sendable {
+    package var fingerprinter: Fingerprinter
+    package var runner: ToolRunner
 
-    public init(root: String, dockerfile: String? = nil, configFile: String? = nil, runner: ToolRunner = ToolRunner()) {
+    package init(root: String, dockerfile: String? = nil, configFile: String? = nil, runner: ToolRunner = ToolRunner()) {
         fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
         self.runner = runner
     }
 
     /// The manifest of the context as it is now, and the fingerprint it was made from.
-    public func manifest() throws(LayerpinError) -> (Manifest, Fingerprint) {
+    package func manifest() throws(LayerpinError) -> (Manifest, Fingerprint) {
         try manifest(in: try OpenDirectory(fingerprinter.root))
     }
 
@@ -25,7 +25,7 @@ public struct Planner: Sendable {
     }
 
     /// The manifest of a fingerprint (of a working tree or a commit).
-    public static func manifest(of fingerprint: Fingerprint, git: Manifest.Git?, root: String) -> Manifest {
+    package static func manifest(of fingerprint: Fingerprint, git: Manifest.Git?, root: String) -> Manifest {
         var owners: [[UInt8]: String] = [:]
         for group in fingerprint.groups {
             for entry in group.entries { owners[entry.path] = group.name }
@@ -93,16 +93,16 @@ public struct Planner: Sendable {
     }
 
     /// What `write` put into `.layerpin/`.
-    public struct Outputs: Sendable {
-        public var manifest: String
-        public var buildArgs: String
-        public var verifier: String
+    package struct Outputs: Sendable {
+        package var manifest: String
+        package var buildArgs: String
+        package var verifier: String
     }
 
     /// Writes `.layerpin/manifest.json`, `.layerpin/build-args.env` and `.layerpin/verify.sh`, each
     /// to a temporary name in the same directory and renamed into place: a crash leaves the old
     /// file or the new one, never a part, and concurrent runs never interleave.
-    public func write(_ manifest: Manifest) throws(LayerpinError) -> Outputs {
+    package func write(_ manifest: Manifest) throws(LayerpinError) -> Outputs {
         try write(manifest, in: try OpenDirectory(fingerprinter.root))
     }
 
@@ -119,7 +119,7 @@ public struct Planner: Sendable {
     }
 
     /// The manifest a previous plan left, if any and readable.
-    public func previousManifest() -> Manifest? {
+    package func previousManifest() -> Manifest? {
         guard let root = try? OpenDirectory(fingerprinter.root),
             let bytes = try? root.read(Array(".layerpin/manifest.json".utf8))
         else {
@@ -130,6 +130,6 @@ public struct Planner: Sendable {
 }
 
 /// The version every output names.
-public enum LayerpinVersion {
-    public static let current = "0.1.0"
+package enum LayerpinVersion {
+    package static let current = "0.1.0"
 }

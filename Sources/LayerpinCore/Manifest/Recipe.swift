@@ -11,13 +11,13 @@ import LayerpinDigest
 /// platform <os/arch>
 /// arg <NAME>            one line per build arg, sorted
 /// ```
-public struct Recipe: Sendable, Equatable {
-    public var dockerfile: Digest?
-    public var base: String?
-    public var platform: String
-    public var arguments: [String]
+package struct Recipe: Sendable, Equatable {
+    package var dockerfile: Digest?
+    package var base: String?
+    package var platform: String
+    package var arguments: [String]
 
-    public var digest: Digest {
+    package var digest: Digest {
         var text = "layerpin-recipe/v1\n"
         text += "dockerfile \(dockerfile?.hex ?? "-")\n"
         text += "base \(base ?? "-")\n"
@@ -27,7 +27,7 @@ public struct Recipe: Sendable, Equatable {
     }
 
     /// The platform layerpin runs on, as Docker names it.
-    public static var hostPlatform: String {
+    package static var hostPlatform: String {
         #if arch(arm64)
             "linux/arm64"
         #elseif arch(arm)

@@ -1,25 +1,25 @@
 /// `layerpin check`: the context as it is now against a manifest or a commit.
-public struct StalenessReport: Sendable {
+package struct StalenessReport: Sendable {
     /// What the check compares with.
-    public enum Reference: Sendable {
+    package enum Reference: Sendable {
         /// A manifest file (by default the context's own `.layerpin/manifest.json`).
         case manifest(String)
         /// The context as committed at a git revision.
         case commit(String)
     }
 
-    public var reference: Reference
+    package var reference: Reference
     /// The context as it is now.
-    public var current: Manifest
-    public var fingerprint: Fingerprint
-    public var diff: ManifestDiff
+    package var current: Manifest
+    package var fingerprint: Fingerprint
+    package var diff: ManifestDiff
 
-    public var isStale: Bool { !diff.isEmpty }
+    package var isStale: Bool { !diff.isEmpty }
 }
 
 extension Planner {
     /// Recomputes the context and compares it with `reference` (default: the planned manifest).
-    public func check(against reference: StalenessReport.Reference? = nil) throws(LayerpinError) -> StalenessReport {
+    package func check(against reference: StalenessReport.Reference? = nil) throws(LayerpinError) -> StalenessReport {
         let root = fingerprinter.root
         let reference = reference ?? .manifest(Manifest.defaultPath(root: root))
         let (current, fingerprint) = try manifest()

@@ -1,7 +1,7 @@
 /// One `layerpin verify`: what to check, against which manifest.
-public struct VerifyRequest: Sendable {
+package struct VerifyRequest: Sendable {
     /// Where the files come from.
-    public enum Source: Sendable {
+    package enum Source: Sendable {
         /// A tree laid out as the build context (its `.dockerignore` applies).
         case contextTree(root: String, dockerfile: String?)
         /// A file system laid out as the image (`/` in a container, or an unpacked image).
@@ -16,14 +16,14 @@ public struct VerifyRequest: Sendable {
         case container(String)
     }
 
-    public var source: Source
+    package var source: Source
     /// The manifest to check against; else the default of the source (see `Verification.run`).
-    public var manifest: String?
+    package var manifest: String?
     /// A commit prefix the manifest must name.
-    public var expectCommit: String?
-    public var limits: ImageFileSystem.Limits
+    package var expectCommit: String?
+    package var limits: ImageFileSystem.Limits
 
-    public init(
+    package init(
         source: Source, manifest: String? = nil, expectCommit: String? = nil,
         limits: ImageFileSystem.Limits = ImageFileSystem.Limits()
     ) {
@@ -35,11 +35,11 @@ public struct VerifyRequest: Sendable {
 }
 
 /// Runs a `VerifyRequest`: one rule for every source.
-public enum Verification {
+package enum Verification {
     /// The manifest is `--manifest` when given; else, for a context tree, the tree's own
     /// `.layerpin/manifest.json`; for an image tree, the one it carries at `etc/layerpin/`; for an
     /// image, a container or an archive, the one baked into it.
-    public static func run(_ request: VerifyRequest, client: DockerClient = DockerClient()) throws(LayerpinError)
+    package static func run(_ request: VerifyRequest, client: DockerClient = DockerClient()) throws(LayerpinError)
         -> DeployReport
     {
         var report: DeployReport

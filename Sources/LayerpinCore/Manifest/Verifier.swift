@@ -2,8 +2,8 @@ import LayerpinDigest
 import LayerpinIgnore
 
 /// One way a tree differs from its manifest.
-public struct Mismatch: Sendable, Hashable, Comparable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct Mismatch: Sendable, Hashable, Comparable {
+    package enum Kind: String, Sendable, CaseIterable {
         /// In the manifest, not in the tree.
         case missing
         /// In the tree (inside a covered directory), not in the manifest.
@@ -18,31 +18,31 @@ public struct Mismatch: Sendable, Hashable, Comparable {
         case target
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The path as the tree names it: relative for a context, absolute for an image.
-    public var path: [UInt8]
+    package var path: [UInt8]
 
-    public init(kind: Kind, path: [UInt8]) {
+    package init(kind: Kind, path: [UInt8]) {
         self.kind = kind
         self.path = path
     }
 
-    public static func < (lhs: Mismatch, rhs: Mismatch) -> Bool {
+    package static func < (lhs: Mismatch, rhs: Mismatch) -> Bool {
         lhs.path != rhs.path ? RawPath.precedes(lhs.path, rhs.path) : lhs.kind.rawValue < rhs.kind.rawValue
     }
 }
 
 /// The outcome of checking a tree against a manifest: every mismatch, not the first.
-public struct VerificationReport: Sendable {
-    public var mismatches: [Mismatch]
+package struct VerificationReport: Sendable {
+    package var mismatches: [Mismatch]
     /// Entries the manifest expected, and how many of them are files.
-    public var entries: Int
-    public var files: Int
+    package var entries: Int
+    package var files: Int
 }
 
 /// Checks trees against a manifest: a tree laid out as the build context, or a file system laid
 /// out as the image (each context path at the image path the manifest's layout gives).
-public enum Verifier {
+package enum Verifier {
     /// What was found at one path.
     struct Found {
         var kind: EntryKind
@@ -52,7 +52,7 @@ public enum Verifier {
     }
 
     /// Checks a directory laid out as the build context (its `.dockerignore` applies).
-    public static func verify(contextRoot root: String, dockerfile: String? = nil, against manifest: Manifest)
+    package static func verify(contextRoot root: String, dockerfile: String? = nil, against manifest: Manifest)
         throws(LayerpinError) -> VerificationReport
     {
         var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile)
@@ -67,7 +67,7 @@ public enum Verifier {
     }
 
     /// Checks a file system laid out as the image (`/` in a container, or an unpacked image).
-    public static func verify(imageRoot: String, against manifest: Manifest) throws(LayerpinError) -> VerificationReport
+    package static func verify(imageRoot: String, against manifest: Manifest) throws(LayerpinError) -> VerificationReport
     {
         var found: [([UInt8], Found)] = []
         let skip = IgnoreMatcher(patterns: [IgnorePattern(glob: GroupPartition.excludedFromDigests)!])

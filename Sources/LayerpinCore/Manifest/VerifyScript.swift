@@ -8,9 +8,9 @@ import LayerpinDigest
 /// It never relies on `sha256sum -c` (busybox's cannot read CRLF, upper-case hex or escaped
 /// names): each file is hashed from stdin. Names it could not carry safely — a control character
 /// (newline, tab, …), a `'`, or ` -> ` — are refused when the script is generated.
-public enum VerifyScript {
+package enum VerifyScript {
     /// The script for a manifest; an error names the first path it cannot carry.
-    public static func render(_ manifest: Manifest) throws(LayerpinError) -> String {
+    package static func render(_ manifest: Manifest) throws(LayerpinError) -> String {
         var table = ""
         let directories = manifest.coveredDirectories
         for (path, entry) in manifest.imageEntries() {

@@ -1,33 +1,33 @@
 import Yams
 
 /// `layerpin.yaml`: every key optional; a missing file is the default configuration.
-public struct Config: Sendable, Equatable {
+package struct Config: Sendable, Equatable {
     /// A layer group as configured: a name and the patterns (`.dockerignore` syntax) of its entries.
-    public struct Group: Sendable, Equatable {
-        public var name: String
-        public var patterns: [String]
-        public var line: Int
+    package struct Group: Sendable, Equatable {
+        package var name: String
+        package var patterns: [String]
+        package var line: Int
     }
 
-    public var ecosystem: Ecosystem?
-    public var base: String?
-    public var workdir: String?
+    package var ecosystem: Ecosystem?
+    package var base: String?
+    package var workdir: String?
     /// Groups in order, lower layers first.
-    public var groups: [Group] = []
-    public var install: String?
-    public var command: [String]?
-    public var image: String?
-    public var verify: String?
+    package var groups: [Group] = []
+    package var install: String?
+    package var command: [String]?
+    package var image: String?
+    package var verify: String?
 
-    public init() {}
+    package init() {}
 
-    public static let fileName = "layerpin.yaml"
+    package static let fileName = "layerpin.yaml"
     static let knownKeys: Set<String> = [
         "ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify",
     ]
 
     /// Parses the YAML text of `file`; errors name the file and line.
-    public static func parse(_ text: String, file: String) throws(LayerpinError) -> Config {
+    package static func parse(_ text: String, file: String) throws(LayerpinError) -> Config {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -2,7 +2,7 @@ import LayerpinDigest
 
 /// A JSON value written canonically: object keys sorted by their UTF-8 bytes, two-space
 /// indentation, no trailing spaces, `\n` at the end. The same value always gives the same bytes.
-public indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -11,7 +11,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
 
     /// The canonical text, newline-terminated.
-    public var canonicalText: String {
+    package var canonicalText: String {
         var out = ""
         write(into: &out, indent: "")
         return out + "\n"

@@ -3,7 +3,7 @@ import LayerpinIgnore
 
 /// Everything the core can fail with. Each case carries the file, path or line it is about;
 /// the command line words them for people.
-public enum LayerpinError: Error, Sendable {
+package enum LayerpinError: Error, Sendable {
     /// The ignore file (path relative to the root) has an invalid pattern.
     case invalidIgnoreFile(file: String, IgnoreFileError)
     /// A system call failed on a path of the context (or the root itself).
@@ -41,7 +41,7 @@ public enum LayerpinError: Error, Sendable {
 }
 
 /// What is wrong with a configuration or compose file.
-public enum ConfigProblem: Sendable, Equatable {
+package enum ConfigProblem: Sendable, Equatable {
     /// YAML the parser refused (its own description).
     case notYAML(detail: String)
     case notAMapping
@@ -63,7 +63,7 @@ public enum ConfigProblem: Sendable, Equatable {
 }
 
 /// What in a name the generated `verify.sh` cannot carry.
-public enum UnsafeName: Sendable, Equatable {
+package enum UnsafeName: Sendable, Equatable {
     /// A byte below 0x20, or DEL.
     case controlCharacter(UInt8)
     case singleQuote
@@ -72,14 +72,14 @@ public enum UnsafeName: Sendable, Equatable {
 }
 
 /// An entry kind no build context can hold.
-public enum SpecialFileKind: Sendable, Equatable {
+package enum SpecialFileKind: Sendable, Equatable {
     case fifo, socket, characterDevice, blockDevice, other
     /// A git tree entry that is neither a file, a directory nor a symlink (a submodule).
     case gitEntry(type: String, mode: String)
 }
 
 /// Why an archive could not be read or written.
-public enum ArchiveProblem: Sendable, Equatable {
+package enum ArchiveProblem: Sendable, Equatable {
     /// libarchive's own description (a corrupt header, truncated data, a write that failed).
     case library(String)
     case tooManyEntries(limit: Int)

@@ -3,17 +3,17 @@ import Foundation
 /// Runs external tools (git, docker) as data sources: looked up explicitly on `PATH`, with an
 /// explicit working directory, output streamed or bounded, and a non-zero exit turned into a typed
 /// error carrying the command and the tail of its stderr.
-public struct ToolRunner: Sendable {
+package struct ToolRunner: Sendable {
     /// Extra environment variables on top of the inherited environment.
-    public var environment: [String: String]
+    package var environment: [String: String]
 
-    public init(environment: [String: String] = [:]) {
+    package init(environment: [String: String] = [:]) {
         self.environment = environment
     }
 
     /// Runs a tool and returns its stdout (at most `outputLimit` bytes, else an error); with
     /// `mergingStandardError`, stderr joins stdout (for logs).
-    public func run(
+    package func run(
         _ tool: String, _ arguments: [String], in directory: String, input: [UInt8] = [], outputLimit: Int = 64 << 20,
         mergingStandardError: Bool = false
     ) throws(LayerpinError) -> [UInt8] {
@@ -34,7 +34,7 @@ public struct ToolRunner: Sendable {
     }
 
     /// Runs a tool, feeding `input` on stdin and handing stdout to `consume` chunk by chunk.
-    public func stream(
+    package func stream(
         _ tool: String, _ arguments: [String], in directory: String, input: [UInt8] = [],
         mergingStandardError: Bool = false, consume: (UnsafeRawBufferPointer) throws(LayerpinError) -> Void
     ) throws(LayerpinError) {
@@ -83,7 +83,7 @@ public struct ToolRunner: Sendable {
 
     /// Runs a tool whose stdin is fed by `feed` (given the pipe's descriptor) while its stdout and
     /// stderr go to this process's stderr (progress for people); returns its exit status.
-    public func runFeeding(
+    package func runFeeding(
         _ tool: String, _ arguments: [String], in directory: String,
         feed: (Int32) throws(LayerpinError) -> Void
     ) throws(LayerpinError) -> Int32 {
