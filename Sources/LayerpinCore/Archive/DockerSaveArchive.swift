@@ -15,7 +15,8 @@ extension ImageFileSystem {
     }
 
     /// Adds the entries of a plain tar under `prefix`.
-    package mutating func addTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError) {
+    package mutating func addTar(_ path: String, prefix: [UInt8] = [], limits: Limits = Limits()) throws(LayerpinError)
+    {
         let input = try Self.open(path)
         var budget = Budget(limits: limits)
         try LayerpinError.mappingArchiveErrors {

@@ -7,7 +7,8 @@ package struct Planner: Sendable {
     package var fingerprinter: Fingerprinter
     package var runner: ToolRunner
 
-    package init(root: String, dockerfile: String? = nil, configFile: String? = nil, runner: ToolRunner = ToolRunner()) {
+    package init(root: String, dockerfile: String? = nil, configFile: String? = nil, runner: ToolRunner = ToolRunner())
+    {
         fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
         self.runner = runner
     }

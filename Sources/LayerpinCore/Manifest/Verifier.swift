@@ -67,7 +67,8 @@ package enum Verifier {
     }
 
     /// Checks a file system laid out as the image (`/` in a container, or an unpacked image).
-    package static func verify(imageRoot: String, against manifest: Manifest) throws(LayerpinError) -> VerificationReport
+    package static func verify(imageRoot: String, against manifest: Manifest) throws(LayerpinError)
+        -> VerificationReport
     {
         var found: [([UInt8], Found)] = []
         let skip = IgnoreMatcher(patterns: [IgnorePattern(glob: GroupPartition.excludedFromDigests)!])
