@@ -44,36 +44,31 @@ struct ArchiveCommandTests {
         if !stderr.isEmpty { #expect(result.stderr.contains(stderr), "\(archive): \(result.stderr)") }
     }
 
+    /// `verify --image-archive` of a crafted archive against the manifest planned for `spec`.
+    static func verifyImageArchive(_ archive: String, plannedFor spec: String) throws -> CommandResult {
+        let tree = try planned(spec)
+        defer { tree.remove() }
+        return try CommandRunner.layerpin(
+            [
+                "verify", "--image-archive", archives.appendingPathComponent(archive).path, "--manifest",
+                tree.root + "/.layerpin/manifest.json",
+            ])
+    }
+
     @Test("a docker save archive: layers applied in order with whiteouts and opaque directories")
     func whiteouts() throws {
-        let tree = try Self.planned("main.py = print(3)\\n\ndir/y = y\\n\n")
-        defer { tree.remove() }
-        let result = try CommandRunner.layerpin(
-            [
-                "verify", "--image-archive", Self.archives.appendingPathComponent("whiteouts-image.tar").path,
-                "--manifest", tree.root + "/.layerpin/manifest.json",
-            ])
+        let result = try Self.verifyImageArchive(
+            "whiteouts-image.tar", plannedFor: "main.py = print(3)\\n\ndir/y = y\\n\n")
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderr)")
-        let stale = try Self.planned("main.py = print(1)\\n\nold.py = old\\n\n")
-        defer { stale.remove() }
-        let old = try CommandRunner.layerpin(
-            [
-                "verify", "--image-archive", Self.archives.appendingPathComponent("whiteouts-image.tar").path,
-                "--manifest", stale.root + "/.layerpin/manifest.json",
-            ])
+        let old = try Self.verifyImageArchive(
+            "whiteouts-image.tar", plannedFor: "main.py = print(1)\\n\nold.py = old\\n\n")
         #expect(old.status == 1)
         #expect(old.stdoutText == "extra /app/dir\nextra /app/dir/y\ncontent /app/main.py\nmissing /app/old.py\n")
     }
 
     @Test("a docker save whose Layers name one blob twice applies every position")
     func repeatedLayer() throws {
-        let tree = try Self.planned("main.py = print(1)\\n\n")
-        defer { tree.remove() }
-        let result = try CommandRunner.layerpin(
-            [
-                "verify", "--image-archive", Self.archives.appendingPathComponent("repeated-layer-image.tar").path,
-                "--manifest", tree.root + "/.layerpin/manifest.json",
-            ])
+        let result = try Self.verifyImageArchive("repeated-layer-image.tar", plannedFor: "main.py = print(1)\\n\n")
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderr)")
         #expect(result.stdoutText.hasPrefix("ok: commit unknown, 1 entries (1 files) verified"))
     }
