@@ -25,25 +25,3 @@ extension DockerfileLinter {
             context: .init(entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir))
     }
 }
-
-extension DockerfileRenderer {
-    /// `layerpin dockerfile`: a Dockerfile rendered from the context and its `layerpin.yaml`, or,
-    /// with `pinning`, that existing Dockerfile (named on the command line) pinned.
-    package static func dockerfile(for fingerprinter: Fingerprinter, pinning path: String? = nil) throws(LayerpinError)
-        -> String
-    {
-        let fingerprint = try fingerprinter.fingerprint()
-        guard let path else { return render(fingerprint) }
-        let text = String(decoding: try NamedFile.read(path), as: UTF8.self)
-        let deps =
-            fingerprint.groups.first { $0.name == "deps" }?.entries.filter { $0.fingerprint.kind == .file }
-            .map { String(decoding: $0.path, as: UTF8.self) } ?? []
-        do {
-            return try DockerfilePinner.pin(
-                text, dependencyFiles: deps, groups: fingerprint.groups.map(\.name),
-                verifyMode: fingerprint.config.verify)
-        } catch {
-            throw .invalidDockerfile(file: path, error)
-        }
-    }
-}
