@@ -30,33 +30,29 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let planner = options.planner
-        let previous = planner.previousManifest()
-        let (manifest, fingerprint) = try Progress.run("hashing the build context of \(options.root.root)") {
-            try planner.manifest()
+        let plan = try Progress.run("hashing the build context of \(options.root.root)") { try planner.plan() }
+        Warnings.print(plan.fingerprint)
+        Output.write(json ? Self.json(plan).canonicalText : Self.text(plan))
+    }
+
+    static func json(_ plan: Planner.Plan) -> JSONValue {
+        var report = Report.json(plan.changes, manifest: plan.manifest)
+        if case .object(var members) = report {
+            members["written"] = .array(
+                [plan.outputs.manifest, plan.outputs.buildArgs, plan.outputs.verifier].map { .string($0) })
+            members["first"] = .bool(plan.changes == nil)
+            report = .object(members)
         }
-        Warnings.print(fingerprint)
-        let outputs = try planner.write(manifest)
-        let diff = previous.map { ManifestDiff(old: $0, new: manifest) }
-        if json {
-            var report = Report.json(diff ?? nil, manifest: manifest)
-            if case .object(var members) = report {
-                members["written"] = .array(
-                    [outputs.manifest, outputs.buildArgs, outputs.verifier].map { .string($0) })
-                members["first"] = .bool(previous == nil)
-                report = .object(members)
-            }
-            Output.write(report.canonicalText)
-            return
-        }
+        return report
+    }
+
+    static func text(_ plan: Planner.Plan) -> String {
         var text = ""
-        for group in manifest.groups { text += "\(group.name) \(group.digest)\n" }
-        text += "context \(manifest.context)\n"
-        if let diff {
-            text += Report.text(diff)
-        } else {
-            text += "first plan: every layer builds\n"
-        }
+        for group in plan.manifest.groups { text += "\(group.name) \(group.digest)\n" }
+        text += "context \(plan.manifest.context)\n"
+        text += plan.changes.map(Report.text) ?? "first plan: every layer builds\n"
+        let outputs = plan.outputs
         text += "wrote \(outputs.manifest), \(outputs.buildArgs), \(outputs.verifier)\n"
-        Output.write(text)
+        return text
     }
 }

@@ -119,13 +119,30 @@ package struct Planner: Sendable {
         return outputs
     }
 
+    /// What `plan` did: the new manifest, what it was made from, what changed since the previous
+    /// plan (nil for the first), and the files written.
+    package struct Plan: Sendable {
+        package var manifest: Manifest
+        package var fingerprint: Fingerprint
+        package var changes: ManifestDiff?
+        package var outputs: Outputs
+    }
+
+    /// The pre-build step, through one open root: read the previous plan, compute the manifest,
+    /// write the outputs.
+    package func plan() throws(LayerpinError) -> Plan {
+        let root = try OpenDirectory(fingerprinter.root)
+        let previous = previousManifest(in: root)
+        let (manifest, fingerprint) = try self.manifest(in: root)
+        let outputs = try write(manifest, in: root)
+        return Plan(
+            manifest: manifest, fingerprint: fingerprint,
+            changes: previous.map { ManifestDiff(old: $0, new: manifest) }, outputs: outputs)
+    }
+
     /// The manifest a previous plan left, if any and readable.
-    package func previousManifest() -> Manifest? {
-        guard let root = try? OpenDirectory(fingerprinter.root),
-            let bytes = try? root.read(Array(".layerpin/manifest.json".utf8))
-        else {
-            return nil
-        }
+    func previousManifest(in root: borrowing OpenDirectory) -> Manifest? {
+        guard let bytes = try? root.read(Array(".layerpin/manifest.json".utf8)) else { return nil }
         return try? Manifest.read(bytes, file: ".layerpin/manifest.json")
     }
 }
