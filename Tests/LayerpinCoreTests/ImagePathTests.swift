@@ -26,3 +26,13 @@ struct ImagePathTests {
         #expect(ImagePath.overlaps(first, second) == expected)
     }
 }
+
+extension ImagePathTests {
+    @Test("a mount shadows the outermost application path it overlaps, once")
+    func shadowed() {
+        let layout = ["/srv/api/package.json", "/srv/api", "/srv/api/lib", "/etc/layerpin/"]
+        #expect(ImagePath.shadowed(by: "/srv/api", among: layout) == "/srv/api")
+        #expect(ImagePath.shadowed(by: "/srv/api/lib/x", among: layout) == "/srv/api")
+        #expect(ImagePath.shadowed(by: "/srv/api-data", among: layout) == nil)
+    }
+}

@@ -29,8 +29,17 @@ package struct Compose: Sendable {
         package var dockerfile: String?
         /// `build.network` (`none`, `host`, …): passed to docker build.
         package var network: String?
-        /// Container paths of its `volumes:` entries.
-        package var mountTargets: [String]
+        /// Its `volumes:` entries.
+        package var mounts: [Mount]
+    }
+
+    /// One `volumes:` entry of a service: a bind mount of a host path, or a volume.
+    package struct Mount: Sendable, Equatable {
+        /// The container path.
+        package var target: String
+        /// A bind mount (its source a host path: `./src`, `/srv`, `~/x`), as opposed to a named or
+        /// anonymous volume.
+        package var isBind: Bool
     }
 
     package struct Result: Sendable {
@@ -93,16 +102,21 @@ package struct Compose: Sendable {
             let context = build.string ?? build.mapping?["context"]?.string ?? "."
             let dockerfile = build.mapping?["dockerfile"]?.string
             let network = build.mapping?["network"]?.string
-            let targets = (value.mapping?["volumes"]?.sequence ?? []).compactMap { volume -> String? in
+            let mounts = (value.mapping?["volumes"]?.sequence ?? []).compactMap { volume -> Mount? in
                 if let text = volume.string {
                     let parts = text.split(separator: ":")
-                    return parts.count >= 2 ? String(parts[1]) : String(parts[0])
+                    guard parts.count >= 2 else { return Mount(target: String(parts[0]), isBind: false) }
+                    let source = parts[0]
+                    return Mount(
+                        target: String(parts[1]),
+                        isBind: source.hasPrefix(".") || source.hasPrefix("/") || source.hasPrefix("~"))
                 }
-                return volume.mapping?["target"]?.string
+                guard let target = volume.mapping?["target"]?.string else { return nil }
+                return Mount(target: target, isBind: volume.mapping?["type"]?.string == "bind")
             }
             result.append(
                 Service(
-                    name: service, context: context, dockerfile: dockerfile, network: network, mountTargets: targets))
+                    name: service, context: context, dockerfile: dockerfile, network: network, mounts: mounts))
         }
         return (top["version"]?.string, result)
     }
@@ -134,12 +148,15 @@ package struct Compose: Sendable {
             }
             let image = manifest.tags.first ?? repository
             images[service.name] = image
-            for target in service.mountTargets {
-                for mapping in manifest.layout where ImagePath.overlaps(target, mapping.image) {
-                    warnings.append(
-                        "service \(service.name): a volume or bind mount on \(target) shadows the application at \(mapping.image): new code will not show"
-                    )
+            for mount in service.mounts {
+                guard let application = ImagePath.shadowed(by: mount.target, among: manifest.layout.map(\.image)) else {
+                    continue
                 }
+                warnings.append(
+                    mount.isBind
+                        ? "service \(service.name): a bind mount on \(mount.target) puts the host's files over the application at \(application): they show live, and the image's verified files do not run"
+                        : "service \(service.name): a volume on \(mount.target) shadows the application at \(application): new code will not show"
+                )
             }
             // A VOLUME in the Dockerfile over the app path: compose carries the anonymous volume over to
             // the new container, hiding the new code (docker/compose#9450).
@@ -149,9 +166,9 @@ package struct Compose: Sendable {
             {
                 for instruction in file.instructions where instruction.keyword == "VOLUME" {
                     for target in instruction.words {
-                        for mapping in manifest.layout where ImagePath.overlaps(target, mapping.image) {
+                        if let application = ImagePath.shadowed(by: target, among: manifest.layout.map(\.image)) {
                             warnings.append(
-                                "service \(service.name): VOLUME \(target) in \(service.dockerfile ?? "Dockerfile") covers the application at \(mapping.image): compose keeps the old anonymous volume and hides new code"
+                                "service \(service.name): VOLUME \(target) in \(service.dockerfile ?? "Dockerfile") covers the application at \(application): compose keeps the old anonymous volume and hides new code"
                             )
                         }
                     }

@@ -118,11 +118,11 @@ package enum DeployVerifier {
         }
         for mount in info["Mounts"] as? [[String: Any]] ?? [] {
             guard let destination = mount["Destination"] as? String else { continue }
-            for mapping in report.manifest.layout where ImagePath.overlaps(destination, mapping.image) {
+            if let application = ImagePath.shadowed(by: destination, among: report.manifest.layout.map(\.image)) {
                 let type = mount["Type"] as? String ?? "mount"
                 let source = (mount["Name"] as? String) ?? (mount["Source"] as? String) ?? "?"
                 report.problems.append(
-                    "a \(type) mount (\(source)) over \(destination) shadows the application files at \(mapping.image)")
+                    "a \(type) mount (\(source)) over \(destination) shadows the application files at \(application)")
             }
         }
         let entrypoint = config["Entrypoint"] as? [String] ?? []

@@ -17,4 +17,10 @@ enum ImagePath {
     static func overlaps(_ first: String, _ second: String) -> Bool {
         isWithin(first, second) || isWithin(second, first)
     }
+
+    /// The outermost of `applicationPaths` that a mount on `target` overlaps, if any: one answer
+    /// per mount, however many COPY destinations lie under it.
+    static func shadowed(by target: String, among applicationPaths: [String]) -> String? {
+        applicationPaths.filter { overlaps(target, $0) }.min { components($0).count < components($1).count }
+    }
 }
