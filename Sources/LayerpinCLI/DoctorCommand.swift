@@ -37,17 +37,24 @@ struct DoctorCommand: ParsableCommand {
                 JSONValue.object([
                     "container": .string(name),
                     "ok": .bool(diagnoses.isEmpty),
-                    "expectedCommit": .string(report.manifest.commit),
+                    "runsCommit": .string(report.manifest.commit),
                     "causes": .array(
                         diagnoses.map {
-                            .object(["cause": .string($0.cause), "detail": .string($0.detail), "fix": .string($0.fix)])
+                            .object([
+                                "cause": .string($0.cause),
+                                "detail": .string(DeployWording.describe($0.finding, subject: name)),
+                                "fix": .string($0.fix),
+                            ])
                         }),
                     "mismatches": Report.json(report.files.mismatches),
                 ]).canonicalText)
         } else if diagnoses.isEmpty {
             Output.write("ok: \(name) runs the working tree's code (context \(report.manifest.context))\n")
         } else {
-            Output.write(diagnoses.map { "cause: \($0.cause): \($0.detail)\n  fix: \($0.fix)\n" }.joined())
+            Output.write(
+                diagnoses.map {
+                    "cause: \($0.cause): \(DeployWording.describe($0.finding, subject: name))\n  fix: \($0.fix)\n"
+                }.joined())
         }
         if !diagnoses.isEmpty { throw DifferenceFound() }
     }

@@ -15,10 +15,16 @@ enum Warnings {
 
 /// How a manifest diff reads.
 enum Report {
-    /// Mismatches as JSON: `[{"kind": …, "path": …}]`.
+    /// Mismatches as JSON: `[{"kind": …, "path": …, "expected": …, "found": …}]`.
     static func json(_ mismatches: [Mismatch]) -> JSONValue {
         .array(
-            mismatches.map { .object(["kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path))]) })
+            mismatches.map {
+                .object([
+                    "kind": .string($0.kind.rawValue), "path": .string(RawPath.display($0.path)),
+                    "expected": $0.expected.map { .string($0) } ?? .null,
+                    "found": $0.found.map { .string($0) } ?? .null,
+                ])
+            })
     }
 
     static func text(_ diff: ManifestDiff) -> String {

@@ -9,18 +9,26 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check a tree, an image archive or a tar stream against a manifest; report every mismatch.",
         discussion: """
             --root DIR checks a tree laid out as the build context; --image-root DIR (default /) a file system \
-            laid out as the image (each context path where the manifest's layout puts it); --image-archive \
-            FILE a `docker save` archive (legacy or OCI layout) without a Docker engine; --tar FILE|- a tar \
-            of a file system (what `docker cp CONTAINER:/ -` gives); --image REF and --container NAME go \
-            through the docker CLI (DOCKER_HOST and docker contexts apply): labels, baked manifest, files, \
-            and for a container also its image against the tag's current one, its mounts, its entrypoint \
-            and its start-up line. The manifest is --manifest FILE, else \
-            DIR/.layerpin/manifest.json for --root DIR, else the one the image carries at /etc/layerpin. Exit 0 \
-            when everything matches, 1 on any mismatch, 2 on bad input.
+            laid out as the image; --image-archive FILE a `docker save` archive (legacy or OCI layout) without \
+            a Docker engine; --tar FILE|- a tar of a file system (what `docker cp CONTAINER:/ -` gives); \
+            --image REF and --container NAME go through the docker CLI (DOCKER_HOST and docker contexts apply).
+
+            Two questions are answered apart. Integrity: the files match the manifest the image carries at \
+            /etc/layerpin (else the expected one), every mismatch named. Freshness: that manifest is the one \
+            expected: --manifest FILE, else --expect-commit SHA, else the project's current state (the project \
+            is --root DIR, or the current directory when it holds a Dockerfile, layerpin.yaml or a plan), else \
+            "freshness not checked". A container that exited, restarts or is unhealthy is said first. For \
+            --root alone the manifest is DIR/.layerpin/manifest.json; for --image-root, the one the tree \
+            carries. Exit 0 when everything matches, 1 on any mismatch or a stale or stopped container, 2 on \
+            bad input.
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("A tree laid out as the build context.", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A tree laid out as the build context; with an image, container or archive, the project expected.",
+            valueName: "dir"))
     var root: String?
 
     @Option(name: .long, help: ArgumentHelp("A file system laid out as the image.", valueName: "dir"))
@@ -60,8 +68,13 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if [root, imageRoot, imageArchive, tar, image, container].compactMap({ $0 }).count > 1 {
+        if [imageRoot, imageArchive, tar, image, container].compactMap({ $0 }).count
+            + (imageRoot != nil && root != nil ? 1 : 0) > 1
+        {
             throw ValidationError("give one of --root, --image-root, --image-archive, --tar, --image or --container")
+        }
+        if manifest != nil && expectCommit != nil {
+            throw ValidationError("give --manifest or --expect-commit, not both")
         }
         if imageArchive == "-" && tar == "-" { throw ValidationError("only one input can be standard input") }
         try ExpectedCommit.validate(expectCommit)
@@ -70,33 +83,50 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let report = try Verification.run(
             VerifyRequest(
-                source: source, manifest: manifest, expectCommit: expectCommit,
+                source: source, manifest: manifest, expectCommit: expectCommit, project: project, dockerfile: file,
                 limits: ImageFileSystem.Limits(maxEntries: maxEntries, maxBytes: maxBytes)))
-        Output.write(json ? Self.json(report).canonicalText : Self.text(report))
+        Output.write(json ? Self.json(report).canonicalText : Self.text(report, subject: subject))
         if !report.ok {
-            let count = report.problems.count + report.files.mismatches.count
+            let count = report.problems.count + report.files.mismatches.count + (report.freshness.isStale ? 1 : 0)
             Output.diagnostic("\(count) mismatch(es) against \(report.manifestSource)")
             throw DifferenceFound()
         }
     }
 
+    /// Whether the flags name an image, a container or an archive (a deploy-side source).
+    var deploySide: Bool { imageArchive != nil || tar != nil || image != nil || container != nil }
+
     /// The one source the flags name (`validate` made sure there is at most one).
     var source: VerifyRequest.Source {
-        if let root { return .contextTree(root: root, dockerfile: file) }
         if let imageArchive { return .imageArchive(imageArchive) }
         if let tar { return .tar(tar) }
         if let image { return .image(image) }
         if let container { return .container(container) }
+        if let root { return .contextTree(root: root, dockerfile: file) }
         return .imageTree(root: imageRoot ?? "/")
     }
 
-    static func text(_ report: DeployReport) -> String {
+    /// The project a deploy-side source is expected to match: --root, else the current directory
+    /// when it holds one.
+    var project: String? {
+        guard deploySide else { return nil }
+        return root ?? (Verification.isProject(".") ? "." : nil)
+    }
+
+    var subject: String { container ?? image ?? "the image" }
+
+    static func text(_ report: DeployReport, subject: String) -> String {
         guard !report.ok else {
             return
-                "ok: commit \(report.manifest.commit), \(report.files.entries) entries (\(report.files.files) files) verified\n"
+                "ok: commit \(report.manifest.commit), \(report.files.entries) entries (\(report.files.files) files) verified; "
+                + DeployWording.freshnessNote(report.freshness) + "\n"
         }
-        let mismatches = report.files.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
-        return (report.problems + mismatches).joined(separator: "\n") + "\n"
+        var lines = report.problems.filter(\.isState).map(DeployWording.describe)
+        var text = lines.map { $0 + "\n" }.joined()
+        text += DeployWording.stale(report.freshness, subject: subject) ?? ""
+        lines = report.problems.filter { !$0.isState }.map(DeployWording.describe)
+        lines += report.files.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
+        return text + lines.map { $0 + "\n" }.joined()
     }
 
     static func json(_ report: DeployReport) -> JSONValue {
@@ -107,7 +137,14 @@ struct VerifyCommand: ParsableCommand {
             "entries": .int(Int64(report.files.entries)),
             "files": .int(Int64(report.files.files)),
             "mismatches": Report.json(report.files.mismatches),
-            "problems": .array(report.problems.map { .string($0) }),
+            "problems": .array(report.problems.map { .string(DeployWording.describe($0)) }),
+            "integrity": .object([
+                "ok": .bool(report.files.mismatches.isEmpty),
+                "manifest": .string(report.manifest.manifestDigest.description),
+                "source": .string(report.manifestSource),
+            ]),
+            "freshness": DeployWording.json(report.freshness),
+            "state": DeployWording.json(report.state),
         ])
     }
 }

@@ -72,13 +72,26 @@ git -c user.name=t -c user.email=t@x.invalid commit -qam third
 compose up -d >"$work/up.out" 2>&1
 grep -q "is up-to-date" "$work/up.out"
 check "compose keeps the old container (the bug)" test $? -eq 0
+stale=$(git rev-parse HEAD~1)
+head=$(git rev-parse HEAD)
+# In the project, with nothing else given, the working tree is what the container must hold.
+out=$("$LAYERPIN" verify --container "$container" 2>/dev/null)
+status=$?
+check "in the project, verify --container catches the stale container (exit 1)" test "$status" -eq 1
+case "$out" in "stale: $container runs commit $stale (src sha256:"*"), the working tree is commit $head (src sha256:"*"): not rebuilt"*)
+    pass "it names what runs, what the working tree is, and the cause" ;;
+*) fail "stale line (got: $out)" ;; esac
+case "$out" in *"  content src/app/main.py"*) pass "and the file that changed between them" ;; *) fail "changed file (got: $out)" ;; esac
+out=$(cd / && "$LAYERPIN" verify --container "$container" --root "$work/app" 2>/dev/null)
+status=$?
+case "$status $out" in "1 stale: $container runs commit $stale"*) pass "the same from elsewhere with --root" ;;
+*) fail "--root (got: $status $out)" ;; esac
 "$LAYERPIN" plan >/dev/null
 out=$("$LAYERPIN" verify --container "$container" --manifest .layerpin/manifest.json 2>/dev/null)
 status=$?
-check "verify catches it (exit 1)" test "$status" -eq 1
-case "$out" in *"content /app/src/app/main.py"*) pass "verify names the stale file" ;; *) fail "verify names the stale file (got: $out)" ;; esac
-stale=$(git rev-parse HEAD~1)
-case "$out" in *"runs commit $stale"*"expected commit $(git rev-parse HEAD)"*) pass "verify names the stale commit and the expected one" ;;
+check "verify against the new plan catches it too (exit 1)" test "$status" -eq 1
+case "$out" in *"  content src/app/main.py"*) pass "verify names the stale file" ;; *) fail "verify names the stale file (got: $out)" ;; esac
+case "$out" in *"runs commit $stale"*"is commit $head"*) pass "verify names the stale commit and the expected one" ;;
 *) fail "verify names the stale commit (got: $out)" ;; esac
 out=$("$LAYERPIN" doctor --service app 2>&1)
 case "$out" in *"cause: not-rebuilt"*"fix: layerpin compose --build"*) pass "doctor: not rebuilt, and the fix" ;;
@@ -90,6 +103,11 @@ compose up -d >/dev/null 2>&1
 out=$("$LAYERPIN" doctor --service app 2>&1)
 status=$?
 check "after up -d with the override, doctor finds nothing (exit 0)" test "$status" -eq 0
+container=$($docker ps -q --filter "label=com.docker.compose.project=$project")
+out=$("$LAYERPIN" verify --container "$container" 2>/dev/null)
+status=$?
+case "$status $out" in "0 ok: commit $head, "*" verified; fresh: the working tree's source") pass "after a proper redeploy verify is exit 0, naming the commit and the files verified" ;;
+*) fail "verify after redeploy (got: $status $out)" ;; esac
 
 # A requirements change re-runs the install.
 echo "six==1.16.0  # pinned" > requirements/base.txt

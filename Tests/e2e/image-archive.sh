@@ -80,6 +80,33 @@ out=$("$LAYERPIN" verify --container layerpin-e2e-archive-c --manifest .layerpin
 case "$out" in *"not recreated: the container runs image"*) pass "a container not recreated after the rebuild is named" ;;
 *) fail "not recreated (got: $out)" ;; esac
 $docker rm -f layerpin-e2e-archive-c >/dev/null
+
+# A container that exited, and one in a restart loop, are never "ok": said first, exit 1.
+$docker rm -f layerpin-e2e-archive-exit layerpin-e2e-archive-loop >/dev/null 2>&1
+$docker run --name layerpin-e2e-archive-exit --network=none "$new" sh -c 'exit 1' >/dev/null 2>&1
+out=$("$LAYERPIN" verify --container layerpin-e2e-archive-exit 2>/dev/null)
+status=$?
+check "an exited container is exit 1" test "$status" -eq 1
+case "$out" in "exited: the container exited with status 1"*) pass "the exit is said first, with its status" ;;
+*) fail "exited first (got: $out)" ;; esac
+out=$("$LAYERPIN" doctor --container layerpin-e2e-archive-exit 2>/dev/null)
+case "$out" in "cause: exited: the container exited with status 1"*) pass "doctor names the exit as the cause" ;;
+*) fail "doctor: exited (got: $out)" ;; esac
+$docker run -d --restart always --name layerpin-e2e-archive-loop --network=none "$new" sh -c 'exit 3' >/dev/null
+i=0
+until [ "$($docker inspect -f '{{.RestartCount}}' layerpin-e2e-archive-loop)" -ge 1 ] || [ "$i" -gt 80 ]; do
+    sleep 0.25
+    i=$((i + 1))
+done
+out=$("$LAYERPIN" verify --container layerpin-e2e-archive-loop 2>/dev/null)
+status=$?
+check "a crash-looping container is exit 1" test "$status" -eq 1
+# Caught between two restarts it runs for a moment: its restart count still gives it away.
+case "$out" in "restarting: the container keeps restarting (last exit status 3)"* | "restarted "*" time(s): its restart policy restarted it"*)
+    pass "the restart loop is said first" ;;
+*) fail "restarting first (got: $out)" ;; esac
+$docker rm -f layerpin-e2e-archive-exit layerpin-e2e-archive-loop >/dev/null 2>&1
+
 out=$(DOCKER_HOST=unix:///nonexistent.sock "$LAYERPIN" verify --container layerpin-e2e-archive-c 2>&1)
 status=$?
 check "no engine: exit 2, said so" test "$status" -eq 2
@@ -88,6 +115,24 @@ out=$("$LAYERPIN" verify --container layerpin-e2e-no-such-container 2>&1)
 status=$?
 check "no such container: exit 2" test "$status" -eq 2
 tags="$tags $new"
+
+# An image built from an unpinned Dockerfile carries no manifest: in the project, the project's
+# current state is what its files are checked against.
+mkdir -p "$work/plain" && cp -r "$here/../../Fixtures/python-app/." "$work/plain/"
+cd "$work/plain"
+printf 'FROM layerpin-e2e/busybox\nCOPY . /app/\nCMD ["cat", "/app/src/app/main.py"]\n' > Dockerfile
+$docker build -q --network=none -t layerpin-e2e-plain . >/dev/null
+$docker save layerpin-e2e-plain -o "$work/plain.tar"
+tags="$tags layerpin-e2e-plain"
+out=$("$LAYERPIN" verify --image-archive "$work/plain.tar" 2>&1)
+status=$?
+[ "$status" -eq 0 ] || echo "$out"
+check "verify --image-archive of an unpinned image passes in its project" test "$status" -eq 0
+echo "# changed after the build" >> src/app/main.py
+out=$("$LAYERPIN" verify --image-archive "$work/plain.tar" 2>/dev/null)
+status=$?
+check "and names the file that changed since (exit 1)" test "$status" -eq 1 -a "$out" = "content /app/src/app/main.py"
+cd "$work/app"
 
 # A named dependency stage gets its own tag, REPO:deps-<12 hex of the deps digest>.
 mkdir -p "$work/staged" && cp -r "$here/../../Fixtures/python-app/." "$work/staged/"

@@ -1,141 +1,226 @@
-import Foundation
+import LayerpinDigest
 
-/// What a deployed image or container holds compared with the manifest it should hold: every
-/// problem, worded for people, plus the file mismatches.
+/// A deployed image or container against its manifests, as two answers: integrity (its files
+/// match the manifest it carries) and freshness (that manifest is the one expected), plus what
+/// else is wrong with it (its state, labels, mounts, entrypoint).
 package struct DeployReport: Sendable {
-    /// The manifest checked against (given, or the one the image carries).
+    /// The manifest the files were checked against: the one the image carries, else the expected one.
     package var manifest: Manifest
     /// Where it came from, for messages.
     package var manifestSource: String
-    package var problems: [String] = []
     package var files: VerificationReport
+    package var freshness: Freshness = .notChecked
+    /// A container's state (nil for an image or an archive).
+    package var state: ContainerInspect.State?
+    /// State problems first.
+    package var problems: [DeployProblem] = []
 
-    package var ok: Bool { problems.isEmpty && files.mismatches.isEmpty }
+    package var ok: Bool { problems.isEmpty && files.mismatches.isEmpty && !freshness.isStale }
 }
 
-/// Verification of images, containers and archives against a manifest.
+/// What a deploy-side verify expects the image to carry.
+package enum DeployExpectation: Sendable {
+    /// This manifest (from a file, or the project computed now).
+    case manifest(Manifest, from: Freshness.Expected)
+    /// A manifest naming a commit with this prefix.
+    case commit(String)
+    /// Nothing: only integrity can be checked.
+    case nothing
+}
+
+/// Verification of images, containers and archives.
 package enum DeployVerifier {
-    /// Checks a file system read from an image or a container: the baked manifest against the
-    /// given one, the labels, the files.
-    package static func check(_ system: ImageFileSystem, expected given: Manifest?, givenSource: String?)
+    static let bakedManifestPath = "/etc/layerpin/manifest.json"
+
+    /// A file system read from an image, a container or an archive: its files against the manifest
+    /// it carries (else the expected one), its labels, and that manifest against the expectation.
+    package static func check(_ system: ImageFileSystem, expecting expectation: DeployExpectation)
         throws(LayerpinError) -> DeployReport
     {
         var baked: Manifest?
         if let bytes = system.bakedManifest {
             do {
-                baked = try Manifest.read(bytes, file: "/etc/layerpin/manifest.json")
+                baked = try Manifest.read(bytes, file: bakedManifestPath)
             } catch {
                 throw .invalidManifest(error)
             }
         }
-        guard let expected = given ?? baked else {
+        var expected: Manifest?
+        var expectedFrom: Freshness.Expected?
+        if case .manifest(let manifest, let from) = expectation {
+            expected = manifest
+            expectedFrom = from
+        }
+        guard let reference = baked ?? expected else {
             throw .invalidManifest(
                 ManifestError(
-                    file: "/etc/layerpin/manifest.json", line: nil, field: nil,
-                    message: "the image carries no manifest: give --manifest FILE"))
+                    file: bakedManifestPath, line: nil, field: nil,
+                    message: "the image carries no manifest: give --manifest FILE, or run in the project"))
         }
         var report = DeployReport(
-            manifest: expected,
-            manifestSource: given == nil ? "/etc/layerpin/manifest.json (in the image)" : givenSource ?? "",
-            files: Verifier.verify(system, against: expected))
-        if let baked, given != nil, baked.manifestDigest != expected.manifestDigest {
+            manifest: reference,
+            manifestSource: baked != nil ? "\(bakedManifestPath) (in the image)" : describe(expectedFrom),
+            files: Verifier.verify(system, against: reference))
+        // The labels must agree with the manifest the files were checked against.
+        if let label = system.labels[ImageNames.manifestLabel], label != reference.manifestDigest.description {
             report.problems.append(
-                "manifest: runs commit \(baked.commit) (\(baked.manifestDigest)), expected commit \(expected.commit) (\(expected.manifestDigest))"
-            )
+                .label(name: ImageNames.manifestLabel, found: label, expected: reference.manifestDigest.description))
         }
-        if let label = system.labels[ImageNames.manifestLabel], label != expected.manifestDigest.description {
-            report.problems.append("label \(ImageNames.manifestLabel): \(label), expected \(expected.manifestDigest)")
+        if let label = system.labels[ImageNames.revisionLabel], label != reference.commit {
+            report.problems.append(.label(name: ImageNames.revisionLabel, found: label, expected: reference.commit))
         }
-        if let label = system.labels[ImageNames.revisionLabel], label != expected.commit {
-            report.problems.append(
-                "label org.opencontainers.image.revision: runs commit \(label), expected \(expected.commit)")
-        }
+        report.freshness = freshness(of: reference, expecting: expectation)
         return report
     }
 
+    /// Whether `runs` is what `expectation` asks for.
+    static func freshness(of runs: Manifest, expecting expectation: DeployExpectation) -> Freshness {
+        switch expectation {
+        case .nothing:
+            return .notChecked
+        case .commit(let prefix):
+            guard !runs.commit.lowercased().hasPrefix(prefix.lowercased()) else { return .fresh(.commit(prefix)) }
+            return .stale(
+                runs: Provenance(runs), expected: Provenance(commit: prefix), from: .commit(prefix),
+                cause: .otherCommit,
+                changes: [])
+        case .manifest(let expected, let from):
+            guard runs.context != expected.context else { return .fresh(from) }
+            return .stale(
+                runs: Provenance(runs), expected: Provenance(expected), from: from, cause: .notRebuilt,
+                changes: ManifestDiff(old: runs, new: expected).files)
+        }
+    }
+
+    static func describe(_ expected: Freshness.Expected?) -> String {
+        switch expected {
+        case .manifestFile(let path): path
+        case .project(let root): "the project at \(root)"
+        case .commit(let commit): "commit \(commit)"
+        case nil: ""
+        }
+    }
+
     /// An image in the engine, through `docker save`.
-    package static func verify(image reference: String, expected: Manifest?, givenSource: String?, client: DockerClient)
+    package static func verify(image reference: String, expecting expectation: DeployExpectation, client: DockerClient)
         throws(LayerpinError) -> DeployReport
     {
-        guard try client.inspect("image", reference) != nil else {
+        guard try client.inspectImage(reference) != nil else {
             throw .noSuchObject(kind: "image", reference: reference)
         }
         let archive = try client.spool(["save", reference])
-        return try check(
-            try ImageFileSystem.readImageArchive(archive.path), expected: expected, givenSource: givenSource)
+        return try check(try ImageFileSystem.readImageArchive(archive.path), expecting: expectation)
     }
 
-    /// A container: its image and labels, whether it runs the tag's current image, its mounts, its
-    /// entrypoint, its start-up line, and its files through `docker cp` (what it really holds,
-    /// volumes and bind mounts and in-place edits included).
+    /// A container: its state, its files through `docker cp` (volumes, bind mounts and in-place
+    /// edits included), whether it runs the tag's current image, its mounts, its entrypoint and its
+    /// start-up line.
     package static func verify(
-        container name: String, expected given: Manifest?, givenSource: String?, client: DockerClient
-    )
-        throws(LayerpinError) -> DeployReport
-    {
-        guard let info = try client.inspect("container", name) else {
+        container name: String, expecting expectation: DeployExpectation, client: DockerClient
+    ) throws(LayerpinError) -> DeployReport {
+        guard let info = try client.inspectContainer(name) else {
             throw .noSuchObject(kind: "container", reference: name)
         }
-        let config = info["Config"] as? [String: Any] ?? [:]
-        let imageID = info["Image"] as? String ?? ""
-        let reference = config["Image"] as? String ?? ""
         var system = ImageFileSystem()
-        system.labels = config["Labels"] as? [String: String] ?? [:]
+        system.labels = info.config.labels ?? [:]
         // The baked manifest first: it says which directories to copy out.
-        if let manifestTar = try? client.spool(["cp", "\(name):/etc/layerpin/manifest.json", "-"]) {
+        if let manifestTar = try? client.spool(["cp", "\(name):\(bakedManifestPath)", "-"]) {
             try system.addTar(manifestTar.path, prefix: Array("etc/layerpin".utf8))
         }
-        var bakedManifest: Manifest?
-        if let bytes = system.bakedManifest {
-            bakedManifest = try? Manifest.read(bytes, file: "/etc/layerpin/manifest.json")
-        }
-        guard let layoutSource = given ?? bakedManifest else {
-            throw .invalidManifest(
-                ManifestError(
-                    file: "/etc/layerpin/manifest.json", line: nil, field: nil,
-                    message: "the container carries no manifest: give --manifest FILE"))
-        }
-        for image in layoutSource.coveredDirectories + layoutSource.looseFiles {
+        var layoutSource: Manifest?
+        if let bytes = system.bakedManifest { layoutSource = try? Manifest.read(bytes, file: bakedManifestPath) }
+        if layoutSource == nil, case .manifest(let expected, _) = expectation { layoutSource = expected }
+        for image in (layoutSource?.coveredDirectories ?? []) + (layoutSource?.looseFiles ?? []) {
             let directory = image.hasSuffix("/") && image.count > 1 ? String(image.dropLast()) : image
             let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
             // A directory the container lacks: every file under it is reported missing.
             guard let tar = try? client.spool(["cp", "\(name):\(directory)", "-"]) else { continue }
             try system.addTar(tar.path, prefix: Array(parent.utf8))
         }
-        var report = try check(system, expected: given, givenSource: givenSource)
-        // Not recreated: the tag now names another image than the one the container runs.
-        if let current = try client.inspect("image", reference), let currentID = current["Id"] as? String,
-            currentID != imageID
+        var report = try check(system, expecting: expectation)
+        let images = ImageState(
+            runningID: info.image, reference: info.config.image,
+            currentID: try client.inspectImage(info.config.image)?.id)
+        judge(&report, container: info, images: images)
+        if case .stale(let runs, let expected, let from, .notRebuilt, let changes) = report.freshness,
+            case .manifest(let manifest, _) = expectation, let suffix = manifest.tags.first.map(tagSuffix),
+            let repository = repository(of: info.config.image)
         {
-            report.problems.append(
-                "not recreated: the container runs image \(imageID.prefix(19)), but \(reference) is now \(currentID.prefix(19)) (docker compose up -d --force-recreate, or layerpin compose)"
-            )
-        }
-        if !report.manifest.tags.isEmpty, !report.manifest.tags.contains(reference), !reference.hasPrefix("sha256:") {
-            report.problems.append(
-                "wrong image: the container runs \(reference), the manifest's tag is \(report.manifest.tags.joined(separator: ", "))"
-            )
-        }
-        for mount in info["Mounts"] as? [[String: Any]] ?? [] {
-            guard let destination = mount["Destination"] as? String else { continue }
-            if let application = ImagePath.shadowed(by: destination, among: report.manifest.layout.map(\.image)) {
-                let type = mount["Type"] as? String ?? "mount"
-                let source = (mount["Name"] as? String) ?? (mount["Source"] as? String) ?? "?"
-                report.problems.append(
-                    "a \(type) mount (\(source)) over \(destination) shadows the application files at \(application)")
+            let tag = repository + ":" + suffix
+            if try client.inspectImage(tag) != nil {
+                report.freshness = .stale(
+                    runs: runs, expected: expected, from: from, cause: .notRecreated(tag: tag), changes: changes)
             }
         }
-        let entrypoint = config["Entrypoint"] as? [String] ?? []
-        if entrypoint.first != "/etc/layerpin/verify.sh" {
-            report.problems.append(
-                "entrypoint replaced: \(entrypoint.isEmpty ? "none" : entrypoint.joined(separator: " ")) instead of /etc/layerpin/verify.sh, so no start-up check ran"
-            )
-        } else if let logs = try? client.logs(name) {
+        if info.config.entrypoint?.first == "/etc/layerpin/verify.sh", let logs = try? client.logs(name) {
             let lines = logs.split(separator: "\n").filter { $0.hasPrefix("layerpin: commit ") }
             if let last = lines.last, !last.hasPrefix("layerpin: commit \(report.manifest.commit) ") {
-                report.problems.append("start-up log: \(last)")
+                report.problems.append(.startupLog(String(last)))
             }
         }
         return report
+    }
+
+    /// What the engine says about the images of a container.
+    struct ImageState {
+        /// The image the container runs.
+        var runningID: String
+        /// The reference it was created from.
+        var reference: String
+        /// What that reference names now (nil when it names nothing any more).
+        var currentID: String?
+    }
+
+    /// The container's own findings, a pure function of its inspect data: state, recreation, image,
+    /// mounts (the extras under each counted, not listed), entrypoint.
+    static func judge(_ report: inout DeployReport, container info: ContainerInspect, images: ImageState) {
+        report.state = info.state
+        var state: [DeployProblem] = []
+        if info.state.restarting {
+            state.append(.restarting(lastExitCode: info.state.exitCode))
+        } else if info.state.running, let count = info.restartCount, count > 0 {
+            state.append(.restarted(count: count))
+        } else if !info.state.running {
+            state.append(
+                info.state.status == "exited"
+                    ? .exited(code: info.state.exitCode) : .notRunning(status: info.state.status))
+        }
+        if info.state.health?.status == "unhealthy" { state.append(.unhealthy) }
+        report.problems.insert(contentsOf: state, at: 0)
+        if let current = images.currentID, current != images.runningID {
+            report.problems.append(
+                .notRecreated(imageID: images.runningID, reference: images.reference, current: current))
+        }
+        let tags = report.manifest.tags
+        if !tags.isEmpty, !tags.contains(images.reference), !images.reference.hasPrefix("sha256:") {
+            report.problems.append(.wrongImage(runs: images.reference, tags: tags))
+        }
+        for mount in info.mounts ?? [] {
+            guard
+                let application = ImagePath.shadowed(by: mount.destination, among: report.manifest.layout.map(\.image))
+            else { continue }
+            let under = Array(mount.destination.utf8)
+            let extras = report.files.mismatches.filter { $0.kind == .extra && RawPath.isWithin($0.path, under) }
+            report.files.mismatches.removeAll { $0.kind == .extra && RawPath.isWithin($0.path, under) }
+            report.problems.append(
+                .shadowingMount(
+                    type: mount.type, source: mount.name ?? mount.source ?? "?", destination: mount.destination,
+                    application: application, extras: extras.count))
+        }
+        let entrypoint = info.config.entrypoint ?? []
+        if entrypoint.first != "/etc/layerpin/verify.sh" { report.problems.append(.entrypointReplaced(entrypoint)) }
+    }
+
+    /// `src-<12 hex>` of `repo:src-<12 hex>`.
+    static func tagSuffix(_ tag: String) -> String {
+        tag.split(separator: ":").last.map(String.init) ?? tag
+    }
+
+    /// The repository of a reference (`127.0.0.1:5000/app:src-1` → `127.0.0.1:5000/app`); nil for an ID.
+    static func repository(of reference: String) -> String? {
+        guard !reference.hasPrefix("sha256:") else { return nil }
+        let lastSlash = reference.lastIndex(of: "/") ?? reference.startIndex
+        guard let colon = reference[lastSlash...].lastIndex(of: ":") else { return reference }
+        return String(reference[..<colon])
     }
 }

@@ -34,15 +34,29 @@ package struct DockerClient: Sendable {
         }
     }
 
-    /// `docker image inspect` or `docker container inspect` as JSON; nil when the engine answers
-    /// but has no such object.
-    package func inspect(_ kind: String, _ reference: String) throws(LayerpinError) -> [String: Any]? {
+    /// `docker container inspect`; nil when the engine answers but has no such container.
+    package func inspectContainer(_ reference: String) throws(LayerpinError) -> ContainerInspect? {
+        try inspect("container", reference)
+    }
+
+    /// `docker image inspect`; nil when the engine answers but has no such image.
+    package func inspectImage(_ reference: String) throws(LayerpinError) -> ImageInspect? {
+        try inspect("image", reference)
+    }
+
+    /// An inspect as a decoded value: the engine is pinged first, since `docker inspect` prints
+    /// `[]` and exits 1 both for a missing object and an unreachable daemon.
+    private func inspect<Object: Decodable>(_ kind: String, _ reference: String) throws(LayerpinError) -> Object? {
         try ping()
-        guard let output = try? runner.run(docker, [kind, "inspect", "--format", "{{json .}}", reference], in: "/")
-        else {
-            return nil
+        let command = [kind, "inspect", "--format", "{{json .}}", reference]
+        guard let output = try? runner.run(docker, command, in: "/") else { return nil }
+        do {
+            return try JSONDecoder().decode(Object.self, from: Data(output))
+        } catch {
+            throw .toolFailed(
+                command: ([docker] + command).joined(separator: " "), status: 0,
+                stderrTail: "unexpected output: \(error)")
         }
-        return try? JSONSerialization.jsonObject(with: Data(output)) as? [String: Any]
     }
 
     /// Streams a command's stdout into a new spool file, removed when the value goes away. A

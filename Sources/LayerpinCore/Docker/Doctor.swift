@@ -4,11 +4,20 @@ import Foundation
 /// with its fix.
 package struct Doctor: Sendable {
     package struct Diagnosis: Sendable, Equatable {
-        /// A short stable name: not-rebuilt, not-recreated, wrong-image, shadowing-mount,
-        /// override-file, entrypoint-replaced, stale-checkout, ignored-change, files-differ.
+        /// A short stable name: exited, restarting, unhealthy, not-running, not-rebuilt, not-recreated,
+        /// wrong-image, shadowing-mount, entrypoint-replaced, startup-log, label, override-file,
+        /// stale-checkout, ignored-change, files-differ.
         package var cause: String
-        package var detail: String
+        package var finding: Finding
         package var fix: String
+    }
+
+    /// What a diagnosis rests on: a deploy problem or the freshness answer (the command line words
+    /// those), or a finding of doctor's own about the checkout.
+    package enum Finding: Sendable, Equatable {
+        case problem(DeployProblem)
+        case stale(Freshness)
+        case note(String)
     }
 
     package var root: String
@@ -28,7 +37,7 @@ package struct Doctor: Sendable {
             decoding: try runner.run(
                 client.docker,
                 [
-                    "ps", "-q", "--filter", "label=com.docker.compose.service=\(service)", "--filter",
+                    "ps", "-a", "-q", "--filter", "label=com.docker.compose.service=\(service)", "--filter",
                     "label=com.docker.compose.project=\(project)",
                 ], in: "/"), as: UTF8.self)
         guard let id = output.split(separator: "\n").first else {
@@ -53,85 +62,38 @@ package struct Doctor: Sendable {
             let (diagnoses, report) = try diagnose(container: name)
             return (name, diagnoses, report)
         case .service(let service):
-            let project = Compose(root: root, docker: client.docker).projectName()
+            let compose = Compose(root: root, docker: client.docker)
+            let project = compose.projectName()
             let name = try container(forService: service, project: project)
-            let (diagnoses, report) = try diagnose(container: name, repository: "\(project)-\(service)")
+            // Judged against the service's own build context and Dockerfile.
+            let built = try compose.services().services.first { $0.name == service }
+            let context = built.map { $0.context == "." ? root : root + "/" + $0.context } ?? root
+            let (diagnoses, report) = try diagnose(
+                container: name, repository: "\(project)-\(service)", context: context, dockerfile: built?.dockerfile)
             return (name, diagnoses, report)
         }
     }
 
     /// Every cause found (empty when the container runs exactly the working tree's code). The
     /// expected image is `repository:src-…` (default: the repository the container runs).
-    package func diagnose(container: String, repository: String? = nil) throws(LayerpinError)
-        -> (diagnoses: [Diagnosis], report: DeployReport)
-    {
-        guard let info = try client.inspect("container", container) else {
+    package func diagnose(
+        container: String, repository: String? = nil, context: String? = nil, dockerfile: String? = nil
+    ) throws(LayerpinError) -> (diagnoses: [Diagnosis], report: DeployReport) {
+        guard let info = try client.inspectContainer(container) else {
             throw .noSuchObject(kind: "container", reference: container)
         }
-        let running = (info["Config"] as? [String: Any])?["Image"] as? String ?? ""
-        let planner = Planner(root: root)
+        let planner = Planner(root: context ?? root, dockerfile: dockerfile)
         var (expected, fingerprint) = try planner.manifest()
-        let repository = repository ?? running.split(separator: ":").first.map(String.init)
+        let repository = repository ?? DeployVerifier.repository(of: info.config.image)
         expected.tags = DockerBuild(planner: planner, docker: client.docker, repository: repository).tags(expected)
         let report = try DeployVerifier.verify(
-            container: container, expected: expected, givenSource: "the working tree", client: client)
-        var found: [Diagnosis] = []
-        let labels = (info["Config"] as? [String: Any])?["Labels"] as? [String: String] ?? [:]
-        let runningSource = labels[ImageNames.digestLabel(ofGroup: "src")]
-        let currentSource = expected.digest(of: "src")?.description
-        if let runningSource, let currentSource, runningSource != currentSource {
-            var built = false
-            for tag in expected.tags where try client.inspect("image", tag) != nil { built = true }
-            if built {
-                found.append(
-                    Diagnosis(
-                        cause: "not-recreated",
-                        detail:
-                            "an image of the current source exists, but the container still runs src \(runningSource)",
-                        fix:
-                            "recreate it: docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml up -d (after layerpin compose)"
-                    ))
-            } else {
-                found.append(
-                    Diagnosis(
-                        cause: "not-rebuilt",
-                        detail:
-                            "the container runs src \(runningSource), the working tree is src \(currentSource), and no image of it exists",
-                        fix: "layerpin compose --build (or layerpin build), then up -d with the override"))
-            }
-        }
-        for problem in report.problems {
-            if problem.hasPrefix("not recreated") && !found.contains(where: { $0.cause == "not-recreated" }) {
-                found.append(
-                    Diagnosis(
-                        cause: "not-recreated", detail: problem,
-                        fix: "docker-compose up -d --force-recreate, or up -d with layerpin's override"))
-            } else if problem.hasPrefix("wrong image")
-                && !found.contains(where: { ["not-rebuilt", "not-recreated"].contains($0.cause) })
-            {
-                found.append(
-                    Diagnosis(
-                        cause: "wrong-image", detail: problem,
-                        fix: "run the image layerpin compose names (image: in the override)"))
-            } else if problem.contains(" mount (") {
-                found.append(
-                    Diagnosis(
-                        cause: "shadowing-mount", detail: problem,
-                        fix:
-                            "remove the volume or bind mount over the application path (docker-compose down -v drops anonymous volumes)"
-                    ))
-            } else if problem.hasPrefix("entrypoint replaced") {
-                found.append(
-                    Diagnosis(
-                        cause: "entrypoint-replaced", detail: problem,
-                        fix: "keep ENTRYPOINT [\"/etc/layerpin/verify.sh\"] and pass the command as CMD"))
-            }
-        }
+            container: container, expecting: .manifest(expected, from: .project(context ?? root)), client: client)
+        var found = Self.diagnoses(of: report)
         for name in Compose.overrideFiles(in: root) {
             found.append(
                 Diagnosis(
                     cause: "override-file",
-                    detail: "\(name) exists: a plain docker-compose up merges it (bind mounts, another image)",
+                    finding: .note("\(name) exists: a plain docker-compose up merges it (bind mounts, another image)"),
                     fix: "read it, and name the files with -f so only what you mean is merged"))
         }
         if let head = try? gitLine(["rev-parse", "HEAD"]), let upstream = try? gitLine(["rev-parse", "@{upstream}"]),
@@ -140,7 +102,7 @@ package struct Doctor: Sendable {
             found.append(
                 Diagnosis(
                     cause: "stale-checkout",
-                    detail: "HEAD is \(head.prefix(12)), its upstream is \(upstream.prefix(12))",
+                    finding: .note("HEAD is \(head.prefix(12)), its upstream is \(upstream.prefix(12))"),
                     fix: "git pull (or check out the commit you meant to deploy), then rebuild"))
         }
         if let status = try? runner.run(
@@ -155,7 +117,8 @@ package struct Doctor: Sendable {
                     found.append(
                         Diagnosis(
                             cause: "ignored-change",
-                            detail: "\(RawPath.display(path)) changed, but .dockerignore keeps it out of the image",
+                            finding: .note(
+                                "\(RawPath.display(path)) changed, but .dockerignore keeps it out of the image"),
                             fix: "remove its .dockerignore line if the image needs it"))
                     break
                 }
@@ -166,8 +129,9 @@ package struct Doctor: Sendable {
             found.append(
                 Diagnosis(
                     cause: "files-differ",
-                    detail: fileProblems.prefix(5).map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }.joined(
-                        separator: ", "),
+                    finding: .note(
+                        fileProblems.prefix(5).map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }.joined(
+                            separator: ", ")),
                     fix:
                         "something changed the files inside the container (docker exec, a volume): recreate it from its image"
                 ))
@@ -177,5 +141,83 @@ package struct Doctor: Sendable {
 
     private func gitLine(_ arguments: [String]) throws(LayerpinError) -> String {
         String(decoding: try runner.run("git", arguments, in: root), as: UTF8.self).trimmedLine
+    }
+
+    /// The causes a deploy report shows, with their fixes: a pure function, table-tested over
+    /// recorded inspect data. State comes first; a stale container's cause before what follows
+    /// from it (a wrong image is not said again when the container was simply not rebuilt).
+    package static func diagnoses(of report: DeployReport) -> [Diagnosis] {
+        var found: [Diagnosis] = []
+        for problem in report.problems where problem.isState {
+            let (cause, fix) =
+                switch problem {
+                case .exited: ("exited", "read its log (docker logs), fix the failure, and start it again")
+                case .restarting, .restarted:
+                    ("restarting", "it keeps crashing: read its log (docker logs) and fix the failure")
+                case .unhealthy: ("unhealthy", "its healthcheck fails: read docker inspect's State.Health and its log")
+                default: ("not-running", "start it (docker compose up -d)")
+                }
+            found.append(Diagnosis(cause: cause, finding: .problem(problem), fix: fix))
+        }
+        var stale = false
+        if case .stale(_, _, _, let cause, _) = report.freshness {
+            stale = true
+            switch cause {
+            case .notRecreated:
+                found.append(
+                    Diagnosis(
+                        cause: "not-recreated", finding: .stale(report.freshness),
+                        fix:
+                            "recreate it: docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml up -d (after layerpin compose)"
+                    ))
+            case .notRebuilt, .otherCommit:
+                found.append(
+                    Diagnosis(
+                        cause: "not-rebuilt", finding: .stale(report.freshness),
+                        fix: "layerpin compose --build (or layerpin build), then up -d with the override"))
+            }
+        }
+        for problem in report.problems where !problem.isState {
+            switch problem {
+            case .notRecreated:
+                guard !found.contains(where: { $0.cause == "not-recreated" }) else { continue }
+                found.append(
+                    Diagnosis(
+                        cause: "not-recreated", finding: .problem(problem),
+                        fix: "docker-compose up -d --force-recreate, or up -d with layerpin's override"))
+            case .wrongImage:
+                guard !stale else { continue }
+                found.append(
+                    Diagnosis(
+                        cause: "wrong-image", finding: .problem(problem),
+                        fix: "run the image layerpin compose names (image: in the override)"))
+            case .shadowingMount(let type, _, _, _, _):
+                found.append(
+                    Diagnosis(
+                        cause: "shadowing-mount", finding: .problem(problem),
+                        fix: type == "bind"
+                            ? "remove the bind mount to run the image's verified files (keep it only for development)"
+                            : "remove the volume over the application path (docker-compose down -v drops anonymous volumes)"
+                    ))
+            case .entrypointReplaced:
+                found.append(
+                    Diagnosis(
+                        cause: "entrypoint-replaced", finding: .problem(problem),
+                        fix: "keep ENTRYPOINT [\"/etc/layerpin/verify.sh\"] and pass the command as CMD"))
+            case .startupLog:
+                found.append(
+                    Diagnosis(
+                        cause: "startup-log", finding: .problem(problem),
+                        fix: "the start-up check saw other code than the image carries: recreate the container"))
+            case .label:
+                found.append(
+                    Diagnosis(
+                        cause: "label", finding: .problem(problem),
+                        fix: "the image's labels and its manifest disagree: rebuild it with layerpin build"))
+            case .exited, .restarting, .restarted, .unhealthy, .notRunning:
+                continue
+            }
+        }
+        return found
     }
 }

@@ -21,15 +21,23 @@ package struct VerifyRequest: Sendable {
     package var manifest: String?
     /// A commit prefix the manifest must name.
     package var expectCommit: String?
+    /// For an image, a container or an archive: the project whose current state is expected when
+    /// neither a manifest nor a commit is given (`--root DIR`, else the current directory when it
+    /// holds a project).
+    package var project: String?
+    /// The project's Dockerfile (`-f`), when not `Dockerfile`.
+    package var dockerfile: String?
     package var limits: ImageFileSystem.Limits
 
     package init(
-        source: Source, manifest: String? = nil, expectCommit: String? = nil,
-        limits: ImageFileSystem.Limits = ImageFileSystem.Limits()
+        source: Source, manifest: String? = nil, expectCommit: String? = nil, project: String? = nil,
+        dockerfile: String? = nil, limits: ImageFileSystem.Limits = ImageFileSystem.Limits()
     ) {
         self.source = source
         self.manifest = manifest
         self.expectCommit = expectCommit
+        self.project = project
+        self.dockerfile = dockerfile
         self.limits = limits
     }
 }
@@ -42,45 +50,54 @@ package enum Verification {
     package static func run(_ request: VerifyRequest, client: DockerClient = DockerClient()) throws(LayerpinError)
         -> DeployReport
     {
-        var report: DeployReport
         switch request.source {
         case .contextTree(let root, let dockerfile):
             let path = request.manifest ?? Manifest.defaultPath(root: root)
             let manifest = try Manifest.load(path)
-            report = DeployReport(
+            var report = DeployReport(
                 manifest: manifest, manifestSource: path,
                 files: try Verifier.verify(contextRoot: root, dockerfile: dockerfile, against: manifest))
+            report.freshness = DeployVerifier.freshness(of: manifest, expecting: commitExpectation(request))
+            return report
         case .imageTree(let root):
             let path = request.manifest ?? join(root, "etc/layerpin/manifest.json")
             let manifest = try Manifest.load(path)
-            report = DeployReport(
+            var report = DeployReport(
                 manifest: manifest, manifestSource: path,
                 files: try Verifier.verify(imageRoot: root, against: manifest))
+            report.freshness = DeployVerifier.freshness(of: manifest, expecting: commitExpectation(request))
+            return report
         case .imageArchive(let path):
-            report = try DeployVerifier.check(
-                try ImageFileSystem.readImageArchive(path, limits: request.limits), expected: try given(request),
-                givenSource: request.manifest)
+            return try DeployVerifier.check(
+                try ImageFileSystem.readImageArchive(path, limits: request.limits), expecting: try expectation(request))
         case .tar(let path):
-            report = try DeployVerifier.check(
-                try ImageFileSystem.readTar(path, limits: request.limits), expected: try given(request),
-                givenSource: request.manifest)
+            return try DeployVerifier.check(
+                try ImageFileSystem.readTar(path, limits: request.limits), expecting: try expectation(request))
         case .image(let reference):
-            report = try DeployVerifier.verify(
-                image: reference, expected: try given(request), givenSource: request.manifest, client: client)
+            return try DeployVerifier.verify(image: reference, expecting: try expectation(request), client: client)
         case .container(let name):
-            report = try DeployVerifier.verify(
-                container: name, expected: try given(request), givenSource: request.manifest, client: client)
+            return try DeployVerifier.verify(container: name, expecting: try expectation(request), client: client)
         }
-        if let expected = request.expectCommit,
-            !report.manifest.commit.lowercased().hasPrefix(expected.lowercased())
-        {
-            report.problems.insert("commit: runs \(report.manifest.commit), expected \(expected)", at: 0)
-        }
-        return report
     }
 
-    private static func given(_ request: VerifyRequest) throws(LayerpinError) -> Manifest? {
-        try request.manifest.map { path throws(LayerpinError) in try Manifest.load(path) }
+    /// What a deploy-side source is expected to carry: `--manifest`, else `--expect-commit`, else
+    /// the project's current state computed now (a pull without a rebuild is caught), else nothing.
+    static func expectation(_ request: VerifyRequest) throws(LayerpinError) -> DeployExpectation {
+        if let path = request.manifest { return .manifest(try Manifest.load(path), from: .manifestFile(path)) }
+        if let commit = request.expectCommit { return .commit(commit) }
+        guard let root = request.project else { return .nothing }
+        let (manifest, _) = try Planner(root: root, dockerfile: request.dockerfile).manifest()
+        return .manifest(manifest, from: .project(root))
+    }
+
+    static func commitExpectation(_ request: VerifyRequest) -> DeployExpectation {
+        request.expectCommit.map { .commit($0) } ?? .nothing
+    }
+
+    /// Whether `directory` holds a project layerpin can plan: a Dockerfile, `layerpin.yaml` or a plan.
+    package static func isProject(_ directory: String) -> Bool {
+        guard let opened = try? OpenDirectory(directory) else { return false }
+        return ["Dockerfile", Config.fileName, ".layerpin/manifest.json"].contains { opened.contains(Array($0.utf8)) }
     }
 
     private static func join(_ root: String, _ path: String) -> String {

@@ -21,10 +21,16 @@ package struct Mismatch: Sendable, Hashable, Comparable {
     package var kind: Kind
     /// The path as the tree names it: relative for a context, absolute for an image.
     package var path: [UInt8]
+    /// What the manifest has there (a digest, a kind, `executable`, a symlink target), when it has it.
+    package var expected: String?
+    /// What the tree has there.
+    package var found: String?
 
-    package init(kind: Kind, path: [UInt8]) {
+    package init(kind: Kind, path: [UInt8], expected: String? = nil, found: String? = nil) {
         self.kind = kind
         self.path = path
+        self.expected = expected
+        self.found = found
     }
 
     package static func < (lhs: Mismatch, rhs: Mismatch) -> Bool {
@@ -118,7 +124,10 @@ package enum Verifier {
         return compare(expected: manifest.imageEntries(), found: found)
     }
 
-    /// Every difference between what the manifest expects and what was found, sorted by path.
+    static func modeName(_ executable: Bool) -> String { executable ? "executable" : "not executable" }
+
+    /// Every difference between what the manifest expects and what was found, sorted by path, each
+    /// with both values.
     static func compare(expected: [([UInt8], Manifest.Entry)], found: [([UInt8], Found)]) -> VerificationReport {
         var actual: [[UInt8]: Found] = [:]
         for (path, entry) in found { actual[path] = entry }
@@ -127,24 +136,40 @@ package enum Verifier {
         for (path, entry) in expected {
             expectedPaths.insert(path)
             guard let here = actual[path] else {
-                mismatches.append(Mismatch(kind: .missing, path: path))
+                mismatches.append(Mismatch(kind: .missing, path: path, expected: entry.kind.rawValue))
                 continue
             }
             guard here.kind == entry.kind else {
-                mismatches.append(Mismatch(kind: .kind, path: path))
+                mismatches.append(
+                    Mismatch(kind: .kind, path: path, expected: entry.kind.rawValue, found: here.kind.rawValue))
                 continue
             }
             switch entry.kind {
             case .file:
-                if here.digest != entry.sha256 { mismatches.append(Mismatch(kind: .content, path: path)) }
-                if here.executable != entry.executable { mismatches.append(Mismatch(kind: .mode, path: path)) }
+                if here.digest != entry.sha256 {
+                    mismatches.append(
+                        Mismatch(
+                            kind: .content, path: path, expected: entry.sha256?.description,
+                            found: here.digest?.description))
+                }
+                if here.executable != entry.executable {
+                    mismatches.append(
+                        Mismatch(
+                            kind: .mode, path: path, expected: Self.modeName(entry.executable),
+                            found: Self.modeName(here.executable)))
+                }
             case .symlink:
-                if here.target != entry.target { mismatches.append(Mismatch(kind: .target, path: path)) }
+                if here.target != entry.target {
+                    mismatches.append(
+                        Mismatch(
+                            kind: .target, path: path, expected: entry.target.map(RawPath.display),
+                            found: here.target.map(RawPath.display)))
+                }
             case .directory: break
             }
         }
-        for (path, _) in found where !expectedPaths.contains(path) {
-            mismatches.append(Mismatch(kind: .extra, path: path))
+        for (path, here) in found where !expectedPaths.contains(path) {
+            mismatches.append(Mismatch(kind: .extra, path: path, found: here.kind.rawValue))
         }
         return VerificationReport(
             mismatches: mismatches.sorted(), entries: expected.count,
