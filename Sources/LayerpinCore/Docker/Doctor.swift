@@ -88,7 +88,8 @@ package struct Doctor: Sendable {
         expected.tags = DockerBuild(planner: planner, docker: client.docker, repository: repository).tags(expected)
         let report = try DeployVerifier.verify(
             container: container, expecting: .manifest(expected, from: .project(context ?? root)), client: client)
-        var found = Self.diagnoses(of: report)
+        let composeFile = (try? Compose(root: root, docker: client.docker).composeFile()) ?? "compose.yaml"
+        var found = Self.diagnoses(of: report, composeFile: composeFile)
         for name in Compose.overrideFiles(in: root) {
             found.append(
                 Diagnosis(
@@ -146,7 +147,7 @@ package struct Doctor: Sendable {
     /// The causes a deploy report shows, with their fixes: a pure function, table-tested over
     /// recorded inspect data. State comes first; a stale container's cause before what follows
     /// from it (a wrong image is not said again when the container was simply not rebuilt).
-    package static func diagnoses(of report: DeployReport) -> [Diagnosis] {
+    package static func diagnoses(of report: DeployReport, composeFile: String = "compose.yaml") -> [Diagnosis] {
         var found: [Diagnosis] = []
         for problem in report.problems where problem.isState {
             let (cause, fix) =
@@ -168,7 +169,7 @@ package struct Doctor: Sendable {
                     Diagnosis(
                         cause: "not-recreated", finding: .stale(report.freshness),
                         fix:
-                            "recreate it: docker-compose -f docker-compose.yml -f .layerpin/compose.override.yml up -d (after layerpin compose)"
+                            "recreate it: docker compose -f \(composeFile) -f .layerpin/compose.override.yml up -d (after layerpin compose)"
                     ))
             case .notRebuilt, .otherCommit:
                 found.append(
