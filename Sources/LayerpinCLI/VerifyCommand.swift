@@ -73,9 +73,6 @@ struct VerifyCommand: ParsableCommand {
         {
             throw ValidationError("give one of --root, --image-root, --image-archive, --tar, --image or --container")
         }
-        if manifest != nil && expectCommit != nil {
-            throw ValidationError("give --manifest or --expect-commit, not both")
-        }
         if imageArchive == "-" && tar == "-" { throw ValidationError("only one input can be standard input") }
         try ExpectedCommit.validate(expectCommit)
     }
@@ -83,7 +80,8 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let report = try Verification.run(
             VerifyRequest(
-                source: source, manifest: manifest, expectCommit: expectCommit, project: project, dockerfile: file,
+                source: source, manifest: manifest, expectCommit: expectCommit, project: project,
+                projectWasNamed: deploySide && root != nil, dockerfile: file,
                 limits: ImageFileSystem.Limits(maxEntries: maxEntries, maxBytes: maxBytes)))
         Output.write(json ? Self.json(report).canonicalText : Self.text(report, subject: subject))
         if !report.ok {
@@ -113,7 +111,7 @@ struct VerifyCommand: ParsableCommand {
         return root ?? (Verification.isProject(".") ? "." : nil)
     }
 
-    var subject: String { container ?? image ?? "the image" }
+    var subject: String { container ?? image ?? (deploySide ? "the image" : "the tree") }
 
     static func text(_ report: DeployReport, subject: String) -> String {
         guard !report.ok else {

@@ -125,6 +125,20 @@ struct ManifestCommandTests {
         #expect(stale.stderr.contains("1 mismatch(es) against \(tree.root)/.layerpin/manifest.json"))
     }
 
+    @Test("files named on the command line may be symlinks; --manifest and --expect-commit apply together")
+    func namedSymlinkAndBoth() throws {
+        let tree = sampleContext()
+        defer { tree.remove() }
+        #expect(try CommandRunner.layerpin(["plan"], in: tree.root).status == 0)
+        tree.symlink(Array("current.json".utf8), to: Array(".layerpin/manifest.json".utf8))
+        let diff = try CommandRunner.layerpin(["diff", "current.json", ".layerpin/manifest.json"], in: tree.root)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let both = try CommandRunner.layerpin(
+            ["verify", "--root", ".", "--manifest", "current.json", "--expect-commit", "abcdef0"], in: tree.root)
+        #expect(both.status == 1, "\(both.stderr)")
+        #expect(both.stdoutText.hasPrefix("stale: the tree runs commit unknown"))
+    }
+
     @Test(
         "verify --expect-commit needs at least 7 hex digits: anything else is a usage error",
         arguments: ["abc", "HEAD", "zzzzzzzz", ""])

@@ -1,4 +1,5 @@
 import Foundation
+import LayerpinDigest
 import LayerpinTestSupport
 import Testing
 
@@ -70,7 +71,7 @@ struct DeployTableTests {
         // Extras under a mount are counted in its line, not listed; others stay.
         #expect(report.files.mismatches.count == (underMount ? 1 : 2))
         #expect(Doctor.diagnoses(of: report).map(\.cause) == causes)
-        #expect(report.ok == false || problems.isEmpty)
+        #expect(report.ok == (problems.isEmpty && report.files.mismatches.isEmpty))
     }
 
     @Test("a stale report: not rebuilt, or rebuilt and not recreated, said once, before what follows from it")
@@ -114,6 +115,32 @@ struct DeployTableTests {
         #expect(DeployVerifier.freshness(of: runs, expecting: .commit("AAAAAAA")) == .fresh(.commit("AAAAAAA")))
         #expect(DeployVerifier.freshness(of: runs, expecting: .commit("bbbbbbb")).isStale)
         #expect(DeployVerifier.freshness(of: runs, expecting: .nothing) == .notChecked)
+        // A baked manifest edited to match edited files, its own context digest left as it was,
+        // is still stale against the expected one: entries are compared, not only that field.
+        var forged = runs
+        let index = try #require(forged.entries.firstIndex { $0.kind == .file })
+        forged.entries[index].sha256 = SHA256Hasher.digest(of: Array("evil".utf8))
+        #expect(forged.context == runs.context)
+        guard
+            case .stale(_, _, _, _, let forgedChanges) = DeployVerifier.freshness(
+                of: forged, expecting: .manifest(runs, from: .manifestFile("release.json")))
+        else {
+            Issue.record("a forged baked manifest passed as fresh")
+            return
+        }
+        #expect(forgedChanges.map(\.change) == [.content])
+    }
+
+    @Test("where an image of the expected source may be: its own tags, then the container's repository")
+    func candidateTags() throws {
+        var expected = try ManifestTests.sample()
+        expected.tags = ["shop-web:src-0123456789ab"]
+        #expect(
+            DeployVerifier.candidateTags(of: expected, running: "acme/web:latest") == [
+                "shop-web:src-0123456789ab", "acme/web:src-0123456789ab",
+            ])
+        #expect(DeployVerifier.candidateTags(of: expected, running: "shop-web:src-1") == ["shop-web:src-0123456789ab"])
+        #expect(DeployVerifier.candidateTags(of: expected, running: "sha256:abc") == ["shop-web:src-0123456789ab"])
     }
 
     @Test(

@@ -84,7 +84,7 @@ package struct Compose: Sendable {
     /// The services that build, from the compose file.
     package func services() throws(LayerpinError) -> (version: String?, services: [Service]) {
         let name = try composeFile()
-        guard let data = try OpenDirectory(root).read(Array(name.utf8)) else {
+        guard let data = try OpenDirectory(root).read(Array(name.utf8), followingSymlinks: true) else {
             throw .systemCall(operation: "open", path: Array(name.utf8), errno: FileSystem.noSuchFile)
         }
         let node: Node?
@@ -161,7 +161,8 @@ package struct Compose: Sendable {
             // A VOLUME in the Dockerfile over the app path: compose carries the anonymous volume over to
             // the new container, hiding the new code (docker/compose#9450).
             if let contextDirectory = try? OpenDirectory(contextRoot),
-                let bytes = try? contextDirectory.read(Array((service.dockerfile ?? "Dockerfile").utf8)),
+                let bytes = try? contextDirectory.read(
+                    Array((service.dockerfile ?? "Dockerfile").utf8), followingSymlinks: true),
                 let file = try? DockerfileParser.parse(String(decoding: bytes, as: UTF8.self))
             {
                 for instruction in file.instructions where instruction.keyword == "VOLUME" {

@@ -85,10 +85,18 @@ package enum DeployVerifier {
                 cause: .otherCommit,
                 changes: [])
         case .manifest(let expected, let from):
-            guard runs.context != expected.context else { return .fresh(from) }
+            // The entries are compared too, not only the context digest the manifest states about
+            // itself: a baked manifest edited to match edited files still differs entry by entry.
+            // A manifest file also pins the recipe (build args, base, platform); the project's
+            // current state does not know the platform it will be built for.
+            let diff = ManifestDiff(old: runs, new: expected)
+            var recipeMatters = false
+            if case .manifestFile = from { recipeMatters = true }
+            guard runs.context != expected.context || !diff.files.isEmpty || (recipeMatters && diff.recipeChanged)
+            else { return .fresh(from) }
             return .stale(
                 runs: Provenance(runs), expected: Provenance(expected), from: from, cause: .notRebuilt,
-                changes: ManifestDiff(old: runs, new: expected).files)
+                changes: diff.files)
         }
     }
 
@@ -143,13 +151,13 @@ package enum DeployVerifier {
             currentID: try client.inspectImage(info.config.image)?.id)
         judge(&report, container: info, images: images)
         if case .stale(let runs, let expected, let from, .notRebuilt, let changes) = report.freshness,
-            case .manifest(let manifest, _) = expectation, let suffix = manifest.tags.first.map(tagSuffix),
-            let repository = repository(of: info.config.image)
+            case .manifest(let manifest, _) = expectation
         {
-            let tag = repository + ":" + suffix
-            if try client.inspectImage(tag) != nil {
+            for tag in candidateTags(of: manifest, running: info.config.image) where try client.inspectImage(tag) != nil
+            {
                 report.freshness = .stale(
                     runs: runs, expected: expected, from: from, cause: .notRecreated(tag: tag), changes: changes)
+                break
             }
         }
         if info.config.entrypoint?.first == "/etc/layerpin/verify.sh", let logs = try? client.logs(name) {
@@ -209,6 +217,17 @@ package enum DeployVerifier {
         }
         let entrypoint = info.config.entrypoint ?? []
         if entrypoint.first != "/etc/layerpin/verify.sh" { report.problems.append(.entrypointReplaced(entrypoint)) }
+    }
+
+    /// Where an image of the expected source would be: the expected manifest's own tags, then the
+    /// same digest tag in the repository the container runs from.
+    static func candidateTags(of expected: Manifest, running reference: String) -> [String] {
+        var tags = expected.tags
+        if let suffix = expected.tags.first.map(tagSuffix), let repository = repository(of: reference) {
+            let tag = repository + ":" + suffix
+            if !tags.contains(tag) { tags.append(tag) }
+        }
+        return tags
     }
 
     /// `src-<12 hex>` of `repo:src-<12 hex>`.

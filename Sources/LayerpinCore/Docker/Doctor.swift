@@ -30,20 +30,21 @@ package struct Doctor: Sendable {
         self.runner = runner
     }
 
-    /// The container of a compose service of this project.
+    /// The container of a compose service of this project: a running one first, else a stopped
+    /// one (so an exited service is diagnosed, not missed), never a one-off `compose run` container.
     package func container(forService service: String, project: String) throws(LayerpinError) -> String {
         try client.ping()
-        let output = String(
-            decoding: try runner.run(
-                client.docker,
-                [
-                    "ps", "-a", "-q", "--filter", "label=com.docker.compose.service=\(service)", "--filter",
-                    "label=com.docker.compose.project=\(project)",
-                ], in: "/"), as: UTF8.self)
-        guard let id = output.split(separator: "\n").first else {
-            throw .noSuchObject(kind: "container for service", reference: service)
+        let filters = [
+            "--filter", "label=com.docker.compose.service=\(service)", "--filter",
+            "label=com.docker.compose.project=\(project)", "--filter", "label=com.docker.compose.oneoff=False",
+        ]
+        for all in [false, true] {
+            let output = String(
+                decoding: try runner.run(client.docker, ["ps", "-q"] + (all ? ["-a"] : []) + filters, in: "/"),
+                as: UTF8.self)
+            if let id = output.split(separator: "\n").first { return String(id) }
         }
-        return String(id)
+        throw .noSuchObject(kind: "container for service", reference: service)
     }
 
     /// What doctor examines: a container by name, or the running container of a compose service
@@ -66,7 +67,7 @@ package struct Doctor: Sendable {
             let project = compose.projectName()
             let name = try container(forService: service, project: project)
             // Judged against the service's own build context and Dockerfile.
-            let built = try compose.services().services.first { $0.name == service }
+            let built = (try? compose.services())?.services.first { $0.name == service }
             let context = built.map { $0.context == "." ? root : root + "/" + $0.context } ?? root
             let (diagnoses, report) = try diagnose(
                 container: name, repository: "\(project)-\(service)", context: context, dockerfile: built?.dockerfile)

@@ -25,18 +25,22 @@ package struct VerifyRequest: Sendable {
     /// neither a manifest nor a commit is given (`--root DIR`, else the current directory when it
     /// holds a project).
     package var project: String?
+    /// Whether the project was named (`--root`), not found in the current directory.
+    package var projectWasNamed: Bool = false
     /// The project's Dockerfile (`-f`), when not `Dockerfile`.
     package var dockerfile: String?
     package var limits: ImageFileSystem.Limits
 
     package init(
         source: Source, manifest: String? = nil, expectCommit: String? = nil, project: String? = nil,
-        dockerfile: String? = nil, limits: ImageFileSystem.Limits = ImageFileSystem.Limits()
+        projectWasNamed: Bool = false, dockerfile: String? = nil,
+        limits: ImageFileSystem.Limits = ImageFileSystem.Limits()
     ) {
         self.source = source
         self.manifest = manifest
         self.expectCommit = expectCommit
         self.project = project
+        self.projectWasNamed = projectWasNamed
         self.dockerfile = dockerfile
         self.limits = limits
     }
@@ -68,16 +72,36 @@ package enum Verification {
             report.freshness = DeployVerifier.freshness(of: manifest, expecting: commitExpectation(request))
             return report
         case .imageArchive(let path):
-            return try DeployVerifier.check(
-                try ImageFileSystem.readImageArchive(path, limits: request.limits), expecting: try expectation(request))
+            return try alsoCommit(
+                request,
+                try DeployVerifier.check(
+                    try ImageFileSystem.readImageArchive(path, limits: request.limits),
+                    expecting: try expectation(request)))
         case .tar(let path):
-            return try DeployVerifier.check(
-                try ImageFileSystem.readTar(path, limits: request.limits), expecting: try expectation(request))
+            return try alsoCommit(
+                request,
+                try DeployVerifier.check(
+                    try ImageFileSystem.readTar(path, limits: request.limits), expecting: try expectation(request)))
         case .image(let reference):
-            return try DeployVerifier.verify(image: reference, expecting: try expectation(request), client: client)
+            return alsoCommit(
+                request,
+                try DeployVerifier.verify(image: reference, expecting: try expectation(request), client: client))
         case .container(let name):
-            return try DeployVerifier.verify(container: name, expecting: try expectation(request), client: client)
+            return alsoCommit(
+                request, try DeployVerifier.verify(container: name, expecting: try expectation(request), client: client)
+            )
         }
+    }
+
+    /// With both `--manifest` and `--expect-commit`, the commit is checked as well.
+    static func alsoCommit(_ request: VerifyRequest, _ report: DeployReport) -> DeployReport {
+        guard request.manifest != nil, let commit = request.expectCommit, !report.freshness.isStale else {
+            return report
+        }
+        var report = report
+        let byCommit = DeployVerifier.freshness(of: report.manifest, expecting: .commit(commit))
+        if byCommit.isStale { report.freshness = byCommit }
+        return report
     }
 
     /// What a deploy-side source is expected to carry: `--manifest`, else `--expect-commit`, else
@@ -86,8 +110,15 @@ package enum Verification {
         if let path = request.manifest { return .manifest(try Manifest.load(path), from: .manifestFile(path)) }
         if let commit = request.expectCommit { return .commit(commit) }
         guard let root = request.project else { return .nothing }
-        let (manifest, _) = try Planner(root: root, dockerfile: request.dockerfile).manifest()
-        return .manifest(manifest, from: .project(root))
+        do {
+            let (manifest, _) = try Planner(root: root, dockerfile: request.dockerfile).manifest()
+            return .manifest(manifest, from: .project(root))
+        } catch {
+            // A project named with --root must plan; one only found in the current directory may
+            // be something else that happens to hold a Dockerfile: then freshness is not checked.
+            guard request.projectWasNamed else { return .nothing }
+            throw error
+        }
     }
 
     static func commitExpectation(_ request: VerifyRequest) -> DeployExpectation {

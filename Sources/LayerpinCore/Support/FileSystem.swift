@@ -154,11 +154,15 @@ enum FileSystem {
     }
 
     /// Opens a regular file for reading without following a symlink and without blocking on a FIFO.
-    /// A relative `path` is taken from `directory`, an absolute one as it is.
-    static func openFile(at directory: Int32, _ path: [UInt8]) throws(CallError) -> FileDescriptor {
-        FileDescriptor(
+    /// A relative `path` is taken from `directory`, an absolute one as it is. With
+    /// `followingSymlinks` (a file the user named, not one inside a context) a symlink is followed.
+    static func openFile(at directory: Int32, _ path: [UInt8], followingSymlinks: Bool = false) throws(CallError)
+        -> FileDescriptor
+    {
+        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followingSymlinks ? 0 : O_NOFOLLOW)
+        return FileDescriptor(
             owning: try withCString(path) { cPath throws(CallError) in
-                try check("open") { openat(directory, cPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+                try check("open") { openat(directory, cPath, flags) }
             })
     }
 
@@ -271,11 +275,12 @@ enum FileSystem {
 
     /// Reads a whole (small) file relative to `directory` (an absolute path as it is); nil when it
     /// does not exist. A directory is EISDIR, another kind of file EINVAL, one over `limit` EFBIG.
-    static func readSmallFile(at directory: Int32, _ path: [UInt8], limit: Int = 16 << 20) throws(CallError) -> [UInt8]?
-    {
+    static func readSmallFile(
+        at directory: Int32, _ path: [UInt8], limit: Int = 16 << 20, followingSymlinks: Bool = false
+    ) throws(CallError) -> [UInt8]? {
         let file: FileDescriptor
         do {
-            file = try openFile(at: directory, path)
+            file = try openFile(at: directory, path, followingSymlinks: followingSymlinks)
         } catch {
             if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
             throw error

@@ -21,10 +21,14 @@ struct OpenDirectory: ~Copyable {
     /// The descriptor, lent to calls and threads while this value keeps it open.
     var rawValue: Int32 { descriptor.rawValue }
 
-    /// A small file below it (an absolute path as it is); nil when absent.
-    func read(_ relative: [UInt8], limit: Int = 16 << 20) throws(LayerpinError) -> [UInt8]? {
+    /// A small file below it (an absolute path as it is); nil when absent. A symlink is followed
+    /// only with `followingSymlinks` (a file the user names, such as a compose file).
+    func read(_ relative: [UInt8], limit: Int = 16 << 20, followingSymlinks: Bool = false) throws(LayerpinError)
+        -> [UInt8]?
+    {
         do {
-            return try FileSystem.readSmallFile(at: rawValue, relative, limit: limit)
+            return try FileSystem.readSmallFile(
+                at: rawValue, relative, limit: limit, followingSymlinks: followingSymlinks)
         } catch {
             throw .systemCall(operation: error.operation, path: relative, errno: error.errno)
         }
@@ -75,14 +79,15 @@ extension OpenDirectory {
 }
 
 /// Files the user names on the command line (relative to the current directory): the executable's
-/// one way to read and write them, with the core's errors and atomic writes.
+/// one way to read and write them, with the core's errors and atomic writes. A symlink the user
+/// names is followed, as every other tool follows it.
 package enum NamedFile {
     /// The whole file; a missing one is ENOENT, a directory EISDIR, naming the path.
     package static func read(_ path: String, limit: Int = 16 << 20) throws(LayerpinError) -> [UInt8] {
         let bytes: [UInt8]?
         do {
             bytes = try FileSystem.readSmallFile(
-                at: FileSystem.currentDirectoryDescriptor, Array(path.utf8), limit: limit)
+                at: FileSystem.currentDirectoryDescriptor, Array(path.utf8), limit: limit, followingSymlinks: true)
         } catch {
             throw .systemCall(operation: error.operation, path: Array(path.utf8), errno: error.errno)
         }
