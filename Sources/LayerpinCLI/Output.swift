@@ -118,6 +118,7 @@ enum ErrorWording {
         case .duplicateGroup(let name): "duplicate group '\(name)'"
         case .groupWithoutPatterns(let name): "group '\(name)' has no patterns"
         case .invalidGroupPattern(let group, let pattern): "group '\(group)': invalid pattern '\(pattern)'"
+        case .invalidRuntimePattern(let pattern, let reason): "runtime pattern '\(pattern)': \(reason)"
         case .noServices: "no services"
         }
     }

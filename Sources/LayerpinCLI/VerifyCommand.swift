@@ -114,17 +114,20 @@ struct VerifyCommand: ParsableCommand {
     var subject: String { container ?? image ?? (deploySide ? "the image" : "the tree") }
 
     static func text(_ report: DeployReport, subject: String) -> String {
+        let runtime = report.files.runtime.map {
+            "written at run time: \($0.kind.rawValue) \(RawPath.display($0.path))\n"
+        }.joined()
         guard !report.ok else {
             return
                 "ok: commit \(report.manifest.commit), \(report.files.entries) entries (\(report.files.files) files) verified; "
-                + DeployWording.freshnessNote(report.freshness) + "\n"
+                + DeployWording.freshnessNote(report.freshness) + "\n" + runtime
         }
         var lines = report.problems.filter(\.isState).map(DeployWording.describe)
         var text = lines.map { $0 + "\n" }.joined()
         text += DeployWording.stale(report.freshness, subject: subject) ?? ""
         lines = report.problems.filter { !$0.isState }.map(DeployWording.describe)
         lines += report.files.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
-        return text + lines.map { $0 + "\n" }.joined()
+        return text + lines.map { $0 + "\n" }.joined() + runtime
     }
 
     static func json(_ report: DeployReport) -> JSONValue {
@@ -135,6 +138,7 @@ struct VerifyCommand: ParsableCommand {
             "entries": .int(Int64(report.files.entries)),
             "files": .int(Int64(report.files.files)),
             "mismatches": Report.json(report.files.mismatches),
+            "runtime": Report.json(report.files.runtime),
             "problems": .array(report.problems.map { .string(DeployWording.describe($0)) }),
             "integrity": .object([
                 "ok": .bool(report.files.mismatches.isEmpty),

@@ -132,6 +132,56 @@ struct VerifyScriptTests {
         }
     }
 
+    @Test(
+        "runtime: paths are written at run time, never a failure, decided alike by verify.sh and layerpin verify",
+        arguments: [
+            (["app/db.sqlite3"], [String](), ["extra /app/db.sqlite3"]),
+            (["app/logs/a.log"], [], ["extra /app/logs", "extra /app/logs/a.log"]),
+            (
+                ["app/src/__pycache__/app.cpython-311.pyc"], [],
+                ["extra /app/src/__pycache__", "extra /app/src/__pycache__/app.cpython-311.pyc"]
+            ),
+            (["app/__pycache__/x.pyc"], [], ["extra /app/__pycache__", "extra /app/__pycache__/x.pyc"]),
+            (["app/src/x.tmp"], [], ["extra /app/src/x.tmp"]),
+            (["app/src/empty/x.tmp"], ["extra /app/src/empty/x.tmp"], []),
+            (["app/db.sqlite3.bak"], ["extra /app/db.sqlite3.bak"], []),
+            (["app/dbXsqlite3"], ["extra /app/dbXsqlite3"], []),
+            (["app/src/app.py = print(2)", "app/db.sqlite3"], ["content /app/src/app.py"], ["extra /app/db.sqlite3"]),
+        ])
+    func runtimePaths(steps: [String], failures: [String], runtime: [String]) throws {
+        let context = TreeBuilder(Self.spec)
+        defer { context.remove() }
+        context.file(
+            "layerpin.yaml", "workdir: /app\nruntime: [db.sqlite3, logs/, \"**/__pycache__\", \"src/*.tmp\"]\n")
+        context.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        let plan = try CommandRunner.layerpin(["plan"], in: context.root)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let image = TreeBuilder()
+        defer { image.remove() }
+        for line in Self.spec.split(separator: "\n") { image.add("app/" + line.trimmingCharacters(in: .whitespaces)) }
+        image.apply(steps)
+        let written = "written at run time: "
+        let ours = try CommandRunner.layerpin(
+            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
+        #expect(Self.mismatches(ours.stdoutText, prefix: "") == failures.sorted(), "\(ours.stdoutText)")
+        #expect(Self.mismatches(ours.stdoutText, prefix: written) == runtime.sorted(), "\(ours.stdoutText)")
+        #expect(ours.status == (failures.isEmpty ? 0 : 1))
+        let script = context.root + "/.layerpin/verify.sh"
+        for (label, executable, arguments, path) in [
+            ("busybox", "/bin/busybox", ["sh", script, "--build"], Self.busyboxPath),
+            ("dash", "/bin/dash", [script, "--build"], "/usr/bin:/bin"),
+            ("bash", "/bin/bash", ["--posix", script, "--build"], "/usr/bin:/bin"),
+        ] {
+            let run = try CommandRunner.run(
+                executable, arguments, environment: ["PATH": path, "LAYERPIN_ROOT": image.root])
+            #expect(Self.mismatches(run.stderr, prefix: "layerpin: ") == failures.sorted(), "\(label):\n\(run.stderr)")
+            #expect(
+                Self.mismatches(run.stderr, prefix: "layerpin: " + written) == runtime.sorted(),
+                "\(label):\n\(run.stderr)")
+            #expect(run.status == (failures.isEmpty ? 0 : 1), "\(label)")
+        }
+    }
+
     @Test("at start-up: the log line names the commit and src digest, then the command runs; warn and off")
     func startUp() throws {
         let context = TreeBuilder(Self.spec)

@@ -36,3 +36,36 @@ extension ImagePathTests {
         #expect(ImagePath.shadowed(by: "/srv/api-data", among: layout) == nil)
     }
 }
+
+@Suite("Run-time paths")
+struct RuntimePathsTests {
+    @Test(
+        "patterns placed under the application and matched segment by segment",
+        arguments: [
+            ("db.sqlite3", "/app/db.sqlite3", true), ("db.sqlite3", "/app/db.sqlite3-journal", false),
+            ("logs/", "/app/logs/2026/a.log", true), ("logs", "/app/logsx", false),
+            ("*.log", "/app/a.log", true), ("*.log", "/app/sub/a.log", false),
+            ("**/__pycache__", "/app/src/deep/__pycache__/m.pyc", true), ("**/__pycache__", "/app/__pycache__", true),
+            ("src/**/*.pyc", "/app/src/a/b/c.pyc", true), ("src/**/*.pyc", "/app/lib/c.pyc", false),
+            ("media/**", "/app/media/x/y", true), ("db.sqlite3", "/srv/db.sqlite3", false),
+        ])
+    func matches(pattern: String, path: String, expected: Bool) {
+        let paths = RuntimePaths([pattern], layout: [Manifest.Mapping(context: [], image: "/app/")], directories: [])
+        #expect(paths.contains(Array(path.utf8)) == expected)
+    }
+
+    @Test(
+        "patterns verify.sh cannot carry or does not support are refused",
+        arguments: ["!keep", "a/**/b/**", "a**b", "../x", "it's", "a\tb", "x/[", ""])
+    func refused(pattern: String) {
+        #expect(RuntimePaths.problem(with: pattern) != nil)
+    }
+
+    @Test("a pattern under a copied subdirectory lands where that directory is copied")
+    func placed() {
+        let layout = [Manifest.Mapping(context: Array("web".utf8), image: "/srv/site")]
+        let paths = RuntimePaths(
+            ["web/uploads/", "**/*.pyc", "other/x"], layout: layout, directories: [Array("web".utf8)])
+        #expect(paths.imagePatterns == ["/srv/site/**/*.pyc", "/srv/site/uploads"])
+    }
+}

@@ -25,6 +25,6 @@ extension Verifier {
                     ))
             }
         }
-        return compare(expected: manifest.imageEntries(), found: found)
+        return separatingRuntime(compare(expected: manifest.imageEntries(), found: found), of: manifest)
     }
 }

@@ -91,6 +91,8 @@ package struct Manifest: Sendable, Equatable {
     package var buildArgs: [String: String]
     package var tags: [String]
     package var layout: [Mapping]
+    /// `layerpin.yaml` `runtime:`: paths the application writes at run time (relative to it).
+    package var runtime: [String] = []
 
     /// The commit for labels and logs: the git commit, or `unknown` outside a repository.
     package var commit: String { git?.commit ?? "unknown" }

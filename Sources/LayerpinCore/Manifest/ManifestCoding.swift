@@ -13,7 +13,7 @@ extension Manifest {
     /// Paths and symlink targets are written in the digest spec's `%XX` encoding, so any byte
     /// string survives JSON unchanged.
     package var canonicalJSON: String {
-        JSONValue.object([
+        var members: [String: JSONValue] = [
             "schema": .string(Self.schema),
             "tool": .string(tool),
             "git": git.map { git in
@@ -43,7 +43,10 @@ extension Manifest {
                         "image": .string(mapping.image),
                     ])
                 }),
-        ]).canonicalText
+        ]
+        // Written only when set, so a manifest without it keeps the bytes (and digest) it had.
+        if !runtime.isEmpty { members["runtime"] = .array(runtime.map { .string($0) }) }
+        return JSONValue.object(members).canonicalText
     }
 
     /// The manifest's own digest (the `io.layerpin.manifest` label).
@@ -196,11 +199,19 @@ private struct FieldReader {
             layout.append(
                 Manifest.Mapping(context: try path(fields["context"], "layout[\(index)].context"), image: image))
         }
+        var runtime: [String] = []
+        if let value = top["runtime"] {
+            for (index, item) in try array(value, "runtime").enumerated() {
+                let pattern = try string(item, "runtime[\(index)]")
+                if let reason = RuntimePaths.problem(with: pattern) { throw fail("runtime[\(index)]", reason) }
+                runtime.append(pattern)
+            }
+        }
         return Manifest(
             tool: try string(top["tool"], "tool"), git: git, ecosystem: try string(top["ecosystem"], "ecosystem"),
             groups: groups, context: try digest(top["context"], "context"), recipe: try digest(top["recipe"], "recipe"),
             platform: try string(top["platform"], "platform"), entries: entries, buildArgs: buildArgs,
-            tags: tags, layout: layout)
+            tags: tags, layout: layout, runtime: runtime)
     }
 
     func entry(_ value: JSONValue, _ field: String) throws(ManifestError) -> Manifest.Entry {

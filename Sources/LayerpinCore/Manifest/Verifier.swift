@@ -41,6 +41,9 @@ package struct Mismatch: Sendable, Hashable, Comparable {
 /// The outcome of checking a tree against a manifest: every mismatch, not the first.
 package struct VerificationReport: Sendable {
     package var mismatches: [Mismatch]
+    /// Differences under the paths the application writes at run time (`runtime:`): information,
+    /// never a failure.
+    package var runtime: [Mismatch] = []
     /// Entries the manifest expected, and how many of them are files.
     package var entries: Int
     package var files: Int
@@ -121,10 +124,21 @@ package enum Verifier {
             }
             for entry in hashed { found.append((base + [RawPath.separator] + entry.path, Found(entry))) }
         }
-        return compare(expected: manifest.imageEntries(), found: found)
+        return separatingRuntime(compare(expected: manifest.imageEntries(), found: found), of: manifest)
     }
 
     static func modeName(_ executable: Bool) -> String { executable ? "executable" : "not executable" }
+
+    /// Moves the mismatches under the manifest's run-time paths out of the failures.
+    static func separatingRuntime(_ report: VerificationReport, of manifest: Manifest) -> VerificationReport {
+        guard !manifest.runtime.isEmpty else { return report }
+        let directories = Set(manifest.entries.filter { $0.kind == .directory }.map(\.path))
+        let paths = RuntimePaths(manifest.runtime, layout: manifest.layout, directories: directories)
+        var report = report
+        report.runtime = report.mismatches.filter { paths.contains($0.path) }
+        report.mismatches.removeAll { paths.contains($0.path) }
+        return report
+    }
 
     /// Every difference between what the manifest expects and what was found, sorted by path, each
     /// with both values.

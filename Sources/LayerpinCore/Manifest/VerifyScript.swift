@@ -32,7 +32,18 @@ package enum VerifyScript {
         return
             header(commit: manifest.commit, srcName: srcName, src: src, manifest: manifest.manifestDigest)
             + "covered='" + directories.joined(separator: " ") + "'\n"
+            + "runtime='" + runtimePatterns(manifest).joined(separator: "\n") + "'\n"
             + body + "done <<'LAYERPIN_ENTRIES'\n" + table + "LAYERPIN_ENTRIES\n" + footer
+    }
+
+    /// The run-time patterns as image paths without the leading `/`, in sh `case` syntax (`[!…]`
+    /// for a negated class); one a line. `RuntimePaths.problem` has refused quotes and controls.
+    static func runtimePatterns(_ manifest: Manifest) -> [String] {
+        guard !manifest.runtime.isEmpty else { return [] }
+        let directories = Set(manifest.entries.filter { $0.kind == .directory }.map(\.path))
+        return RuntimePaths(manifest.runtime, layout: manifest.layout, directories: directories).imagePatterns.map {
+            String($0.drop { $0 == "/" }).replacingOccurrences(of: "[^", with: "[!")
+        }
     }
 
     private static func check(_ bytes: [UInt8], of path: [UInt8]) throws(LayerpinError) {
@@ -97,7 +108,61 @@ package enum VerifyScript {
         bad=0
         files=0
         expected="$nl"
+        # segments_match PATTERN PATH: each /-separated segment of PATTERN, a glob, matches the
+        # segment of PATH at its place; prefix_rest is left holding the rest of PATH.
+        segments_match() {
+            sm_p=$1
+            sm_s=$2
+            while [ -n "$sm_p" ]; do
+                [ -n "$sm_s" ] || return 1
+                sm_pseg=${sm_p%%/*}
+                sm_sseg=${sm_s%%/*}
+                # The pattern segment unquoted: its *, ? and [...] are a glob for one segment.
+                case "$sm_sseg" in
+                $sm_pseg) ;;
+                *) return 1 ;;
+                esac
+                case "$sm_p" in */*) sm_p=${sm_p#*/} ;; *) sm_p= ;; esac
+                case "$sm_s" in */*) sm_s=${sm_s#*/} ;; *) sm_s= ;; esac
+            done
+            prefix_rest=$sm_s
+            return 0
+        }
+        # is_runtime PATH: PATH lies under a path the application writes at run time (one '**'
+        # segment stands for any number of segments), as layerpin verify decides it.
+        is_runtime() {
+            [ -n "$runtime" ] || return 1
+            ir_path=${1#/}
+            while IFS= read -r ir_pattern; do
+                [ -n "$ir_pattern" ] || continue
+                case "/$ir_pattern/" in
+                */'**'/*)
+                    ir_head=${ir_pattern%%'**'*}
+                    ir_head=${ir_head%/}
+                    ir_tail=${ir_pattern#*'**'}
+                    ir_tail=${ir_tail#/}
+                    segments_match "$ir_head" "$ir_path" || continue
+                    ir_rest=$prefix_rest
+                    while :; do
+                        segments_match "$ir_tail" "$ir_rest" && return 0
+                        [ -n "$ir_rest" ] || break
+                        case "$ir_rest" in */*) ir_rest=${ir_rest#*/} ;; *) ir_rest= ;; esac
+                    done
+                    ;;
+                *)
+                    segments_match "$ir_pattern" "$ir_path" && return 0
+                    ;;
+                esac
+            done <<LAYERPIN_RUNTIME
+        $runtime
+        LAYERPIN_RUNTIME
+            return 1
+        }
         report() {
+            if is_runtime "$2"; then
+                echo "layerpin: written at run time: $1 $2" >&2
+                return
+            fi
             echo "layerpin: $1 $2" >&2
             bad=$((bad + 1))
         }

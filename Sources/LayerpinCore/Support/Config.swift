@@ -18,12 +18,14 @@ package struct Config: Sendable, Equatable {
     package var command: [String]?
     package var image: String?
     package var verify: String?
+    /// Paths the application writes at run time (relative to it): never a verify failure.
+    package var runtime: [String] = []
 
     package init() {}
 
     package static let fileName = "layerpin.yaml"
     static let knownKeys: Set<String> = [
-        "ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify",
+        "ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify", "runtime",
     ]
 
     /// Parses the YAML text of `file`; errors name the file and line.
@@ -75,6 +77,14 @@ package struct Config: Sendable, Equatable {
                 }
                 config.verify = mode
             case "command": config.command = try stringList(value, key, file)
+            case "runtime":
+                config.runtime = try stringList(value, key, file)
+                for pattern in config.runtime {
+                    if let reason = RuntimePaths.problem(with: pattern) {
+                        throw .invalidConfig(
+                            file: file, line: line(value), .invalidRuntimePattern(pattern: pattern, reason: reason))
+                    }
+                }
             default:  // groups
                 guard let groups = value.mapping else {
                     throw .invalidConfig(file: file, line: line(value), .groupsNotAMapping)

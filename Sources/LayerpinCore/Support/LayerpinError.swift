@@ -58,6 +58,7 @@ package enum ConfigProblem: Sendable, Equatable {
     case duplicateGroup(String)
     case groupWithoutPatterns(String)
     case invalidGroupPattern(group: String, pattern: String)
+    case invalidRuntimePattern(pattern: String, reason: String)
     /// A compose file without `services:`.
     case noServices
 }
