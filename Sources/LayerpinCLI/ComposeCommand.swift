@@ -17,7 +17,7 @@ struct ComposeCommand: ParsableCommand {
     var root: String = "."
 
     @Option(
-        name: [.customShort("f"), .customLong("file")],
+        name: .customLong("compose-file"),
         help: ArgumentHelp(
             "The compose file, relative to the root (default: compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml).",
             valueName: "file"))

@@ -20,6 +20,13 @@ struct DoctorCommand: ParsableCommand {
     )
     var service: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --service: the compose file, relative to the root (default: the one compose finds).",
+            valueName: "file"))
+    var composeFile: String?
+
     @Flag(name: .long, help: "Print the diagnosis as JSON.")
     var json = false
 
@@ -31,7 +38,8 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let subject: Doctor.Subject = service.map { .service($0) } ?? .container(container!)
-        let (name, diagnoses, report) = try Doctor(root: root.root, client: DockerClient()).diagnose(subject)
+        let (name, diagnoses, report) = try Doctor(root: root.root, client: DockerClient(), composeFile: composeFile)
+            .diagnose(subject)
         if json {
             Output.write(
                 JSONValue.object([

@@ -39,16 +39,8 @@ extension Dockerfile {
     }
 
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for character in text.unicodeScalars {
-            switch character {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONString.quote(text, into: &out)
+        return out
     }
 }

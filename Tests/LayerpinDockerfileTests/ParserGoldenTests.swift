@@ -56,3 +56,18 @@ struct ParserGoldenTests {
         #expect(file.stages.map(\.image) == ["a"])
     }
 }
+
+@Suite("JSON string literals")
+struct JSONStringTests {
+    @Test(
+        "quotes, backslashes and control characters are escaped; the rest stays",
+        arguments: [
+            ("plain", #""plain""#), ("a\"b", #""a\"b""#), ("a\\b", #""a\\b""#), ("l1\nl2\r\t", #""l1\nl2\r\t""#),
+            ("\u{1}\u{1f}", #""\u0001\u001f""#), ("café ✓", "\"café ✓\""),
+        ])
+    func quote(text: String, expected: String) {
+        var out = ""
+        JSONString.quote(text, into: &out)
+        #expect(out == expected)
+    }
+}

@@ -24,7 +24,11 @@ package struct Doctor: Sendable {
     package var client: DockerClient
     package var runner: ToolRunner
 
-    package init(root: String, client: DockerClient, runner: ToolRunner = ToolRunner()) {
+    /// The compose file of the project, relative to the root (default: the one compose finds).
+    package var composeFile: String?
+
+    package init(root: String, client: DockerClient, runner: ToolRunner = ToolRunner(), composeFile: String? = nil) {
+        self.composeFile = composeFile
         self.root = root
         self.client = client
         self.runner = runner
@@ -63,7 +67,7 @@ package struct Doctor: Sendable {
             let (diagnoses, report) = try diagnose(container: name)
             return (name, diagnoses, report)
         case .service(let service):
-            let compose = Compose(root: root, docker: client.docker)
+            let compose = Compose(root: root, file: composeFile, docker: client.docker)
             let project = compose.projectName()
             let name = try container(forService: service, project: project)
             // Judged against the service's own build context and Dockerfile.
@@ -89,7 +93,8 @@ package struct Doctor: Sendable {
         expected.tags = DockerBuild(planner: planner, docker: client.docker, repository: repository).tags(expected)
         let report = try DeployVerifier.verify(
             container: container, expecting: .manifest(expected, from: .project(context ?? root)), client: client)
-        let composeFile = (try? Compose(root: root, docker: client.docker).composeFile()) ?? "compose.yaml"
+        let composeFile =
+            (try? Compose(root: root, file: composeFile, docker: client.docker).composeFile()) ?? "compose.yaml"
         var found = Self.diagnoses(of: report, composeFile: composeFile)
         for name in Compose.overrideFiles(in: root) {
             found.append(

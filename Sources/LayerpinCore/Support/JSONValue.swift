@@ -1,4 +1,4 @@
-import LayerpinDigest
+import LayerpinDockerfile
 
 /// A JSON value written canonically: object keys sorted by their UTF-8 bytes, two-space
 /// indentation, no trailing spaces, `\n` at the end. The same value always gives the same bytes.
@@ -54,19 +54,6 @@ package indirect enum JSONValue: Sendable, Equatable {
     }
 
     private static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u00" + Hex.encode([UInt8(scalar.value)])
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        JSONString.quote(text, into: &out)
     }
 }
