@@ -149,21 +149,7 @@ struct ArchiveCommandTests {
     }
 
     static func unescapeOctal(_ text: String) -> [UInt8] {
-        let bytes = Array(text.utf8)
-        var out: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count,
-                let value = UInt8(String(decoding: bytes[(index + 1)...(index + 3)], as: UTF8.self), radix: 8)
-            {
-                out.append(value)
-                index += 4
-            } else {
-                out.append(bytes[index])
-                index += 1
-            }
-        }
-        return out
+        Fixture.unescape(text, marker: UInt8(ascii: "\\"), digits: 3, radix: 8)
     }
 
     @Test("the Dockerfile is added when the context excludes it; the stat cache never goes in")

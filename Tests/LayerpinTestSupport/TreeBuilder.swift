@@ -140,15 +140,22 @@ public enum Fixture {
 
     /// Decodes `%XX` escapes into raw bytes; every other byte stands for itself.
     public static func decode(_ text: String) -> [UInt8] {
+        unescape(text, marker: UInt8(ascii: "%"), digits: 2, radix: 16)
+    }
+
+    /// Decodes `MARKER` + `digits` digits in `radix` into the byte they name (`%41`, `\101`);
+    /// every other byte stands for itself.
+    public static func unescape(_ text: String, marker: UInt8, digits: Int, radix: Int) -> [UInt8] {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         var index = 0
         while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-                let value = UInt8(String(decoding: bytes[index + 1...index + 2], as: UTF8.self), radix: 16)
+            if bytes[index] == marker, index + digits < bytes.count,
+                let value = UInt8(
+                    String(decoding: bytes[(index + 1)...(index + digits)], as: UTF8.self), radix: radix)
             {
                 out.append(value)
-                index += 3
+                index += 1 + digits
             } else {
                 out.append(bytes[index])
                 index += 1
