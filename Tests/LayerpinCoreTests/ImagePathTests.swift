@@ -69,3 +69,29 @@ struct RuntimePathsTests {
         #expect(paths.imagePatterns == ["/srv/site/**/*.pyc", "/srv/site/uploads"])
     }
 }
+
+@Suite("Image references")
+struct ImageReferenceTests {
+    @Test(
+        "the tag follows the last ':' after the last '/': a registry port is never a tag",
+        arguments: [
+            ("app", "app", nil, nil), ("app:src-1", "app", "src-1", nil),
+            ("127.0.0.1:5000/myapp", "127.0.0.1:5000/myapp", nil, nil),
+            ("127.0.0.1:5000/myapp:deps-abc", "127.0.0.1:5000/myapp", "deps-abc", nil),
+            ("ghcr.io/acme/web:1.2@sha256:aa", "ghcr.io/acme/web", "1.2", "sha256:aa"),
+            ("python@sha256:bb", "python", nil, "sha256:bb"),
+        ] as [(String, String, String?, String?)])
+    func parse(text: String, repository: String, tag: String?, digest: String?) throws {
+        let reference = try #require(ImageReference(parsing: text))
+        #expect(reference.repository == repository)
+        #expect(reference.tag == tag)
+        #expect(reference.digest == digest)
+        #expect(reference.description == text)
+    }
+
+    @Test("an image ID or nothing is no reference")
+    func notReferences() {
+        #expect(ImageReference(parsing: "sha256:0123") == nil)
+        #expect(ImageReference(parsing: "") == nil)
+    }
+}

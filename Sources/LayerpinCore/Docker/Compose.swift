@@ -82,7 +82,7 @@ package struct Compose: Sendable {
     }
 
     /// The services that build, from the compose file.
-    package func services() throws(LayerpinError) -> (version: String?, services: [Service]) {
+    package func services() throws(LayerpinError) -> [Service] {
         let name = try composeFile()
         guard let data = try OpenDirectory(root).read(Array(name.utf8), followingSymlinks: true) else {
             throw .systemCall(operation: "open", path: Array(name.utf8), errno: FileSystem.noSuchFile)
@@ -118,18 +118,17 @@ package struct Compose: Sendable {
                 Service(
                     name: service, context: context, dockerfile: dockerfile, network: network, mounts: mounts))
         }
-        return (top["version"]?.string, result)
+        return result
     }
 
     /// Plans (and with `build`, builds) every service, and writes `.layerpin/compose.override.yml`.
     package func run(build: Bool) throws(LayerpinError) -> Result {
-        let (version, services) = try services()
+        let services = try services()
         let project = projectName()
         var images: [String: String] = [:]
         var warnings: [String] = []
         var yaml =
             "# Written by `layerpin compose`: docker-compose -f \(try composeFile()) -f .layerpin/compose.override.yml up -d\n"
-        if let version { yaml += "version: \"\(version)\"\n" }
         yaml += "services:\n"
         for service in services {
             let contextRoot = service.context == "." ? root : root + "/" + service.context
@@ -177,7 +176,6 @@ package struct Compose: Sendable {
             }
             yaml += "  \(service.name):\n"
             yaml += "    image: \(image)\n"
-            yaml += "    pull_policy: build\n"
             yaml += "    build:\n      args:\n"
             for key in manifest.buildArgs.keys.sorted() { yaml += "        \(key): \"\(manifest.buildArgs[key]!)\"\n" }
             yaml += "      labels:\n"

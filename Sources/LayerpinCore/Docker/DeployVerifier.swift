@@ -232,14 +232,11 @@ package enum DeployVerifier {
 
     /// `src-<12 hex>` of `repo:src-<12 hex>`.
     static func tagSuffix(_ tag: String) -> String {
-        tag.split(separator: ":").last.map(String.init) ?? tag
+        ImageReference(parsing: tag)?.tag ?? tag
     }
 
     /// The repository of a reference (`127.0.0.1:5000/app:src-1` → `127.0.0.1:5000/app`); nil for an ID.
     static func repository(of reference: String) -> String? {
-        guard !reference.hasPrefix("sha256:") else { return nil }
-        let lastSlash = reference.lastIndex(of: "/") ?? reference.startIndex
-        guard let colon = reference[lastSlash...].lastIndex(of: ":") else { return reference }
-        return String(reference[..<colon])
+        ImageReference(parsing: reference)?.repository
     }
 }

@@ -51,7 +51,7 @@ package struct DockerBuild: Sendable {
     package func tags(_ manifest: Manifest) -> [String] {
         guard let repository else { return manifest.tags }
         return manifest.tags.map { tag in
-            let suffix = tag.split(separator: ":").last.map(String.init) ?? tag
+            let suffix = ImageReference(parsing: tag)?.tag ?? tag
             return repository + ":" + suffix
         }
     }
@@ -125,7 +125,7 @@ package struct DockerBuild: Sendable {
         // The dependency stage, when it is a named one, gets its own tag keyed by the deps digest
         // (a cache source for other machines); it is all cached by now.
         if let stage = dependencyStage(), let deps = manifest.digest(of: "deps"),
-            let repository = tags.first?.split(separator: ":").first
+            let repository = tags.first.flatMap { ImageReference(parsing: $0)?.repository }
         {
             let tag = "\(repository):deps-\(deps.hex.prefix(12))"
             var stageArguments = arguments(manifest).filter { $0 != "-" }

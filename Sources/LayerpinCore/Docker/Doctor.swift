@@ -71,7 +71,7 @@ package struct Doctor: Sendable {
             let project = compose.projectName()
             let name = try container(forService: service, project: project)
             // Judged against the service's own build context and Dockerfile.
-            let built = (try? compose.services())?.services.first { $0.name == service }
+            let built = (try? compose.services())?.first { $0.name == service }
             let context = built.map { $0.context == "." ? root : root + "/" + $0.context } ?? root
             let (diagnoses, report) = try diagnose(
                 container: name, repository: "\(project)-\(service)", context: context, dockerfile: built?.dockerfile)
