@@ -74,8 +74,11 @@ public final class TarWriter {
         try check(archive_write_open_fd(archive, fileDescriptor))
     }
 
+    /// A writer that is dropped before `finish` failed: libarchive's fail path writes neither the
+    /// rest of the entry nor the end-of-archive marker, so a reader of the stream sees a broken tar,
+    /// never a valid one missing files.
     deinit {
-        if !finished { archive_write_close(archive) }
+        if !finished { archive_write_fail(archive) }
         archive_write_free(archive)
         archive_entry_free(entry)
     }
