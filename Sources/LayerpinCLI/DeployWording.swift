@@ -31,30 +31,31 @@ enum DeployWording {
         case .restarting(let code): "the container keeps restarting (last exit status \(code))"
         case .restarted: "its restart policy restarted it after it exited: it crashed (docker logs)"
         case .unhealthy: "its healthcheck fails"
-        case .notRunning(let status): "the container is \(status)"
-        case .label(_, let found, let expected): "\(found), expected \(expected)"
+        case .notRunning(let status): "the container is \(Output.shown(status))"
+        case .label(_, let found, let expected): "\(Output.shown(found)), expected \(Output.shown(expected))"
         case .notRecreated(let imageID, let reference, let current):
-            "the container runs image \(imageID.prefix(19)), but \(reference) is now \(current.prefix(19)) (docker compose up -d --force-recreate, or layerpin compose)"
+            "the container runs image \(Output.shown(String(imageID.prefix(19)))), but \(Output.shown(reference)) is now \(Output.shown(String(current.prefix(19)))) (docker compose up -d --force-recreate, or layerpin compose)"
         case .wrongImage(let runs, let tags):
-            "the container runs \(runs), the manifest's tag is \(tags.joined(separator: ", "))"
+            "the container runs \(Output.shown(runs)), the manifest's tag is \(Output.shown(tags.joined(separator: ", ")))"
         case .shadowingMount(let type, let source, let destination, let application, let extras):
             (type == "bind"
-                ? "\(source) over \(destination) puts host files over the application at \(application): they show live, bypassing the image"
-                : "\(source) over \(destination) shadows the application files at \(application): new code will not show")
+                ? "\(Output.shown(source)) over \(Output.shown(destination)) puts host files over the application at \(application): they show live, bypassing the image"
+                : "\(Output.shown(source)) over \(Output.shown(destination)) shadows the application files at \(application): new code will not show")
                 + (extras > 0 ? "; \(extras) file(s) under it the image does not have" : "")
         case .entrypointReplaced(let entrypoint):
-            "\(entrypoint.isEmpty ? "none" : entrypoint.joined(separator: " ")) instead of /etc/layerpin/verify.sh, so no start-up check ran"
-        case .startupLog(let line): line
+            "\(entrypoint.isEmpty ? "none" : Output.shown(entrypoint.joined(separator: " "))) instead of /etc/layerpin/verify.sh, so no start-up check ran"
+        case .startupLog(let line): Output.shown(line)
         }
     }
 
     static func describe(_ provenance: Provenance) -> String {
-        "commit \(provenance.commit)" + (provenance.digest.map { " (\(provenance.digestName) \($0))" } ?? "")
+        "commit \(Output.shown(provenance.commit))"
+            + (provenance.digest.map { " (\(provenance.digestName) \($0))" } ?? "")
     }
 
     static func describe(_ expected: Freshness.Expected) -> String {
         switch expected {
-        case .manifestFile(let path): path
+        case .manifestFile(let path): Output.shown(path)
         case .commit: "the expected commit"
         case .project(let root): root == "." ? "the working tree" : "the project at \(root)"
         }

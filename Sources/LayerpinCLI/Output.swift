@@ -20,6 +20,21 @@ enum Output {
     static func warning(_ message: String) {
         diagnostic("warning: " + message)
     }
+
+    /// Text from an image, a container or a manifest (a commit, a label, a log line), made safe to
+    /// print: control characters (C0, DEL, C1: escape sequences among them) shown as `\u{…}`, so a
+    /// hostile image cannot move the cursor or print a fake "ok" line.
+    static func shown(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }
 
 /// How the core's errors read to people.

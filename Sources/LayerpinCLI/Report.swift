@@ -29,7 +29,7 @@ enum Report {
 
     static func text(_ diff: ManifestDiff) -> String {
         var text = ""
-        if let (old, new) = diff.commits { text += "commit \(old) -> \(new)\n" }
+        if let (old, new) = diff.commits { text += "commit \(Output.shown(old)) -> \(Output.shown(new))\n" }
         if diff.isEmpty { return text + "no change: every layer is cached\n" }
         if diff.recipeChanged { text += "recipe changed (Dockerfile, base, build args or platform)\n" }
         for change in diff.files {

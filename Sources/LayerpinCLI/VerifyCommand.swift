@@ -119,7 +119,7 @@ struct VerifyCommand: ParsableCommand {
         }.joined()
         guard !report.ok else {
             return
-                "ok: commit \(report.manifest.commit), \(report.files.entries) entries (\(report.files.files) files) verified; "
+                "ok: commit \(Output.shown(report.manifest.commit)), \(report.files.entries) entries (\(report.files.files) files) verified; "
                 + DeployWording.freshnessNote(report.freshness) + "\n" + runtime
         }
         var lines = report.problems.filter(\.isState).map(DeployWording.describe)

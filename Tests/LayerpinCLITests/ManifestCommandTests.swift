@@ -125,6 +125,26 @@ struct ManifestCommandTests {
         #expect(stale.stderr.contains("1 mismatch(es) against \(tree.root)/.layerpin/manifest.json"))
     }
 
+    @Test("text from a manifest is printed with its control characters escaped: no fake 'ok', no cursor moves")
+    func controlCharactersEscaped() throws {
+        let tree = sampleContext()
+        defer { tree.remove() }
+        #expect(try CommandRunner.layerpin(["plan"], in: tree.root).status == 0)
+        let path = tree.root + "/.layerpin/manifest.json"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("\"git\": null"))
+        text = text.replacingOccurrences(
+            of: "\"git\": null",
+            with:
+                #""git": {"commit": "abc\u001b[2K\rok: all verified\u001b[0m", "branch": null, "commitTime": "2026-12-01T00:00:00Z", "dirty": false}"#
+        )
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.layerpin(["verify", "--root", tree.root])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains(0x1B) && !result.stdout.contains(0x0D))
+        #expect(result.stdoutText.hasPrefix("ok: commit abc\\u{1b}[2K\\u{d}ok: all verified\\u{1b}[0m, "))
+    }
+
     @Test("files named on the command line may be symlinks; --manifest and --expect-commit apply together")
     func namedSymlinkAndBoth() throws {
         let tree = sampleContext()
