@@ -23,9 +23,7 @@ struct DockerfileCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let fingerprinter = Fingerprinter(
-            root: options.root.root, dockerfile: options.root.file, configFile: options.config)
-        let text = try DockerfileRenderer.dockerfile(for: fingerprinter, pinning: from)
+        let text = try DockerfileRenderer.dockerfile(for: options.fingerprinter, pinning: from)
         if let output {
             try NamedFile.write(output, Array(text.utf8))
         } else {

@@ -26,7 +26,8 @@ struct LintCommand: ParsableCommand {
             dockerfile
             ?? ((options.root.root == "." ? "" : options.root.root + "/") + (options.root.file ?? "Dockerfile"))
         let findings = try DockerfileLinter.lint(
-            file: path, context: options.root.root, dockerfile: options.root.file, configFile: options.config)
+            file: path, context: options.root.root, dockerfile: options.root.file, configFile: options.config,
+            useStatCache: !options.noCache)
         switch format {
         case .text:
             Output.write(

@@ -9,7 +9,16 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The configuration file, relative to the root.", valueName: "file"))
     var config: String?
 
-    var planner: Planner { Planner(root: root.root, dockerfile: root.file, configFile: config) }
+    @Flag(name: .long, help: "Neither read nor write the stat cache (.layerpin/cache).")
+    var noCache = false
+
+    var planner: Planner {
+        var planner = Planner(root: root.root, dockerfile: root.file, configFile: config)
+        planner.fingerprinter.useStatCache = !noCache
+        return planner
+    }
+
+    var fingerprinter: Fingerprinter { planner.fingerprinter }
 }
 
 /// `layerpin plan`: the pre-build step.

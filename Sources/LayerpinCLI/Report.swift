@@ -5,6 +5,9 @@ import LayerpinCore
 /// Warnings every fingerprinting command prints.
 enum Warnings {
     static func print(_ fingerprint: Fingerprint) {
+        if fingerprint.statCacheDamaged {
+            Output.warning(".layerpin/cache was damaged: it was discarded and rebuilt (every file was hashed again)")
+        }
         for requirement in fingerprint.localPathRequirements {
             Output.warning(
                 "\(requirement.file):\(requirement.line): '\(requirement.text)' installs from a local path: "

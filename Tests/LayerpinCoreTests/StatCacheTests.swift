@@ -127,7 +127,7 @@ struct StatCacheTests {
             case .strayByteAfterLastRecord: bytes.append(0)
             case .outOfOrder: bytes.swapAt(12, Self.secondPath)
             case .repeatedPath: bytes[Self.secondPath] = bytes[12]
-            case .otherMagic: bytes[6] = UInt8(ascii: "2")
+            case .otherMagic: bytes[0] = UInt8(ascii: "X")
             }
         }
     }
@@ -143,10 +143,42 @@ struct StatCacheTests {
         let root = rootDirectory.rawValue
         try StatCache(records: [([0x62], record), ([0x61], record)]).write(root: root)
         #expect(StatCache.load(root: root).paths == [[0x61], [0x62]])
-        var bytes = try #require(try FileSystem.readSmallFile(at: root, StatCache.path))
+        // Damaged and then sealed again, so the structural checks (not the checksum) must refuse it.
+        var bytes = Array(try #require(try FileSystem.readSmallFile(at: root, StatCache.path)).dropLast(32))
         corruption.apply(&bytes)
-        try FileSystem.writeAtomically(at: root, StatCache.path, bytes)
-        #expect(StatCache.load(root: root).count == 0)
+        try FileSystem.writeAtomically(at: root, StatCache.path, StatCache.sealed(bytes))
+        let (cache, outcome) = StatCache.loading(root: root)
+        #expect(cache.count == 0)
+        #expect(outcome == .damaged)
+    }
+
+    @Test("a bit flipped anywhere in the cache file is caught by its checksum; an older format is rebuilt quietly")
+    func checksum() throws {
+        let tree = TreeBuilder("x\n")
+        defer { tree.remove() }
+        let record = StatCache.Record(
+            stamp: StatStamp(mode: 0o100644, size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4),
+            digest: SHA256Hasher.digest(of: [1]))
+        let rootDirectory = try OpenDirectory(tree.root)
+        let root = rootDirectory.rawValue
+        try StatCache(records: [([0x61], record)]).write(root: root)
+        let good = try #require(try FileSystem.readSmallFile(at: root, StatCache.path))
+        #expect(StatCache.loading(root: root).outcome == .loaded)
+        // A flip in a digest byte is well-formed: only the checksum can see it.
+        for offset in [8 + 4 + 1 + 36 + 5, 8 + 4, good.count - 1] {
+            var flipped = good
+            flipped[offset] ^= 0x01
+            try FileSystem.writeAtomically(at: root, StatCache.path, flipped)
+            let (cache, outcome) = StatCache.loading(root: root)
+            #expect(cache.count == 0, "offset \(offset)")
+            #expect(outcome == .damaged, "offset \(offset)")
+        }
+        var older = good
+        older[6] = UInt8(ascii: "1")
+        try FileSystem.writeAtomically(at: root, StatCache.path, older)
+        #expect(StatCache.loading(root: root).outcome == .outdated)
+        try FileSystem.writeAtomically(at: root, StatCache.path, [])
+        #expect(StatCache.loading(root: root).outcome == .damaged)
     }
 
     @Test("a content change that keeps size and mtime is still seen (ctime moves)")

@@ -4,9 +4,9 @@ extension DockerfileLinter {
     /// Lints the Dockerfile at `path` (named on the command line) against the context at `root`:
     /// parsed, then checked with the context's entries and groups as they stand, before this run
     /// writes its own stat cache.
-    package static func lint(file path: String, context root: String, dockerfile: String?, configFile: String?)
-        throws(LayerpinError) -> [LintFinding]
-    {
+    package static func lint(
+        file path: String, context root: String, dockerfile: String?, configFile: String?, useStatCache: Bool = true
+    ) throws(LayerpinError) -> [LintFinding] {
         let text = String(decoding: try NamedFile.read(path), as: UTF8.self)
         let file: Dockerfile
         do {
@@ -16,8 +16,9 @@ extension DockerfileLinter {
         }
         let rootDirectory = try OpenDirectory(root)
         let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile)
-        let fingerprint = try Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
-            .fingerprint(in: rootDirectory)
+        var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
+        fingerprinter.useStatCache = useStatCache
+        let fingerprint = try fingerprinter.fingerprint(in: rootDirectory)
         var grouped = Set<[UInt8]>()
         for group in fingerprint.groups { for entry in group.entries { grouped.insert(entry.path) } }
         return lint(

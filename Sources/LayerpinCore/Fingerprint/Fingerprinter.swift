@@ -41,18 +41,20 @@ package struct Fingerprinter: Sendable {
         }
         let matcher = IgnoreMatcher(patterns: patterns)
         let config = try loadConfig { path throws(LayerpinError) in try source.read(Array(path.utf8)) }
-        let hashed = try source.hashedEntries(matcher: matcher)
+        let (hashed, statCacheDamaged) = try source.hashedEntries(matcher: matcher)
         let (ecosystem, groups, whole, localPaths) = try GroupPartition.partition(
             entries: consume hashed, config: config, configFile: configFileName
         ) { path throws(LayerpinError) in
             try source.read(path)
         }
         let dockerfileBytes = try source.read(Array(dockerfileName.utf8))
-        return Fingerprint(
+        var fingerprint = Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile,
             localPathRequirements: localPaths, ignore: matcher, config: config,
             dockerfile: dockerfileBytes.map { SHA256Hasher.digest(of: $0) },
             dockerfileText: dockerfileBytes.map { String(decoding: $0, as: UTF8.self) })
+        fingerprint.statCacheDamaged = statCacheDamaged
+        return fingerprint
     }
 
     var configFileName: String { configFile ?? Config.fileName }
@@ -131,8 +133,9 @@ protocol FingerprintSource {
     /// A small file of the context (ignore file, configuration, requirements, Dockerfile); nil when
     /// it is absent.
     func read(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]?
-    /// Every entry Docker would send under `matcher`, in path-byte order, hashed.
-    func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> [HashedEntry]
+    /// Every entry Docker would send under `matcher`, in path-byte order, hashed; and whether a
+    /// stat cache was found damaged (and so discarded).
+    func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> (entries: [HashedEntry], statCacheDamaged: Bool)
 }
 
 /// A working tree under an open root: walked through its descriptor, files hashed through the
@@ -150,13 +153,14 @@ struct WorkingTreeSource: FingerprintSource {
         }
     }
 
-    func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> [HashedEntry] {
-        let cache = Mutex(StatCache())
+    func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> (entries: [HashedEntry], statCacheDamaged: Bool)
+    {
+        let cache = Mutex((StatCache(), StatCache.Loaded.absent))
         let loading = DispatchGroup()
         if fingerprinter.useStatCache {
             let root = root
             DispatchQueue.global().async(group: loading) {
-                let loaded = StatCache.load(root: root)
+                let loaded = StatCache.loading(root: root)
                 cache.withLock { $0 = loaded }
             }
         }
@@ -166,6 +170,7 @@ struct WorkingTreeSource: FingerprintSource {
             threads: FileSystem.onlineProcessors)
         let entries = try walker.walk()
         loading.wait()
-        return try fingerprinter.hash(entries, cache: cache.withLock { $0 }, root: root)
+        let (loaded, outcome) = cache.withLock { $0 }
+        return (try fingerprinter.hash(entries, cache: loaded, root: root), outcome == .damaged)
     }
 }

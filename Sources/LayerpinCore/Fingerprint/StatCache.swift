@@ -10,8 +10,10 @@ import LayerpinDigest
 /// and one offset per record): loading it is one read and one validating pass, with no allocation
 /// per record.
 ///
-/// Format (little-endian): magic `LPSTAT1\n`, then per record, in path order: path length (u32),
-/// path bytes, size (i64), mtime ns (i64), ctime ns (i64), inode (u64), mode (u32), 32 digest bytes.
+/// Format (little-endian): magic `LPSTAT2\n`, then per record, in path order: path length (u32),
+/// path bytes, size (i64), mtime ns (i64), ctime ns (i64), inode (u64), mode (u32), 32 digest bytes;
+/// last, the SHA-256 of everything before it, so a damaged file (a bit flip, a torn write) is
+/// discarded and rebuilt, never trusted.
 struct StatCache {
     struct Record: Equatable {
         var stamp: StatStamp
@@ -22,7 +24,9 @@ struct StatCache {
         }
     }
 
-    static let magic = Array("LPSTAT1\n".utf8)
+    static let magic = Array("LPSTAT2\n".utf8)
+    /// What every version's magic starts with: an older cache is rebuilt without a word.
+    static let magicFamily = Array("LPSTAT".utf8)
     static let directory = Array(".layerpin".utf8)
     static let path = Array(".layerpin/cache".utf8)
     /// Bytes of a record after its path: size, mtime, ctime, inode, mode, digest.
@@ -91,42 +95,69 @@ struct StatCache {
         return result
     }
 
-    /// Loads the cache under `root`; an absent, unreadable or malformed cache is an empty one.
-    static func load(root: Int32) -> StatCache {
+    /// How loading went: a damaged cache is worth saying once.
+    enum Loaded: Equatable {
+        case absent, loaded, outdated, damaged
+    }
+
+    /// Loads the cache under `root`; an absent, unreadable, outdated or damaged cache is an empty one.
+    static func load(root: Int32) -> StatCache { loading(root: root).cache }
+
+    /// Loads the cache under `root`, and says how that went.
+    static func loading(root: Int32) -> (cache: StatCache, outcome: Loaded) {
         let status: FileSystem.Status
         let bytes: [UInt8]
-        do {
+        do throws(FileSystem.CallError) {
             let file = try FileSystem.openFile(at: root, path)
             status = try FileSystem.status(of: file.rawValue)
             bytes = try FileSystem.readWhole(file.rawValue, status: status, limit: 1 << 30)
         } catch {
-            return StatCache()
+            return (StatCache(), error.errno == FileSystem.noSuchFile ? .absent : .damaged)
         }
-        guard bytes.starts(with: magic) else { return StatCache() }
+        guard bytes.starts(with: magic) else {
+            return (StatCache(), bytes.starts(with: magicFamily) ? .outdated : .damaged)
+        }
+        guard bytes.count >= magic.count + 32,
+            SHA256Hasher.digest(of: Array(bytes.dropLast(32))).bytes == Array(bytes.suffix(32))
+        else { return (StatCache(), .damaged) }
+        guard let cache = parse(Array(bytes.dropLast(32)), writtenAt: status.stamp.mtimeNanoseconds) else {
+            return (StatCache(), .damaged)
+        }
+        return (cache, .loaded)
+    }
+
+    /// The records of a cache file's body (magic and records, without the checksum); nil when they
+    /// are malformed: out of order, repeated, or running past the end.
+    static func parse(_ bytes: [UInt8], writtenAt: Int64) -> StatCache? {
         var cache = StatCache()
         cache.bytes = bytes
-        cache.writtenAtNanoseconds = status.stamp.mtimeNanoseconds
+        cache.writtenAtNanoseconds = writtenAt
         var offset = magic.count
         while offset < bytes.count {
-            guard offset + 4 <= bytes.count else { return StatCache() }
+            guard offset + 4 <= bytes.count else { return nil }
             let length = Int(cache.integer(UInt32.self, at: offset))
-            guard length <= bytes.count - offset - 4 - fieldsSize else { return StatCache() }
+            guard length <= bytes.count - offset - 4 - fieldsSize else { return nil }
             cache.starts.append(offset)
             if cache.starts.count > 1 {
                 let ordered = cache.withPath(cache.starts.count - 2) { previous in
                     cache.withPath(cache.starts.count - 1) { TreeListing.order(previous, $0) < 0 }
                 }
-                guard ordered else { return StatCache() }
+                guard ordered else { return nil }
             }
             offset += 4 + length + fieldsSize
         }
         return cache
     }
 
+    /// A body (magic and records) with its checksum: the bytes of the file.
+    static func sealed(_ body: [UInt8]) -> [UInt8] {
+        body + SHA256Hasher.digest(of: body).bytes
+    }
+
     /// Writes the cache under `root` atomically (creating `.layerpin/`).
     func write(root: Int32) throws(FileSystem.CallError) {
         try FileSystem.makeDirectory(at: root, Self.directory)
-        try FileSystem.writeAtomically(at: root, Self.path, bytes)
+        try FileSystem.writeAtomically(at: root, Self.path, Self.sealed(bytes))
     }
 
     /// Calls `body` with the path bytes of record `index`, in place.

@@ -31,14 +31,15 @@ struct GitTreeSource: FingerprintSource {
         return try GitContextSource.readBlobs([(path, object.oid)], in: repository, runner: runner)[path]
     }
 
-    func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> [HashedEntry] {
+    func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> (entries: [HashedEntry], statCacheDamaged: Bool)
+    {
         let entries = try ContextWalker(source: tree, matcher: matcher, checkReadable: false).walk()
         let files = entries.filter {
             $0.kind == .file && !RawPath.isWithin($0.path, GroupPartition.excludedFromDigests)
         }
         let digests = try GitContextSource.hashBlobs(
             files.map { ($0.path, tree.objects[$0.path]!.oid) }, in: repository, runner: runner)
-        return entries.map { entry in
+        let hashed = entries.map { entry in
             let digest: Digest? =
                 switch entry.kind {
                 case .directory: nil
@@ -50,5 +51,6 @@ struct GitTreeSource: FingerprintSource {
                     path: entry.path, kind: entry.kind, executable: entry.isExecutable, contentDigest: digest),
                 size: entry.size, linkTarget: entry.linkTarget)
         }
+        return (hashed, false)
     }
 }
