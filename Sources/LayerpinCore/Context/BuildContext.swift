@@ -31,7 +31,7 @@ package struct BuildContext: Sendable {
         walkThreads: Int = FileSystem.onlineProcessors
     ) throws(LayerpinError) -> BuildContext {
         let (ignoreFile, patterns) = try loadIgnorePatterns(dockerfile: dockerfile ?? "Dockerfile") {
-            path throws(LayerpinError) in try root.read(Array(path.utf8))
+            path throws(LayerpinError) in try root.readIgnoreFile(Array(path.utf8))
         }
         let matcher = IgnoreMatcher(patterns: patterns)
         let walker = ContextWalker(

@@ -37,7 +37,7 @@ package struct Fingerprinter: Sendable {
     /// grouped.
     func fingerprint(from source: some FingerprintSource) throws(LayerpinError) -> Fingerprint {
         let (ignoreFile, patterns) = try BuildContext.loadIgnorePatterns(dockerfile: dockerfileName) {
-            path throws(LayerpinError) in try source.read(Array(path.utf8))
+            path throws(LayerpinError) in try source.readIgnoreFile(Array(path.utf8))
         }
         let matcher = IgnoreMatcher(patterns: patterns)
         let config = try loadConfig { path throws(LayerpinError) in try source.read(Array(path.utf8)) }
@@ -133,6 +133,8 @@ protocol FingerprintSource {
     /// A small file of the context (ignore file, configuration, requirements, Dockerfile); nil when
     /// it is absent.
     func read(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]?
+    /// The ignore file, read as the docker CLI reads it: through a symlink, and nil for a directory.
+    func readIgnoreFile(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]?
     /// Every entry Docker would send under `matcher`, in path-byte order, hashed; and whether a
     /// stat cache was found damaged (and so discarded).
     func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> (entries: [HashedEntry], statCacheDamaged: Bool)
@@ -148,6 +150,16 @@ struct WorkingTreeSource: FingerprintSource {
     func read(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]? {
         do {
             return try FileSystem.readSmallFile(at: root, path)
+        } catch {
+            throw .systemCall(operation: error.operation, path: path, errno: error.errno)
+        }
+    }
+
+    func readIgnoreFile(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]? {
+        do {
+            return try FileSystem.readSmallFile(at: root, path, followingSymlinks: true)
+        } catch  where error.isDirectory {
+            return nil
         } catch {
             throw .systemCall(operation: error.operation, path: path, errno: error.errno)
         }

@@ -31,6 +31,17 @@ struct GitTreeSource: FingerprintSource {
         return try GitContextSource.readBlobs([(path, object.oid)], in: repository, runner: runner)[path]
     }
 
+    /// A committed ignore file that is a symlink is followed one hop inside the tree; a dangling
+    /// one, or a directory, is no file.
+    func readIgnoreFile(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]? {
+        guard let object = tree.objects[path], object.mode == "120000" else { return try read(path) }
+        guard let target = try GitContextSource.readBlobs([(path, object.oid)], in: repository, runner: runner)[path]
+        else { return nil }
+        let parent = path.lastIndex(of: RawPath.separator).map { Array(path[..<$0]) } ?? []
+        let resolved = ImageFileSystem.clean(target.first == RawPath.separator ? target : RawPath.join(parent, target))
+        return try resolved.flatMap { resolved throws(LayerpinError) in try read(resolved) }
+    }
+
     func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> (entries: [HashedEntry], statCacheDamaged: Bool)
     {
         let entries = try ContextWalker(source: tree, matcher: matcher, checkReadable: false).walk()

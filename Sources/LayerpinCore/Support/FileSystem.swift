@@ -88,6 +88,8 @@ enum FileSystem {
 
         /// A path component that should be a directory is not one.
         var isNotADirectory: Bool { errno == ENOTDIR }
+        /// A directory where a file was wanted.
+        var isDirectory: Bool { errno == EISDIR }
     }
 
     /// The errno of a path that does not exist.

@@ -34,6 +34,19 @@ struct OpenDirectory: ~Copyable {
         }
     }
 
+    /// An ignore file below it, read as the docker CLI reads it: a symlink is followed (a dangling
+    /// one is no file), and a directory of that name is no file either (the engine then sends
+    /// everything). `Fixtures/dockerignore/dockerignore-is-*` record the engine's answers.
+    func readIgnoreFile(_ relative: [UInt8]) throws(LayerpinError) -> [UInt8]? {
+        do {
+            return try FileSystem.readSmallFile(at: rawValue, relative, followingSymlinks: true)
+        } catch  where error.isDirectory {
+            return nil
+        } catch {
+            throw .systemCall(operation: error.operation, path: relative, errno: error.errno)
+        }
+    }
+
     /// Creates a directory below it unless it exists.
     func makeDirectory(_ relative: [UInt8]) throws(LayerpinError) {
         do {
