@@ -9,12 +9,19 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The configuration file, relative to the root.", valueName: "file"))
     var config: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The Dockerfile stage to build (default: layerpin.yaml target:, else the last).", valueName: "stage"))
+    var target: String?
+
     @Flag(name: .long, help: "Neither read nor write the stat cache (.layerpin/cache).")
     var noCache = false
 
     var planner: Planner {
         var planner = Planner(root: root.root, dockerfile: root.file, configFile: config)
         planner.fingerprinter.useStatCache = !noCache
+        planner.fingerprinter.target = target
         return planner
     }
 

@@ -86,7 +86,7 @@ struct VerifyCommand: ParsableCommand {
         Output.write(json ? Self.json(report).canonicalText : Self.text(report, subject: subject))
         if !report.ok {
             let count = report.problems.count + report.files.mismatches.count + (report.freshness.isStale ? 1 : 0)
-            Output.diagnostic("\(count) mismatch(es) against \(report.manifestSource)")
+            Output.diagnostic("\(count) finding(s); the files were checked against \(report.manifestSource)")
             throw DifferenceFound()
         }
     }

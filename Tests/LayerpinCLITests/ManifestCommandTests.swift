@@ -122,7 +122,8 @@ struct ManifestCommandTests {
         let stale = try CommandRunner.layerpin(["verify", "--root", tree.root], in: elsewhere.root)
         #expect(stale.status == 1)
         #expect(stale.stdoutText == "content src/app.py\n")
-        #expect(stale.stderr.contains("1 mismatch(es) against \(tree.root)/.layerpin/manifest.json"))
+        #expect(
+            stale.stderr.contains("1 finding(s); the files were checked against \(tree.root)/.layerpin/manifest.json"))
     }
 
     @Test("text from a manifest is printed with its control characters escaped: no fake 'ok', no cursor moves")

@@ -226,6 +226,23 @@ struct ImageLayoutTests {
         #expect(Self.layout("FROM scratch\nCMD [\"x\"]\n") == nil)
     }
 
+    @Test("with a target, the layout is that stage's; a stage after it changes nothing; an unknown one maps nothing")
+    func targetLayout() {
+        let text = """
+            FROM python:3.10-alpine AS Builder
+            WORKDIR /code
+            COPY . /code
+            FROM builder AS dev-envs
+            WORKDIR /other
+            COPY . /elsewhere/
+            """
+        #expect(
+            ImageLayout.mappings(of: text, directories: [], target: "builder") == [.init(context: [], image: "/code")])
+        #expect(
+            ImageLayout.mappings(of: text, directories: [], target: nil) == [.init(context: [], image: "/elsewhere")])
+        #expect(ImageLayout.mappings(of: text, directories: [], target: "missing") == nil)
+    }
+
     @Test("the manifest takes its layout from the Dockerfile; a loose file is verified alone")
     func manifest() throws {
         let tree = TreeBuilder("app.py = print(1)\nsrc/lib.py = x\n")

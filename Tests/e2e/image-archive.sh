@@ -116,6 +116,31 @@ status=$?
 check "no such container: exit 2" test "$status" -eq 2
 tags="$tags $new"
 
+# A target stage: the stage built is the one the layout is read from and the image verified by.
+mkdir -p "$work/target" && cp -r "$here/../../Fixtures/python-app/." "$work/target/"
+cd "$work/target"
+cat > Dockerfile <<'DOCKERFILE'
+FROM layerpin-e2e/busybox AS development
+WORKDIR /app
+COPY . /app/
+COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
+RUN ["/etc/layerpin/verify.sh", "--build"]
+ENTRYPOINT ["/etc/layerpin/verify.sh"]
+CMD ["echo", "development stage"]
+
+FROM layerpin-e2e/busybox AS production
+CMD ["echo", "production stage"]
+DOCKERFILE
+printf '.layerpin/cache\n' >> .dockerignore
+target=$("$LAYERPIN" build --tag layerpin-e2e-target --target development -- --network=none 2>"$work/target.log") || cat "$work/target.log"
+tags="$tags $target"
+check "layerpin build --target builds that stage" test "$($docker run --rm --network=none "$target" 2>/dev/null)" = "development stage"
+out=$("$LAYERPIN" verify --image "$target" 2>&1)
+status=$?
+case "$status $out" in "0 ok: commit unknown, "*" verified; fresh"*) pass "the target stage's image verifies against its plan" ;;
+*) fail "verify --image of the target (got: $status $out)" ;; esac
+cd "$work/app"
+
 # An image built from an unpinned Dockerfile carries no manifest: in the project, the project's
 # current state is what its files are checked against.
 mkdir -p "$work/plain" && cp -r "$here/../../Fixtures/python-app/." "$work/plain/"

@@ -29,6 +29,8 @@ package struct Compose: Sendable {
         package var dockerfile: String?
         /// `build.network` (`none`, `host`, …): passed to docker build.
         package var network: String?
+        /// `build.target`: the stage compose builds.
+        package var target: String?
         /// Its `volumes:` entries.
         package var mounts: [Mount]
     }
@@ -102,6 +104,7 @@ package struct Compose: Sendable {
             let context = build.string ?? build.mapping?["context"]?.string ?? "."
             let dockerfile = build.mapping?["dockerfile"]?.string
             let network = build.mapping?["network"]?.string
+            let target = build.mapping?["target"]?.string
             let mounts = (value.mapping?["volumes"]?.sequence ?? []).compactMap { volume -> Mount? in
                 if let text = volume.string {
                     let parts = text.split(separator: ":")
@@ -116,7 +119,8 @@ package struct Compose: Sendable {
             }
             result.append(
                 Service(
-                    name: service, context: context, dockerfile: dockerfile, network: network, mounts: mounts))
+                    name: service, context: context, dockerfile: dockerfile, network: network, target: target,
+                    mounts: mounts))
         }
         return result
     }
@@ -132,7 +136,8 @@ package struct Compose: Sendable {
         yaml += "services:\n"
         for service in services {
             let contextRoot = service.context == "." ? root : root + "/" + service.context
-            let planner = Planner(root: contextRoot, dockerfile: service.dockerfile)
+            var planner = Planner(root: contextRoot, dockerfile: service.dockerfile)
+            planner.fingerprinter.target = service.target
             let repository = "\(project)-\(service.name)"
             var manifest: Manifest
             if build {

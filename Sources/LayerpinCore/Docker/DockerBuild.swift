@@ -15,6 +15,9 @@ package struct DockerBuild: Sendable {
     /// source (`--cache-from`, inline cache) and pushes the new image there, so another machine —
     /// or this one after `docker builder prune` — reuses the dependency layers of the same deps digest.
     package var cacheRepository: String?
+    /// The stage the plan builds (`--target`, compose `build.target`, `layerpin.yaml` `target:`),
+    /// known once planned.
+    var plannedTarget: String?
 
     package init(
         planner: Planner, docker: String, repository: String? = nil, extraArguments: [String] = [],
@@ -56,15 +59,17 @@ package struct DockerBuild: Sendable {
         }
     }
 
-    /// The `docker build` arguments for a manifest (the context comes on stdin).
-    package func arguments(_ manifest: Manifest) -> [String] {
+    /// The `docker build` arguments for a manifest (the context comes on stdin): by default its
+    /// tags and the planned target stage; a dependency-stage build names its own.
+    package func arguments(_ manifest: Manifest, tags: [String]? = nil, target: String? = nil) -> [String] {
         var arguments = ["build", "-f", planner.fingerprinter.dockerfileName]
+        if let target = target ?? plannedTarget { arguments += ["--target", target] }
         for name in manifest.buildArgs.keys.sorted() {
             arguments += ["--build-arg", "\(name)=\(manifest.buildArgs[name]!)"]
         }
         let labels = Self.labels(manifest)
         for name in labels.keys.sorted() { arguments += ["--label", "\(name)=\(labels[name]!)"] }
-        for tag in manifest.tags { arguments += ["--tag", tag] }
+        for tag in tags ?? manifest.tags { arguments += ["--tag", tag] }
         if let cache = cacheReference(manifest) {
             arguments += ["--build-arg", "BUILDKIT_INLINE_CACHE=1", "--cache-from", cache]
         }
@@ -97,7 +102,9 @@ package struct DockerBuild: Sendable {
     {
         let root = planner.fingerprinter.root
         let rootDirectory = try OpenDirectory(root)
-        var (manifest, _) = try planner.manifest(in: rootDirectory)
+        var (manifest, fingerprint) = try planner.manifest(in: rootDirectory)
+        var build = self
+        build.plannedTarget = fingerprint.target
         // The manifest names the tags actually built (and so the image's own manifest label).
         manifest.tags = tags(manifest)
         _ = try planner.write(manifest, in: rootDirectory)
@@ -106,11 +113,12 @@ package struct DockerBuild: Sendable {
             mtime: ContextArchive.mtime(commitTime: manifest.git?.commitTime, environment: [:]))
         // A build that stops reading the context (it failed) closes the pipe: the executable
         // ignores SIGPIPE, so writing fails with EPIPE instead of killing the process.
-        let status = try runner.runFeeding(docker, arguments(manifest), in: root) { descriptor throws(LayerpinError) in
+        let status = try runner.runFeeding(docker, build.arguments(manifest), in: root) {
+            descriptor throws(LayerpinError) in
             try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
         }
         guard status == 0 else {
-            throw .buildFailed(command: ([docker] + arguments(manifest)).joined(separator: " "), status: status)
+            throw .buildFailed(command: ([docker] + build.arguments(manifest)).joined(separator: " "), status: status)
         }
         var tags = manifest.tags
         if let cache = cacheReference(manifest), let built = tags.first {
@@ -128,8 +136,8 @@ package struct DockerBuild: Sendable {
             let repository = tags.first.flatMap { ImageReference(parsing: $0)?.repository }
         {
             let tag = "\(repository):deps-\(deps.hex.prefix(12))"
-            var stageArguments = arguments(manifest).filter { $0 != "-" }
-            stageArguments += ["--target", stage, "--tag", tag, "-"]
+            // Only the stage's own tag: the manifest's tags name the final image.
+            let stageArguments = build.arguments(manifest, tags: [tag], target: stage)
             let stageStatus = try runner.runFeeding(docker, stageArguments, in: root) {
                 descriptor throws(LayerpinError) in
                 try archive.write(to: descriptor, matching: manifest, from: rootDirectory)

@@ -74,7 +74,8 @@ package struct Doctor: Sendable {
             let built = (try? compose.services())?.first { $0.name == service }
             let context = built.map { $0.context == "." ? root : root + "/" + $0.context } ?? root
             let (diagnoses, report) = try diagnose(
-                container: name, repository: "\(project)-\(service)", context: context, dockerfile: built?.dockerfile)
+                container: name, repository: "\(project)-\(service)", context: context, dockerfile: built?.dockerfile,
+                target: built?.target)
             return (name, diagnoses, report)
         }
     }
@@ -82,19 +83,20 @@ package struct Doctor: Sendable {
     /// Every cause found (empty when the container runs exactly the working tree's code). The
     /// expected image is `repository:src-…` (default: the repository the container runs).
     package func diagnose(
-        container: String, repository: String? = nil, context: String? = nil, dockerfile: String? = nil
+        container: String, repository: String? = nil, context: String? = nil, dockerfile: String? = nil,
+        target: String? = nil
     ) throws(LayerpinError) -> (diagnoses: [Diagnosis], report: DeployReport) {
         guard let info = try client.inspectContainer(container) else {
             throw .noSuchObject(kind: "container", reference: container)
         }
-        let planner = Planner(root: context ?? root, dockerfile: dockerfile)
+        var planner = Planner(root: context ?? root, dockerfile: dockerfile)
+        planner.fingerprinter.target = target
         var (expected, fingerprint) = try planner.manifest()
         let repository = repository ?? DeployVerifier.repository(of: info.config.image)
         expected.tags = DockerBuild(planner: planner, docker: client.docker, repository: repository).tags(expected)
         let report = try DeployVerifier.verify(
             container: container, expecting: .manifest(expected, from: .project(context ?? root)), client: client)
-        let composeFile =
-            (try? Compose(root: root, file: composeFile, docker: client.docker).composeFile()) ?? "compose.yaml"
+        let composeFile = try? Compose(root: root, file: composeFile, docker: client.docker).composeFile()
         var found = Self.diagnoses(of: report, composeFile: composeFile)
         for name in Compose.overrideFiles(in: root) {
             found.append(
@@ -153,7 +155,7 @@ package struct Doctor: Sendable {
     /// The causes a deploy report shows, with their fixes: a pure function, table-tested over
     /// recorded inspect data. State comes first; a stale container's cause before what follows
     /// from it (a wrong image is not said again when the container was simply not rebuilt).
-    package static func diagnoses(of report: DeployReport, composeFile: String = "compose.yaml") -> [Diagnosis] {
+    package static func diagnoses(of report: DeployReport, composeFile: String? = nil) -> [Diagnosis] {
         var found: [Diagnosis] = []
         for problem in report.problems where problem.isState {
             let (cause, fix) =
@@ -170,13 +172,13 @@ package struct Doctor: Sendable {
         if case .stale(_, _, _, let cause, _) = report.freshness {
             stale = true
             switch cause {
-            case .notRecreated:
+            case .notRecreated(let tag):
                 found.append(
                     Diagnosis(
                         cause: "not-recreated", finding: .stale(report.freshness),
-                        fix:
-                            "recreate it: docker compose -f \(composeFile) -f .layerpin/compose.override.yml up -d (after layerpin compose)"
-                    ))
+                        fix: composeFile.map {
+                            "recreate it: docker compose -f \($0) -f .layerpin/compose.override.yml up -d (after layerpin compose)"
+                        } ?? "recreate it from \(tag) (docker rm -f the container, then docker run \(tag))"))
             case .notRebuilt, .otherCommit:
                 found.append(
                     Diagnosis(

@@ -1,18 +1,28 @@
 import LayerpinDockerfile
 
-/// Where context paths land in the image, read from the last stage's `COPY` and `ADD` lines:
+/// Where context paths land in the image, read from the built stage's `COPY` and `ADD` lines (the
+/// target, else the last stage):
 /// `COPY . ./` maps the context root to the working directory, `COPY src/ /srv/src/` a directory,
 /// `COPY requirements.txt ./` a file. Sources with wildcards, URLs, heredocs and `--from` copies
 /// are not context paths and map nothing.
 package enum ImageLayout {
     /// The mappings of a Dockerfile, given the context's directories; nil when it copies nothing
     /// from the context (the caller falls back to the configured workdir).
-    package static func mappings(of text: String, directories: Set<[UInt8]>) -> [Manifest.Mapping]? {
+    package static func mappings(of text: String, directories: Set<[UInt8]>, target: String? = nil)
+        -> [Manifest.Mapping]?
+    {
         guard let file = try? DockerfileParser.parse(text) else { return nil }
-        let start = file.stages.last?.from ?? 0
+        let stages = file.stages
+        // BuildKit matches a target stage name case-insensitively.
+        let position =
+            target.map { target in stages.firstIndex { $0.name?.lowercased() == target.lowercased() } }
+            ?? (stages.isEmpty ? nil : stages.count - 1)
+        guard let position else { return nil }
+        let start = stages[position].from
+        let end = position + 1 < stages.count ? stages[position + 1].from : file.instructions.count
         var workdir = "/"
         var mappings: [Manifest.Mapping] = []
-        for instruction in file.instructions[start...] {
+        for instruction in file.instructions[start..<end] {
             switch instruction.keyword {
             case "WORKDIR":
                 if let path = instruction.words.first { workdir = resolve(path, in: workdir) }

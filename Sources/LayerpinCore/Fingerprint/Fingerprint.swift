@@ -95,6 +95,8 @@ package struct Fingerprint: Sendable {
     package var ignoreFile: String?
     /// Requirements that install from a local path (warnings for people).
     package var localPathRequirements: [LocalPathRequirement]
+    /// The Dockerfile stage that is built (nil: the last one).
+    package var target: String?
     /// The stat cache was damaged: it was discarded, and this run rebuilt it.
     package var statCacheDamaged = false
     /// The `.dockerignore` patterns that applied.

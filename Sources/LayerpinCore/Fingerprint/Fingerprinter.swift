@@ -11,6 +11,8 @@ package struct Fingerprinter: Sendable {
     package var dockerfile: String?
     /// The configuration file (relative to the root unless absolute); default `layerpin.yaml`.
     package var configFile: String?
+    /// The Dockerfile stage to build, over `layerpin.yaml` `target:` (a compose `build.target`, `--target`).
+    package var target: String?
     /// Reuse and refresh `.layerpin/cache`.
     package var useStatCache: Bool = true
     /// Threads that read and hash files. More than the cores helps on cold caches (I/O latency).
@@ -54,6 +56,7 @@ package struct Fingerprinter: Sendable {
             dockerfile: dockerfileBytes.map { SHA256Hasher.digest(of: $0) },
             dockerfileText: dockerfileBytes.map { String(decoding: $0, as: UTF8.self) })
         fingerprint.statCacheDamaged = statCacheDamaged
+        fingerprint.target = target ?? config.target
         return fingerprint
     }
 

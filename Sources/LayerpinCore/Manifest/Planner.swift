@@ -68,7 +68,7 @@ package struct Planner: Sendable {
     static func layout(of fingerprint: Fingerprint) -> [Manifest.Mapping] {
         let directories = Set(fingerprint.context.entries.filter { $0.fingerprint.kind == .directory }.map(\.path))
         if let text = fingerprint.dockerfileText,
-            let mappings = ImageLayout.mappings(of: text, directories: directories)
+            let mappings = ImageLayout.mappings(of: text, directories: directories, target: fingerprint.target)
         {
             return mappings
         }

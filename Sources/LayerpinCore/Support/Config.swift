@@ -18,6 +18,8 @@ package struct Config: Sendable, Equatable {
     package var command: [String]?
     package var image: String?
     package var verify: String?
+    /// The Dockerfile stage to build (default: the last one).
+    package var target: String?
     /// Paths the application writes at run time (relative to it): never a verify failure.
     package var runtime: [String] = []
 
@@ -25,7 +27,7 @@ package struct Config: Sendable, Equatable {
 
     package static let fileName = "layerpin.yaml"
     static let knownKeys: Set<String> = [
-        "ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify", "runtime",
+        "ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify", "runtime", "target",
     ]
 
     /// Parses the YAML text of `file`; errors name the file and line.
@@ -70,6 +72,7 @@ package struct Config: Sendable, Equatable {
             case "workdir": config.workdir = try scalar(value, key, file)
             case "install": config.install = try scalar(value, key, file)
             case "image": config.image = try scalar(value, key, file)
+            case "target": config.target = try scalar(value, key, file)
             case "verify":
                 let mode = try scalar(value, key, file)
                 guard ["enforce", "warn", "off"].contains(mode) else {
