@@ -132,13 +132,16 @@ struct StatCacheTests {
         }
     }
 
+    /// One record, for the tests that damage a cache file.
+    static let sampleRecord = StatCache.Record(
+        stamp: StatStamp(mode: 0o100644, size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4),
+        digest: SHA256Hasher.digest(of: [1]))
+
     @Test("a malformed cache file loads as an empty cache", arguments: Corruption.allCases)
     func malformedFile(_ corruption: Corruption) throws {
         let tree = TreeBuilder("x\n")
         defer { tree.remove() }
-        let record = StatCache.Record(
-            stamp: StatStamp(mode: 0o100644, size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4),
-            digest: SHA256Hasher.digest(of: [1]))
+        let record = Self.sampleRecord
         let rootDirectory = try OpenDirectory(tree.root)
         let root = rootDirectory.rawValue
         try StatCache(records: [([0x62], record), ([0x61], record)]).write(root: root)
@@ -156,9 +159,7 @@ struct StatCacheTests {
     func checksum() throws {
         let tree = TreeBuilder("x\n")
         defer { tree.remove() }
-        let record = StatCache.Record(
-            stamp: StatStamp(mode: 0o100644, size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4),
-            digest: SHA256Hasher.digest(of: [1]))
+        let record = Self.sampleRecord
         let rootDirectory = try OpenDirectory(tree.root)
         let root = rootDirectory.rawValue
         try StatCache(records: [([0x61], record)]).write(root: root)

@@ -44,12 +44,15 @@ package struct DockerClient: Sendable {
         try inspect("image", reference)
     }
 
-    /// An inspect as a decoded value: the engine is pinged first, since `docker inspect` prints
-    /// `[]` and exits 1 both for a missing object and an unreachable daemon.
+    /// An inspect as a decoded value. `docker inspect` prints `[]` and exits 1 both for a missing
+    /// object and an unreachable daemon, so a failed inspect pings the engine to tell the two apart
+    /// (a verify inspects several times: over `ssh://` each round trip counts).
     private func inspect<Object: Decodable>(_ kind: String, _ reference: String) throws(LayerpinError) -> Object? {
-        try ping()
         let command = [kind, "inspect", "--format", "{{json .}}", reference]
-        guard let output = try? runner.run(docker, command, in: "/") else { return nil }
+        guard let output = try? runner.run(docker, command, in: "/") else {
+            try ping()
+            return nil
+        }
         do {
             return try JSONDecoder().decode(Object.self, from: Data(output))
         } catch {
