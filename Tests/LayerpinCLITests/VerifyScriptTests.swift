@@ -182,6 +182,29 @@ struct VerifyScriptTests {
         }
     }
 
+    @Test("--image-root resolves symlinks inside the given root, never on the host")
+    func imageRootSymlinks() throws {
+        let context = TreeBuilder("main.py = print(1)\\n\n")
+        defer { context.remove() }
+        context.file("layerpin.yaml", "workdir: /app\n")
+        context.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
+        let manifest = context.root + "/.layerpin/manifest.json"
+        // /app is an absolute symlink, as unpacked images have them: it means the image's /srv/app.
+        // The host's /srv/app (absent, or anything) must not be what is checked.
+        let image = TreeBuilder("srv/app/main.py = print(1)\\n\napp -> /srv/app\n")
+        defer { image.remove() }
+        let ours = try CommandRunner.layerpin(["verify", "--image-root", image.root, "--manifest", manifest])
+        #expect(ours.status == 0, "\(ours.stdoutText)\(ours.stderr)")
+        #expect(ours.stdoutText.hasPrefix("ok: commit unknown, 1 entries (1 files) verified"))
+        // A link that climbs out with .. stays at the root: it finds nothing there.
+        let climbing = TreeBuilder("app -> ../../../../../etc\n")
+        defer { climbing.remove() }
+        let outside = try CommandRunner.layerpin(["verify", "--image-root", climbing.root, "--manifest", manifest])
+        #expect(outside.status == 1)
+        #expect(outside.stdoutText == "missing /app/main.py\n")
+    }
+
     @Test("at start-up: the log line names the commit and src digest, then the command runs; warn and off")
     func startUp() throws {
         let context = TreeBuilder(Self.spec)

@@ -133,7 +133,7 @@ package struct DockerBuild: Sendable {
         // The dependency stage, when it is a named one, gets its own tag keyed by the deps digest
         // (a cache source for other machines); it is all cached by now.
         if let stage = dependencyStage(), let deps = manifest.digest(of: "deps"),
-            let repository = tags.first.flatMap { ImageReference(parsing: $0)?.repository }
+            let repository = tags.first.flatMap({ ImageReference(parsing: $0)?.repository })
         {
             let tag = "\(repository):deps-\(deps.hex.prefix(12))"
             // Only the stage's own tag: the manifest's tags name the final image.

@@ -72,13 +72,13 @@ package enum Verification {
             report.freshness = DeployVerifier.freshness(of: manifest, expecting: commitExpectation(request))
             return report
         case .imageArchive(let path):
-            return try alsoCommit(
+            return alsoCommit(
                 request,
                 try DeployVerifier.check(
                     try ImageFileSystem.readImageArchive(path, limits: request.limits),
                     expecting: try expectation(request)))
         case .tar(let path):
-            return try alsoCommit(
+            return alsoCommit(
                 request,
                 try DeployVerifier.check(
                     try ImageFileSystem.readTar(path, limits: request.limits), expecting: try expectation(request)))

@@ -81,14 +81,12 @@ package enum Verifier {
     {
         var found: [([UInt8], Found)] = []
         let skip = IgnoreMatcher(patterns: [IgnorePattern(glob: GroupPartition.excludedFromDigests)!])
-        let base = imageRoot.hasSuffix("/") ? String(imageRoot.dropLast()) : imageRoot
+        // Every path is resolved inside the image root, as the image's own processes see it.
+        let root = try OpenDirectory(imageRoot)
         for file in manifest.looseFiles {
             let path = Array(file.utf8)
             let parent = path.lastIndex(of: RawPath.separator).map { Array(path[..<$0]) } ?? []
-            guard
-                let directory = try? OpenDirectory(
-                    base + (parent.isEmpty ? "/" : String(decoding: parent, as: UTF8.self)))
-            else { continue }
+            guard let directory = try root.openDirectoryBeneath(parent) else { continue }
             let descriptor = directory.rawValue
             guard let status = try? FileSystem.linkStatus(at: descriptor, Array(path[(parent.count + 1)...])) else {
                 continue
@@ -108,13 +106,13 @@ package enum Verifier {
         }
         for image in manifest.coveredDirectories {
             let mapping = Manifest.Mapping(context: [], image: image)
-            let directory = base + mapping.image
-            guard let opened = try? OpenDirectory(directory) else { continue }  // all of it is missing
+            // A directory the tree lacks: every file under it is reported missing.
+            guard let opened = try root.openDirectoryBeneath(Array(mapping.image.utf8)) else { continue }
             let descriptor = opened.rawValue
             let walker = ContextWalker(
                 source: FileSystemSource(rootDirectory: descriptor), matcher: skip, checkReadable: false,
                 threads: FileSystem.onlineProcessors)
-            var fingerprinter = Fingerprinter(root: directory)
+            var fingerprinter = Fingerprinter(root: opened.path)
             fingerprinter.useStatCache = false
             let hashed = try fingerprinter.hash(try walker.walk(), cache: StatCache(), root: descriptor)
             var base = Array(mapping.image.utf8)

@@ -124,3 +124,54 @@ package enum NamedFile {
         }
     }
 }
+
+extension OpenDirectory {
+    /// A directory below it, reached as if it were the root of a file system (a `chroot`): each
+    /// symlink on the way is resolved inside it, an absolute target from this directory and `..`
+    /// never above it, with at most 40 links. An unpacked image's `/app -> /srv/app` is followed to
+    /// its own `srv/app`, never to the host's. Nil when the path does not lead to a directory.
+    func openDirectoryBeneath(_ path: [UInt8]) throws(LayerpinError) -> OpenDirectory? {
+        guard let resolved = resolveBeneath(path) else { return nil }
+        guard !resolved.isEmpty else { return try OpenDirectory(at: self, [UInt8](".".utf8)) }
+        return try? OpenDirectory(at: self, resolved)
+    }
+
+    /// `path` with every symlink among its components resolved inside this directory (the last
+    /// component too); nil when a component is missing or the links go round.
+    func resolveBeneath(_ path: [UInt8]) -> [UInt8]? {
+        var pending = path.split(separator: RawPath.separator).map(Array.init).reversed() as [[UInt8]]
+        var resolved: [[UInt8]] = []
+        var links = 0
+        while let component = pending.popLast() {
+            if component == Array(".".utf8) { continue }
+            if component == Array("..".utf8) {
+                _ = resolved.popLast()
+                continue
+            }
+            let candidate = Array((resolved + [component]).joined(separator: [RawPath.separator]))
+            guard let status = try? FileSystem.linkStatus(at: rawValue, candidate) else { return nil }
+            guard status.isSymlink else {
+                resolved.append(component)
+                continue
+            }
+            links += 1
+            guard links <= 40,
+                let target = try? FileSystem.linkTarget(at: rawValue, candidate, sizeHint: Int(status.size))
+            else { return nil }
+            if target.first == RawPath.separator { resolved = [] }
+            pending += target.split(separator: RawPath.separator).map(Array.init).reversed()
+        }
+        return Array(resolved.joined(separator: [RawPath.separator]))
+    }
+
+    /// Opens a directory below `parent` (relative, already resolved), refusing a symlink in its last
+    /// component.
+    init(at parent: borrowing OpenDirectory, _ relative: [UInt8]) throws(LayerpinError) {
+        do {
+            descriptor = try FileSystem.openDirectory(at: parent.rawValue, relative)
+        } catch {
+            throw .systemCall(operation: error.operation, path: relative, errno: error.errno)
+        }
+        path = parent.path + "/" + String(decoding: relative, as: UTF8.self)
+    }
+}
