@@ -82,3 +82,27 @@ repeated_index = json.dumps([{"Config": "config.json", "Layers": repeated_names}
 write("repeated-layer-image.tar",
       [entry(name, data) for name, data in dict(zip(repeated_names, repeated)).items()]
       + [entry("config.json", config), entry("manifest.json", repeated_index)])
+
+# The engine's layer semantics, where a reader can be fooled (each must never verify "ok"):
+# a later layer turns srv (never named as a directory below) into a symlink to evil/, which holds
+# the evil app; a later layer hides the baked manifest with an opaque whiteout, or replaces it with
+# a symlink; a manifest.json naming a layer outside the archive.
+def save(name, layer_list, manifest_layers=None):
+    names = ["l%d/layer.tar" % i for i in range(len(layer_list))]
+    index = json.dumps([{"Config": "config.json", "Layers": manifest_layers or names}]).encode()
+    write(name, [entry(n, d) for n, d in zip(names, layer_list)] + [entry("config.json", config), entry("manifest.json", index)])
+
+baked = json.dumps({"note": "stands in for a baked manifest"}).encode()
+save("ancestor-symlink-image.tar", [
+    layer([entry("srv/app/main.py", b"print(1)\n")]),
+    layer([entry("srv", kind=tarfile.SYMTYPE, linkname="evil"), entry("evil/app/main.py", b"print('evil')\n")]),
+])
+save("manifest-opaque-whiteout-image.tar", [
+    layer([entry("etc/layerpin/manifest.json", baked), entry("app/main.py", b"print(1)\n")]),
+    layer([entry("etc/layerpin/", kind=tarfile.DIRTYPE, mode=0o755), entry("etc/layerpin/.wh..wh..opq", b"")]),
+])
+save("manifest-symlink-image.tar", [
+    layer([entry("etc/layerpin/manifest.json", baked), entry("app/main.py", b"print(1)\n")]),
+    layer([entry("etc/layerpin/manifest.json", kind=tarfile.SYMTYPE, linkname="/tmp/forged.json")]),
+])
+save("layer-outside-image.tar", [layer(app())], manifest_layers=["../outside/layer.tar"])

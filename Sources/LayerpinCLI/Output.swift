@@ -148,6 +148,7 @@ enum ErrorWording {
         case .hardLinkToUnknownFile: "hard link to a file the archive has not shown"
         case .truncatedEntry(let read, let expected): "truncated entry (\(read) of \(expected) bytes)"
         case .missingLayer(let name): "layer \(name) is missing from the archive"
+        case .layerOutsideArchive(let name): "manifest.json names layer \(name), outside the archive"
         case .missingIndexedManifest(let digest): "index.json names \(digest), which the archive lacks"
         case .notAnImageArchive: "not a docker save archive: no manifest.json or index.json"
         }

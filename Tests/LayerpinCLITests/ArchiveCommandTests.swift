@@ -73,6 +73,38 @@ struct ArchiveCommandTests {
         #expect(result.stdoutText.hasPrefix("ok: commit unknown, 1 entries (1 files) verified"))
     }
 
+    @Test("a later layer that turns an ancestor of the app into a symlink removes what lay under it")
+    func ancestorSymlink() throws {
+        let tree = TreeBuilder("main.py = print(1)\\n\n")
+        defer { tree.remove() }
+        tree.file("layerpin.yaml", "workdir: /srv/app\n")
+        tree.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: tree.root).status == 0)
+        let result = try CommandRunner.layerpin(
+            [
+                "verify", "--image-archive", Self.archives.appendingPathComponent("ancestor-symlink-image.tar").path,
+                "--manifest", tree.root + "/.layerpin/manifest.json",
+            ])
+        #expect(result.status == 1, "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("missing /srv/app/main.py"))
+    }
+
+    @Test(
+        "a baked manifest hidden or replaced by a later layer is not used; a layer outside the archive is refused",
+        arguments: [
+            ("manifest-opaque-whiteout-image.tar", "the image carries no manifest"),
+            ("manifest-symlink-image.tar", "the image carries no manifest"),
+            ("layer-outside-image.tar", "manifest.json names layer ../outside/layer.tar, outside the archive"),
+        ])
+    func manifestTricks(archive: String, message: String) throws {
+        let elsewhere = TreeBuilder()
+        defer { elsewhere.remove() }
+        let result = try CommandRunner.layerpin(
+            ["verify", "--image-archive", Self.archives.appendingPathComponent(archive).path], in: elsewhere.root)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
     /// Two trees with the same content but different mtimes and umasks give byte-identical archives.
     @Test("context --tar is deterministic across mtimes, umasks and runs")
     func determinism() throws {

@@ -25,6 +25,7 @@ extension ImageFileSystem {
             layer.prefix = prefix
             try layer.apply(layer: reader, budget: &budget)
             stack(layer)
+            settleBakedManifest()
         }
     }
 
@@ -73,6 +74,7 @@ extension ImageFileSystem {
                 }
                 system.stack(layer)
             }
+            system.settleBakedManifest()
             return system
         }
     }
@@ -105,7 +107,15 @@ extension ImageFileSystem {
             documents[Array(name.utf8)].flatMap { try? JSONDecoder().decode(Document.self, from: Data($0)) }
         }
         if let first = decoded([SaveManifestEntry].self, "manifest.json")?.first {
-            return (first.layers.compactMap { clean(Array($0.utf8)) }, first.config.flatMap { clean(Array($0.utf8)) })
+            // A layer named outside the archive (absolute, or `..` above it) is refused, never dropped.
+            var layers: [[UInt8]] = []
+            for name in first.layers {
+                guard !name.hasPrefix("/"), let cleaned = clean(Array(name.utf8)), !cleaned.isEmpty else {
+                    throw ImageArchiveFailure(problem: .layerOutsideArchive(name), entry: Array(name.utf8))
+                }
+                layers.append(cleaned)
+            }
+            return (layers, first.config.flatMap { clean(Array($0.utf8)) })
         }
         if let digest = decoded(OCIManifest.self, "index.json")?.manifests?.first?.digest {
             func blob(_ digest: String) -> String { "blobs/" + digest.replacingOccurrences(of: ":", with: "/") }

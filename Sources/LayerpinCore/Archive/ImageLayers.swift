@@ -2,28 +2,31 @@ import LayerpinArchive
 import LayerpinDigest
 
 extension ImageFileSystem {
-    /// Stacks an upper layer: its whiteouts hide lower paths, opaque directories hide lower
-    /// contents, its entries replace lower ones.
+    /// Stacks an upper layer, as the engine applies one: first everything it removes from the
+    /// layers below (whiteouts, opaque directories' contents, and whatever lay under a path it
+    /// turns into a file or a symlink, whether or not the lower layers named that directory), then
+    /// all of its entries. The order of its entries never changes the result.
     mutating func stack(_ upper: ImageFileSystem) {
-        for hidden in upper.whiteouts {
+        var removed: [[UInt8]] = upper.whiteouts
+        for directory in upper.opaqueDirectories {
+            for path in nodes.keys where RawPath.isWithin(path, directory) && path != directory { removed.append(path) }
+        }
+        for (path, node) in upper.nodes where node.kind != .directory {
+            for below in nodes.keys where RawPath.isWithin(below, path) && below != path { removed.append(below) }
+        }
+        for hidden in removed {
             for path in nodes.keys where RawPath.isWithin(path, hidden) { nodes[path] = nil }
         }
-        for directory in upper.opaqueDirectories {
-            for path in nodes.keys where RawPath.isWithin(path, directory) && path != directory { nodes[path] = nil }
-        }
-        for (path, node) in upper.nodes {
-            // A non-directory replacing a directory hides what was below it.
-            if node.kind != .directory, nodes[path]?.kind == .directory {
-                for below in nodes.keys where RawPath.isWithin(below, path) { nodes[below] = nil }
-            }
-            nodes[path] = node
-        }
+        for (path, node) in upper.nodes { nodes[path] = node }
         if upper.bakedManifest != nil { bakedManifest = upper.bakedManifest }
-        if upper.whiteouts.contains(where: { RawPath.isWithin(Self.bakedManifestPath, $0) })
-            && upper.bakedManifest == nil
-        {
-            bakedManifest = nil
-        }
+    }
+
+    /// The baked manifest only while the file system still holds it, unchanged, as a file: hidden
+    /// by a whiteout or an opaque directory, or replaced by a symlink or other bytes, it is gone.
+    mutating func settleBakedManifest() {
+        guard let bytes = bakedManifest else { return }
+        let node = nodes[Self.bakedManifestPath]
+        if node?.kind != .file || node?.digest != SHA256Hasher.digest(of: bytes) { bakedManifest = nil }
     }
 
     /// Reads one tar's entries into this tree (hashing files as they stream past).

@@ -90,6 +90,8 @@ package enum ArchiveProblem: Sendable, Equatable {
     case hardLinkToUnknownFile
     case truncatedEntry(read: Int64, expected: Int64)
     case missingLayer(String)
+    /// `manifest.json` names a layer outside the archive (absolute, or `..` above it).
+    case layerOutsideArchive(String)
     case missingIndexedManifest(digest: String)
     case notAnImageArchive
 }
