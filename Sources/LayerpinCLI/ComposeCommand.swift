@@ -34,5 +34,10 @@ struct ComposeCommand: ParsableCommand {
         for service in result.images.keys.sorted() { text += "\(service) \(result.images[service]!)\n" }
         text += "wrote \(result.override): docker-compose -f \(result.composeFile) -f \(result.override) up -d\n"
         Output.write(text)
+        for (service, error) in result.failures {
+            Output.diagnostic(
+                "service \(service) was not built, and is left out of the override: \(ErrorWording.describe(error))")
+        }
+        if !result.failures.isEmpty { throw DifferenceFound() }
     }
 }

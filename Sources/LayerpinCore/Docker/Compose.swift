@@ -49,6 +49,8 @@ package struct Compose: Sendable {
         package var composeFile: String
         package var images: [String: String]
         package var warnings: [String]
+        /// The services whose build failed (left out of the override, so compose keeps what it has).
+        package var failures: [(service: String, error: LayerpinError)] = []
     }
 
     static let candidates = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
@@ -131,6 +133,7 @@ package struct Compose: Sendable {
         let project = projectName()
         var images: [String: String] = [:]
         var warnings: [String] = []
+        var failures: [(service: String, error: LayerpinError)] = []
         var yaml =
             "# Written by `layerpin compose`: docker-compose -f \(try composeFile()) -f .layerpin/compose.override.yml up -d\n"
         yaml += "services:\n"
@@ -141,10 +144,16 @@ package struct Compose: Sendable {
             let repository = "\(project)-\(service.name)"
             var manifest: Manifest
             if build {
-                (manifest, _) = try DockerBuild(
-                    planner: planner, docker: docker, repository: repository,
-                    extraArguments: service.network.map { ["--network", $0] } ?? []
-                ).run()
+                // One service that cannot be built never stops the others.
+                do {
+                    (manifest, _) = try DockerBuild(
+                        planner: planner, docker: docker, repository: repository,
+                        extraArguments: service.network.map { ["--network", $0] } ?? []
+                    ).run()
+                } catch {
+                    failures.append((service.name, error))
+                    continue
+                }
             } else {
                 (manifest, _) = try planner.manifest()
                 manifest.tags = DockerBuild(planner: planner, docker: docker, repository: repository).tags(manifest)
@@ -197,6 +206,6 @@ package struct Compose: Sendable {
         try rootDirectory.write(Array(".layerpin/compose.override.yml".utf8), Array(yaml.utf8))
         return Result(
             override: ".layerpin/compose.override.yml", composeFile: try composeFile(), images: images,
-            warnings: warnings)
+            warnings: warnings, failures: failures)
     }
 }
