@@ -106,3 +106,9 @@ save("manifest-symlink-image.tar", [
     layer([entry("etc/layerpin/manifest.json", kind=tarfile.SYMTYPE, linkname="/tmp/forged.json")]),
 ])
 save("layer-outside-image.tar", [layer(app())], manifest_layers=["../outside/layer.tar"])
+
+# A flood of small documents: 40 JSON files of 4 MiB of zeros each (160 MiB read, about 160 KiB
+# gzipped), each under the per-document cap; every byte must count against --max-bytes.
+write("document-flood-image.tar.gz",
+      [entry("doc%02d.json" % i, bytes(4 << 20)) for i in range(40)]
+      + [entry("manifest.json", json.dumps([{"Config": "config.json", "Layers": []}]).encode())], compress=True)

@@ -52,7 +52,7 @@ extension ImageFileSystem {
                 guard header.kind == .file, header.size <= 4 << 20 else { return }
                 let name = clean(header.path)
                 guard let name, isDocument(name) else { return }
-                documents[name] = try readAll(reader, budget: &budget)
+                documents[name] = try readAll(reader, entry: header.path, budget: &budget)
             }
             let (layers, configName) = try layerOrder(documents)
             var system = ImageFileSystem()
@@ -167,12 +167,15 @@ extension ImageFileSystem {
         (try? JSONDecoder().decode(ImageConfig.self, from: Data(config)))?.config?.labels ?? [:]
     }
 
-    static func readAll(_ reader: TarReader, budget: inout Budget) throws -> [UInt8] {
+    /// The bytes of one entry, every one of them counted against the budget (many small
+    /// documents add up: a flood of them must stop at `--max-bytes`, not in memory).
+    static func readAll(_ reader: TarReader, entry: [UInt8], budget: inout Budget) throws -> [UInt8] {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
             if count == 0 { return out }
+            try budget.spend(Int64(count), entry: entry)
             out += buffer[..<count]
         }
     }
