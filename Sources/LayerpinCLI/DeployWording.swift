@@ -71,14 +71,22 @@ enum DeployWording {
 
     /// `stale: SUBJECT runs …, EXPECTED is …: CAUSE`, then what changed between them; nil when not stale.
     static func stale(_ freshness: Freshness, subject: String) -> String? {
-        guard case .stale(let runs, let expected, let from, let cause, let changes) = freshness else { return nil }
-        var text =
-            "stale: \(subject) runs \(describe(runs)), \(describe(from)) is \(describe(expected)): \(describe(cause))\n"
+        guard let line = staleLine(freshness, subject: subject), case .stale(_, _, _, _, let changes) = freshness else {
+            return nil
+        }
+        var text = line + "\n"
         for change in changes.prefix(20) {
             text += "  \(change.change.rawValue) \(RawPath.display(change.path))\n"
         }
         if changes.count > 20 { text += "  … and \(changes.count - 20) more\n" }
         return text
+    }
+
+    /// The one line of a stale answer, without the changes; nil when not stale.
+    static func staleLine(_ freshness: Freshness, subject: String) -> String? {
+        guard case .stale(let runs, let expected, let from, let cause, _) = freshness else { return nil }
+        return
+            "stale: \(subject) runs \(describe(runs)), \(describe(from)) is \(describe(expected)): \(describe(cause))"
     }
 
     /// The closing words of an ok line: how freshness was judged.
@@ -94,7 +102,7 @@ enum DeployWording {
         switch finding {
         case .problem(let problem): detail(problem)
         case .stale(let freshness):
-            stale(freshness, subject: subject)?.split(separator: "\n").first.map(String.init) ?? "stale"
+            staleLine(freshness, subject: subject) ?? "stale"
         case .note(let text): text
         }
     }

@@ -54,46 +54,38 @@ package enum Verification {
     package static func run(_ request: VerifyRequest, client: DockerClient = DockerClient()) throws(LayerpinError)
         -> DeployReport
     {
+        var report: DeployReport
         switch request.source {
         case .contextTree(let root, let dockerfile):
             let path = request.manifest ?? Manifest.defaultPath(root: root)
             let manifest = try Manifest.load(path)
-            var report = DeployReport(
+            report = DeployReport(
                 manifest: manifest, manifestSource: path,
                 files: try Verifier.verify(contextRoot: root, dockerfile: dockerfile, against: manifest))
             report.freshness = DeployVerifier.freshness(of: manifest, expecting: commitExpectation(request))
-            return report
         case .imageTree(let root):
             let path = request.manifest ?? join(root, "etc/layerpin/manifest.json")
             let manifest = try Manifest.load(path)
-            var report = DeployReport(
+            report = DeployReport(
                 manifest: manifest, manifestSource: path,
                 files: try Verifier.verify(imageRoot: root, against: manifest))
             report.freshness = DeployVerifier.freshness(of: manifest, expecting: commitExpectation(request))
-            return report
         case .imageArchive(let path):
-            return alsoCommit(
-                request,
-                try DeployVerifier.check(
-                    try ImageFileSystem.readImageArchive(path, limits: request.limits),
-                    expecting: try expectation(request)))
+            report = try DeployVerifier.check(
+                try ImageFileSystem.readImageArchive(path, limits: request.limits), expecting: try expectation(request))
         case .tar(let path):
-            return alsoCommit(
-                request,
-                try DeployVerifier.check(
-                    try ImageFileSystem.readTar(path, limits: request.limits), expecting: try expectation(request)))
+            report = try DeployVerifier.check(
+                try ImageFileSystem.readTar(path, limits: request.limits), expecting: try expectation(request))
         case .image(let reference):
-            return alsoCommit(
-                request,
-                try DeployVerifier.verify(image: reference, expecting: try expectation(request), client: client))
+            report = try DeployVerifier.verify(image: reference, expecting: try expectation(request), client: client)
         case .container(let name):
-            return alsoCommit(
-                request, try DeployVerifier.verify(container: name, expecting: try expectation(request), client: client)
-            )
+            report = try DeployVerifier.verify(container: name, expecting: try expectation(request), client: client)
         }
+        return alsoCommit(request, report)
     }
 
-    /// With both `--manifest` and `--expect-commit`, the commit is checked as well.
+    /// With both `--manifest` and `--expect-commit`, the commit is checked as well (a tree's
+    /// freshness, judged by the commit alone, is left as it is).
     static func alsoCommit(_ request: VerifyRequest, _ report: DeployReport) -> DeployReport {
         guard request.manifest != nil, let commit = request.expectCommit, !report.freshness.isStale else {
             return report
