@@ -123,10 +123,14 @@ package enum DeployVerifier {
     /// A container: its state, its files through `docker cp` (volumes, bind mounts and in-place
     /// edits included), whether it runs the tag's current image, its mounts, its entrypoint and its
     /// start-up line.
+    /// `inspected` is the container's inspect when the caller has it already.
     package static func verify(
-        container name: String, expecting expectation: DeployExpectation, client: DockerClient
+        container name: String, expecting expectation: DeployExpectation, client: DockerClient,
+        inspected: ContainerInspect? = nil
     ) throws(LayerpinError) -> DeployReport {
-        guard let info = try client.inspectContainer(name) else {
+        var found = inspected
+        if found == nil { found = try client.inspectContainer(name) }
+        guard let info = found else {
             throw .noSuchObject(kind: "container", reference: name)
         }
         var system = ImageFileSystem()

@@ -15,9 +15,6 @@ package struct DockerBuild: Sendable {
     /// source (`--cache-from`, inline cache) and pushes the new image there, so another machine —
     /// or this one after `docker builder prune` — reuses the dependency layers of the same deps digest.
     package var cacheRepository: String?
-    /// The stage the plan builds (`--target`, compose `build.target`, `layerpin.yaml` `target:`),
-    /// known once planned.
-    var plannedTarget: String?
 
     package init(
         planner: Planner, docker: String, repository: String? = nil, extraArguments: [String] = [],
@@ -60,10 +57,10 @@ package struct DockerBuild: Sendable {
     }
 
     /// The `docker build` arguments for a manifest (the context comes on stdin): by default its
-    /// tags and the planned target stage; a dependency-stage build names its own.
+    /// tags; `target` is the stage to build (the plan's, or a dependency stage).
     package func arguments(_ manifest: Manifest, tags: [String]? = nil, target: String? = nil) -> [String] {
         var arguments = ["build", "-f", planner.fingerprinter.dockerfileName]
-        if let target = target ?? plannedTarget { arguments += ["--target", target] }
+        if let target { arguments += ["--target", target] }
         for name in manifest.buildArgs.keys.sorted() {
             arguments += ["--build-arg", "\(name)=\(manifest.buildArgs[name]!)"]
         }
@@ -103,8 +100,7 @@ package struct DockerBuild: Sendable {
         let root = planner.fingerprinter.root
         let rootDirectory = try OpenDirectory(root)
         var (manifest, fingerprint) = try planner.manifest(in: rootDirectory)
-        var build = self
-        build.plannedTarget = fingerprint.target
+        let target = fingerprint.target
         // The manifest names the tags actually built (and so the image's own manifest label).
         manifest.tags = tags(manifest)
         _ = try planner.write(manifest, in: rootDirectory)
@@ -113,12 +109,13 @@ package struct DockerBuild: Sendable {
             mtime: ContextArchive.mtime(commitTime: manifest.git?.commitTime, environment: [:]))
         // A build that stops reading the context (it failed) closes the pipe: the executable
         // ignores SIGPIPE, so writing fails with EPIPE instead of killing the process.
-        let status = try runner.runFeeding(docker, build.arguments(manifest), in: root) {
+        let status = try runner.runFeeding(docker, arguments(manifest, target: target), in: root) {
             descriptor throws(LayerpinError) in
             try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
         }
         guard status == 0 else {
-            throw .buildFailed(command: ([docker] + build.arguments(manifest)).joined(separator: " "), status: status)
+            throw .buildFailed(
+                command: ([docker] + arguments(manifest, target: target)).joined(separator: " "), status: status)
         }
         var tags = manifest.tags
         if let cache = cacheReference(manifest), let built = tags.first {
@@ -137,7 +134,7 @@ package struct DockerBuild: Sendable {
         {
             let tag = "\(repository):deps-\(deps.hex.prefix(12))"
             // Only the stage's own tag: the manifest's tags name the final image.
-            let stageArguments = build.arguments(manifest, tags: [tag], target: stage)
+            let stageArguments = arguments(manifest, tags: [tag], target: stage)
             let stageStatus = try runner.runFeeding(docker, stageArguments, in: root) {
                 descriptor throws(LayerpinError) in
                 try archive.write(to: descriptor, matching: manifest, from: rootDirectory)

@@ -95,7 +95,8 @@ package struct Doctor: Sendable {
         let repository = repository ?? DeployVerifier.repository(of: info.config.image)
         expected.tags = DockerBuild(planner: planner, docker: client.docker, repository: repository).tags(expected)
         let report = try DeployVerifier.verify(
-            container: container, expecting: .manifest(expected, from: .project(context ?? root)), client: client)
+            container: container, expecting: .manifest(expected, from: .project(context ?? root)), client: client,
+            inspected: info)
         let composeFile = try? Compose(root: root, file: composeFile, docker: client.docker).composeFile()
         var found = Self.diagnoses(of: report, composeFile: composeFile)
         for name in Compose.overrideFiles(in: root) {

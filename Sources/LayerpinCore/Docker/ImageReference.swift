@@ -30,11 +30,6 @@ package struct ImageReference: Sendable, Equatable {
         repository = String(rest)
     }
 
-    /// The same repository with another tag.
-    package func tagged(_ tag: String) -> ImageReference {
-        ImageReference(repository: repository, tag: tag)
-    }
-
     package var description: String {
         repository + (tag.map { ":" + $0 } ?? "") + (digest.map { "@" + $0 } ?? "")
     }

@@ -151,21 +151,11 @@ struct WorkingTreeSource: FingerprintSource {
     var root: Int32
 
     func read(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]? {
-        do {
-            return try FileSystem.readSmallFile(at: root, path)
-        } catch {
-            throw .systemCall(operation: error.operation, path: path, errno: error.errno)
-        }
+        try OpenDirectory.read(at: root, path)
     }
 
     func readIgnoreFile(_ path: [UInt8]) throws(LayerpinError) -> [UInt8]? {
-        do {
-            return try FileSystem.readSmallFile(at: root, path, followingSymlinks: true)
-        } catch  where error.isDirectory {
-            return nil
-        } catch {
-            throw .systemCall(operation: error.operation, path: path, errno: error.errno)
-        }
+        try OpenDirectory.readIgnoreFile(at: root, path)
     }
 
     func hashedEntries(matcher: IgnoreMatcher) throws(LayerpinError) -> (entries: [HashedEntry], statCacheDamaged: Bool)

@@ -46,6 +46,12 @@ package struct RuntimePaths: Sendable {
         imagePatterns = Array(Set(placed)).sorted()
     }
 
+    /// The run-time paths of a manifest, placed by its layout.
+    package init(of manifest: Manifest) {
+        let directories = Set(manifest.entries.filter { $0.kind == .directory }.map(\.path))
+        self.init(manifest.runtime, layout: manifest.layout, directories: directories)
+    }
+
     /// Whether an image path (absolute) is one the application may write.
     package func contains(_ path: [UInt8]) -> Bool {
         let segments = path.split(separator: UInt8(ascii: "/")).map(Array.init)

@@ -130,8 +130,7 @@ package enum Verifier {
     /// Moves the mismatches under the manifest's run-time paths out of the failures.
     static func separatingRuntime(_ report: VerificationReport, of manifest: Manifest) -> VerificationReport {
         guard !manifest.runtime.isEmpty else { return report }
-        let directories = Set(manifest.entries.filter { $0.kind == .directory }.map(\.path))
-        let paths = RuntimePaths(manifest.runtime, layout: manifest.layout, directories: directories)
+        let paths = RuntimePaths(of: manifest)
         var report = report
         report.runtime = report.mismatches.filter { paths.contains($0.path) }
         report.mismatches.removeAll { paths.contains($0.path) }

@@ -40,8 +40,7 @@ package enum VerifyScript {
     /// for a negated class); one a line. `RuntimePaths.problem` has refused quotes and controls.
     static func runtimePatterns(_ manifest: Manifest) -> [String] {
         guard !manifest.runtime.isEmpty else { return [] }
-        let directories = Set(manifest.entries.filter { $0.kind == .directory }.map(\.path))
-        return RuntimePaths(manifest.runtime, layout: manifest.layout, directories: directories).imagePatterns.map {
+        return RuntimePaths(of: manifest).imagePatterns.map {
             String($0.drop { $0 == "/" }).replacingOccurrences(of: "[^", with: "[!")
         }
     }

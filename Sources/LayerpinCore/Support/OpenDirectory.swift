@@ -26,9 +26,16 @@ struct OpenDirectory: ~Copyable {
     func read(_ relative: [UInt8], limit: Int = 16 << 20, followingSymlinks: Bool = false) throws(LayerpinError)
         -> [UInt8]?
     {
+        try Self.read(at: rawValue, relative, limit: limit, followingSymlinks: followingSymlinks)
+    }
+
+    /// `read` for a directory descriptor someone else owns (a fingerprint source holds only that).
+    static func read(at directory: Int32, _ relative: [UInt8], limit: Int = 16 << 20, followingSymlinks: Bool = false)
+        throws(LayerpinError) -> [UInt8]?
+    {
         do {
             return try FileSystem.readSmallFile(
-                at: rawValue, relative, limit: limit, followingSymlinks: followingSymlinks)
+                at: directory, relative, limit: limit, followingSymlinks: followingSymlinks)
         } catch {
             throw .systemCall(operation: error.operation, path: relative, errno: error.errno)
         }
@@ -38,8 +45,13 @@ struct OpenDirectory: ~Copyable {
     /// one is no file), and a directory of that name is no file either (the engine then sends
     /// everything). `Fixtures/dockerignore/dockerignore-is-*` record the engine's answers.
     func readIgnoreFile(_ relative: [UInt8]) throws(LayerpinError) -> [UInt8]? {
+        try Self.readIgnoreFile(at: rawValue, relative)
+    }
+
+    /// `readIgnoreFile` for a directory descriptor someone else owns.
+    static func readIgnoreFile(at directory: Int32, _ relative: [UInt8]) throws(LayerpinError) -> [UInt8]? {
         do {
-            return try FileSystem.readSmallFile(at: rawValue, relative, followingSymlinks: true)
+            return try FileSystem.readSmallFile(at: directory, relative, followingSymlinks: true)
         } catch  where error.isDirectory {
             return nil
         } catch {
