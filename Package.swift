@@ -51,6 +51,7 @@ let package = Package(
                 "LayerpinCore",
                 "LayerpinDigest",
                 "LayerpinDockerfile",
+                "LayerpinIgnore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -37,9 +37,12 @@ struct ContextCommand: ParsableCommand {
     }
 
     func run() throws {
+        var fingerprinter = Fingerprinter(root: options.root, dockerfile: options.file)
+        fingerprinter.engine = options.engineSelection
+        let generation = try fingerprinter.generation()
         if let tar {
             let archive = ContextArchive(
-                root: options.root, dockerfile: options.file,
+                root: options.root, dockerfile: options.file, generation: generation,
                 mtime: ContextArchive.mtime(root: options.root, environment: ProcessInfo.processInfo.environment),
                 gzip: gzip)
             if tar == "-" {
@@ -49,7 +52,8 @@ struct ContextCommand: ParsableCommand {
             }
             return
         }
-        let context = try BuildContext.scan(root: options.root, dockerfile: options.file, checkReadable: true)
+        let context = try BuildContext.scan(
+            root: options.root, dockerfile: options.file, generation: generation, checkReadable: true)
         var out: [UInt8] = []
         let terminator: UInt8 = null ? 0 : UInt8(ascii: "\n")
         for entry in context.entries {

@@ -30,6 +30,7 @@ struct DigestCommand: ParsableCommand {
     func run() throws {
         var fingerprinter = Fingerprinter(root: options.root, dockerfile: options.file, configFile: config)
         fingerprinter.useStatCache = !noCache
+        fingerprinter.engine = options.engineSelection
         let fingerprint = try Progress.run("hashing the build context of \(options.root)") {
             try git.map { revision in try fingerprinter.fingerprint(gitRevision: revision) }
                 ?? fingerprinter.fingerprint()

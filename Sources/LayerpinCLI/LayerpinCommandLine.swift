@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LayerpinCore
+import LayerpinIgnore
 
 /// The `layerpin` command tree and its one exit point.
 public enum LayerpinCommandLine {
@@ -86,4 +87,16 @@ struct RootOptions: ParsableArguments {
         help: ArgumentHelp(
             "The Dockerfile, relative to the root (selects <Dockerfile>.dockerignore).", valueName: "file"))
     var file: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Whose .dockerignore walk to follow: 20.10 or current (default: layerpin.yaml engine:, else the docker CLI's).",
+            valueName: "engine"))
+    var engine: EngineGeneration?
+
+    /// How the run chooses the engine generation.
+    var engineSelection: EngineSelection { engine.map(EngineSelection.named) ?? .configuredOrDetected }
 }
+
+extension EngineGeneration: ExpressibleByArgument {}

@@ -27,7 +27,7 @@ struct LintCommand: ParsableCommand {
             ?? ((options.root.root == "." ? "" : options.root.root + "/") + (options.root.file ?? "Dockerfile"))
         let findings = try DockerfileLinter.lint(
             file: path, context: options.root.root, dockerfile: options.root.file, configFile: options.config,
-            useStatCache: !options.noCache)
+            useStatCache: !options.noCache, engine: options.root.engineSelection)
         switch format {
         case .text:
             Output.write(

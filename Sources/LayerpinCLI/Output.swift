@@ -1,6 +1,7 @@
 import Foundation
 import LayerpinCore
 import LayerpinDigest
+import LayerpinIgnore
 
 /// Writes results to stdout and diagnostics to stderr, as raw bytes.
 enum Output {
@@ -19,6 +20,19 @@ enum Output {
 
     static func warning(_ message: String) {
         diagnostic("warning: " + message)
+    }
+
+    /// A byte as people read it in an error: `0x0D`.
+    static func hexByte(_ byte: UInt8) -> String {
+        "0x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+    }
+
+    /// The engine generation as people name it.
+    static func named(_ generation: EngineGeneration) -> String {
+        switch generation {
+        case .docker20_10: "Docker 20.10"
+        case .current: "current Docker (23 and later)"
+        }
     }
 
     /// Text from an image, a container or a manifest (a commit, a label, a log line), made safe to
@@ -54,7 +68,20 @@ enum ErrorWording {
                 case .emptyException: "'!' needs a pattern after it"
                 case .malformedGlob:
                     "malformed pattern (an unterminated or empty '[' class, a reversed range, or a trailing '\\')"
+                case .lineTooLong:
+                    "a line of \(IgnoreFile.longestLine + 1) bytes or more, which Docker cannot read"
+                case .controlCharacter(let byte):
+                    "a control character (\(Output.hexByte(byte))) that \(Output.named(problem.generation)) cannot send"
+                        + " with the patterns; the build would fail"
+                case .escapedLetterOrDigit(let byte):
+                    "'\\\(Character(Unicode.Scalar(byte)))' is a regular-expression escape to Docker, not the"
+                        + " letter '\(Character(Unicode.Scalar(byte)))'; write the letter without '\\'"
+                case .regularExpressionSyntax(let byte):
+                    "Docker 20.10 reads '\(Character(Unicode.Scalar(byte)))' as regular-expression syntax (current"
+                        + " Docker as the character); write '\\\(Character(Unicode.Scalar(byte)))' to mean the"
+                        + " character on both, or choose the walk with --engine current"
                 }
+            if case .lineTooLong = problem.reason { return "\(file):\(problem.line): \(why)" }
             return "\(file):\(problem.line): invalid pattern '\(problem.pattern)': \(why)"
         case .systemCall(let operation, let path, let code):
             let shown = path.isEmpty ? "." : RawPath.display(path)
@@ -123,6 +150,8 @@ enum ErrorWording {
         case .unknownKey(let key, let known): "unknown key '\(key)' (known: \(known.joined(separator: ", ")))"
         case .unknownEcosystem(let name):
             "unknown ecosystem '\(name)' (one of \(Ecosystem.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .unknownEngine(let name):
+            "engine must be \(EngineGeneration.allCases.map(\.rawValue).joined(separator: " or ")), not '\(name)'"
         case .unknownVerifyMode(let mode): "verify must be enforce, warn or off, not '\(mode)'"
         case .notASingleValue(let key): "'\(key)' must be a single value"
         case .notAStringList(let key): "'\(key)' must be a list of strings"

@@ -22,6 +22,7 @@ struct PlanOptions: ParsableArguments {
         var planner = Planner(root: root.root, dockerfile: root.file, configFile: config)
         planner.fingerprinter.useStatCache = !noCache
         planner.fingerprinter.target = target
+        planner.fingerprinter.engine = root.engineSelection
         return planner
     }
 

@@ -1,18 +1,21 @@
-/// One compiled `.dockerignore` pattern with patternmatcher's meaning:
+/// One compiled `.dockerignore` pattern with patternmatcher's meaning, for one engine generation:
 ///
 /// - `*` matches any run of characters except `/`; `?` one character except `/`;
 /// - `**` followed by `/` (or not at the end) matches any number of whole directories, even none;
 ///   `**` at the end matches everything;
 /// - `[...]` is a class as in a regular expression (`^` negates, `a-z` ranges, `\` escapes); a negated
 ///   class can match `/`, as it does in Docker;
-/// - `\x` matches `x` literally;
+/// - `\x` matches `x` literally; `^` outside a class anchors at the start, as in the engine's
+///   regular expression;
 /// - everything else is literal. Matching is on UTF-8 scalars; every invalid byte reads as U+FFFD, so
 ///   it matches any other invalid byte, as it does in the engine (Go's regexp).
 ///
-/// This is the matcher of the reference engine (dockerd 20.10's vendored fileutils): always the
-/// regular expression, never patternmatcher's later exact/prefix/suffix shortcuts. One deliberate
-/// difference: `+ ( ) | { }` are literal here, as in every Docker since, where 20.10 gave them their
-/// regular-expression meaning (a bug: `a+b` excluded `aab`).
+/// Docker 20.10's matcher is always that regular expression. Current Docker's patternmatcher first
+/// sorts a pattern into a shortcut, compared byte by byte with no regular expression at all: a
+/// pattern without `* ? [ ] \` is compared whole (`^` and invalid bytes then literal); one ending in
+/// `**` after such a prefix is a prefix test; one starting with `**` and otherwise literal is a
+/// suffix test (`**foo` matches `xfoo`). Syntax that would have another meaning to either engine's
+/// regular expression is refused (`IgnoreFileError.Reason`).
 public struct IgnorePattern: Sendable, Hashable {
     /// The cleaned pattern without its `!`.
     public let glob: [UInt8]
@@ -23,6 +26,8 @@ public struct IgnorePattern: Sendable, Hashable {
 
     /// Number of `/`-separated components of the glob: how deep an ancestor it is tried against.
     let componentCount: Int
+    /// How the pattern is compared: a shortcut of current Docker's, or the regular expression.
+    private let shortcut: Shortcut?
     private let tokens: [Token]
     /// The literal characters the pattern starts and ends with (tokens that match one fixed
     /// character each): a path that does not start and end with them cannot match, which settles
@@ -30,24 +35,48 @@ public struct IgnorePattern: Sendable, Hashable {
     private let prefix: [UInt32]
     private let suffix: [UInt32]
 
+    /// patternmatcher's byte comparisons, on the pattern's bytes with invalid UTF-8 made U+FFFD (the
+    /// engine receives it that way).
+    enum Shortcut: Hashable {
+        case exact([UInt8])
+        case prefix([UInt8])
+        /// `**` then the rest: the path ends with the rest, or is the rest without its leading `/`.
+        case suffix([UInt8])
+    }
+
     enum Token: Hashable {
         case literal(UInt32)
         case anyButSlash  // ?
         case runButSlash  // *
         case directories  // (.*/)?
         case anything  // .*
+        case start  // ^
         case characterClass(negated: Bool, ranges: [ClosedRange<UInt32>])
     }
 
-    /// Compiles a cleaned glob; nil when Go's `filepath.Match` would call it malformed.
-    public init?(glob: [UInt8], isException: Bool = false, line: Int = 0) {
+    /// Compiles a cleaned glob; nil when the engine would refuse it.
+    public init?(glob: [UInt8], isException: Bool = false, line: Int = 0, generation: EngineGeneration = .current) {
+        guard
+            let pattern = try? IgnorePattern(
+                validating: glob, isException: isException, line: line, generation: generation)
+        else { return nil }
+        self = pattern
+    }
+
+    /// Compiles a cleaned glob, or says why the engine would refuse it (or read it differently).
+    public init(validating glob: [UInt8], isException: Bool, line: Int, generation: EngineGeneration)
+        throws(IgnoreFileError.Reason)
+    {
         let scalars = UTF8Scalars.decode(glob).map(\.value)
-        guard GlobSyntax.isValid(scalars), let tokens = Self.compile(scalars) else { return nil }
+        guard GlobSyntax.isValid(scalars) else { throw .malformedGlob }
+        if let problem = GlobSyntax.regularExpressionProblem(scalars, generation: generation) { throw problem }
+        guard let tokens = Self.compile(scalars) else { throw .malformedGlob }
         self.glob = glob
         self.isException = isException
         self.line = line
         self.componentCount = glob.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).count
         self.tokens = tokens
+        self.shortcut = generation == .current ? Self.shortcut(scalars) : nil
         let literals = tokens.map { token -> UInt32? in
             if case .literal(let value) = token { value } else { nil }
         }
@@ -56,13 +85,73 @@ public struct IgnorePattern: Sendable, Hashable {
         self.suffix = Array(literals.dropFirst(prefix.count).reversed().prefix { $0 != nil }.map { $0! }.reversed())
     }
 
-    /// Whether a relative `/`-separated path matches this pattern (the pattern alone, no parents).
-    public func matches(_ path: [UInt8]) -> Bool {
-        UTF8Scalars.withValues(path) { matches(scalars: $0) }
+    /// The shortcut patternmatcher's compile picks for a pattern, nil for its regular expression:
+    /// the same scan, keeping only the kind it detects.
+    private static func shortcut(_ scalars: [UInt32]) -> Shortcut? {
+        enum Kind { case exact, prefix, suffix, expression }
+        func char(_ c: Character) -> UInt32 { UInt32(c.asciiValue!) }
+        var kind = Kind.exact
+        var index = 0
+        var step = 0
+        while index < scalars.count {
+            let c = scalars[index]
+            index += 1
+            defer { step += 1 }
+            switch c {
+            case char("*"):
+                guard index < scalars.count, scalars[index] == char("*") else {
+                    kind = .expression
+                    continue
+                }
+                index += 1
+                if index < scalars.count, scalars[index] == slash { index += 1 }
+                kind = index >= scalars.count && kind == .exact ? .prefix : .expression
+                if step == 0 { kind = .suffix }
+            case char("?"), char("["), char("]"):
+                kind = .expression
+            case char("\\"):
+                if index < scalars.count {
+                    index += 1
+                    kind = .expression
+                }
+            default:
+                break
+            }
+        }
+        let bytes = UTF8Scalars.encode(scalars)
+        switch kind {
+        case .exact: return .exact(bytes)
+        case .prefix: return .prefix(Array(bytes.dropLast(2)))
+        case .suffix: return .suffix(Array(bytes.dropFirst(2)))
+        case .expression: return nil
+        }
     }
 
-    /// The same, for a path already decoded into scalars (decode once, try every pattern).
-    func matches(scalars text: UnsafeBufferPointer<UInt32>) -> Bool {
+    /// Whether a relative `/`-separated path matches this pattern (the pattern alone, no parents).
+    public func matches(_ path: [UInt8]) -> Bool {
+        if let shortcut { return Self.matches(shortcut, path[...]) }
+        return UTF8Scalars.withValues(path) { matches(scalars: $0) }
+    }
+
+    /// A shortcut's byte comparison.
+    private static func matches(_ shortcut: Shortcut, _ path: ArraySlice<UInt8>) -> Bool {
+        switch shortcut {
+        case .exact(let bytes): return path.elementsEqual(bytes)
+        case .prefix(let bytes): return path.starts(with: bytes)
+        case .suffix(let bytes):
+            if path.reversed().starts(with: bytes.reversed()) { return true }
+            return bytes.first == UInt8(ascii: "/") && path.elementsEqual(bytes.dropFirst())
+        }
+    }
+
+    /// The same, for a path already decoded into scalars (decode once, try every pattern); `bytes`
+    /// are the path's bytes, for a shortcut.
+    func matches(scalars text: UnsafeBufferPointer<UInt32>, bytes: ArraySlice<UInt8>) -> Bool {
+        if let shortcut { return Self.matches(shortcut, bytes) }
+        return matches(scalars: text)
+    }
+
+    private func matches(scalars text: UnsafeBufferPointer<UInt32>) -> Bool {
         guard text.count >= prefix.count + suffix.count,
             prefix.indices.allSatisfy({ text[$0] == prefix[$0] }),
             suffix.indices.allSatisfy({ text[text.count - suffix.count + $0] == suffix[$0] })
@@ -106,8 +195,8 @@ public struct IgnorePattern: Sendable, Hashable {
                 guard let (token, end) = characterClass(scalars, from: index) else { return nil }
                 tokens.append(token)
                 index = end
-            case char("]"):
-                tokens.append(.literal(c))
+            case char("^"):
+                tokens.append(.start)
             default:
                 tokens.append(.literal(c))
             }
@@ -163,6 +252,8 @@ public struct IgnorePattern: Sendable, Hashable {
                         if start < text.count && text[start] == value { next[start + 1] = true }
                     case .anyButSlash:
                         if start < text.count && text[start] != slash { next[start + 1] = true }
+                    case .start:
+                        if start == 0 { next[start] = true }
                     case .characterClass(let negated, let ranges):
                         if start < text.count {
                             let inClass = ranges.contains { $0.contains(text[start]) }
@@ -202,6 +293,40 @@ public struct IgnorePattern: Sendable, Hashable {
 /// closed, non-empty, and made of characters or ranges (`-` and `]` must be escaped where they
 /// would start a range member).
 enum GlobSyntax {
+    /// What an engine's regular expression would read differently from the glob, outside `[...]`
+    /// and inside: `\` before a letter or digit (both engines), and on Docker 20.10 an unescaped
+    /// `+ ( ) { } |` outside a class.
+    static func regularExpressionProblem(_ scalars: [UInt32], generation: EngineGeneration)
+        -> IgnoreFileError.Reason?
+    {
+        func isAlphanumeric(_ value: UInt32) -> Bool {
+            value < 0x80
+                && (UInt8(value) >= UInt8(ascii: "0") && UInt8(value) <= UInt8(ascii: "9")
+                    || UInt8(value) | 0x20 >= UInt8(ascii: "a") && UInt8(value) | 0x20 <= UInt8(ascii: "z"))
+        }
+        let regularOnly = Set("+(){}|".unicodeScalars.map(\.value))
+        var index = 0
+        var inClass = false
+        while index < scalars.count {
+            let c = scalars[index]
+            index += 1
+            if c == UInt32(UInt8(ascii: "\\")), index < scalars.count {
+                if isAlphanumeric(scalars[index]) { return .escapedLetterOrDigit(UInt8(scalars[index])) }
+                index += 1
+            } else if c == UInt32(UInt8(ascii: "[")) && !inClass {
+                inClass = true
+                // A `]` right after `[` or `[^` is a member, not the end.
+                if index < scalars.count, scalars[index] == UInt32(UInt8(ascii: "^")) { index += 1 }
+                if index < scalars.count, scalars[index] == UInt32(UInt8(ascii: "]")) { index += 1 }
+            } else if c == UInt32(UInt8(ascii: "]")) && inClass {
+                inClass = false
+            } else if !inClass && generation == .docker20_10 && regularOnly.contains(c) {
+                return .regularExpressionSyntax(UInt8(c))
+            }
+        }
+        return nil
+    }
+
     static func isValid(_ scalars: [UInt32]) -> Bool {
         func char(_ c: Character) -> UInt32 { UInt32(c.asciiValue!) }
         var index = 0

@@ -72,4 +72,14 @@ enum UTF8Scalars {
             return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
         }
     }
+
+    /// UTF-8 bytes of scalar values (U+FFFD for a value that is not a scalar).
+    static func encode(_ values: [UInt32]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.count)
+        for value in values {
+            bytes.append(contentsOf: String(Unicode.Scalar(value) ?? "\u{FFFD}").utf8)
+        }
+        return bytes
+    }
 }

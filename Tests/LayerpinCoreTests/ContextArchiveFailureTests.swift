@@ -23,7 +23,8 @@ struct ContextArchiveFailureTests {
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: path))
         #expect(throws: LayerpinError.self) {
-            try ContextArchive(root: tree.root, mtime: 0).write(to: handle.fileDescriptor, matching: manifest)
+            try ContextArchive(root: tree.root, generation: .current, mtime: 0).write(
+                to: handle.fileDescriptor, matching: manifest)
         }
         try handle.close()
         // No end-of-archive marker (two zero blocks), and a reader sees the stream break.
@@ -33,7 +34,7 @@ struct ContextArchiveFailureTests {
         #expect(listed.status != 0, "a failed stream read back as a whole archive:\n\(listed.stdoutText)")
         // The same archive, written in full, reads back.
         let whole = out.root + "/whole.tar"
-        try ContextArchive(root: tree.root, mtime: 0).write(toFile: whole)
+        try ContextArchive(root: tree.root, generation: .current, mtime: 0).write(toFile: whole)
         #expect(try CommandRunner.run("/bin/tar", ["-tf", whole]).status == 0)
     }
 }

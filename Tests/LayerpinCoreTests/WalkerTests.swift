@@ -7,7 +7,7 @@ import Testing
 @Suite("Walking a context on hostile trees")
 struct WalkerTests {
     private func paths(_ tree: TreeBuilder) throws -> [String] {
-        try BuildContext.scan(root: tree.root).entries.map { RawPath.display($0.path) }
+        try BuildContext.scan(root: tree.root, generation: .current).entries.map { RawPath.display($0.path) }
     }
 
     @Test("one open root walked twice gives the whole context both times (the listing starts over)")
@@ -15,8 +15,8 @@ struct WalkerTests {
         let tree = TreeBuilder("a.txt\nb/c.txt\nd.txt\n")
         defer { tree.remove() }
         let root = try OpenDirectory(tree.root)
-        let first = try BuildContext.scan(in: root, dockerfile: nil).entries.map(\.path)
-        let second = try BuildContext.scan(in: root, dockerfile: nil).entries.map(\.path)
+        let first = try BuildContext.scan(in: root, dockerfile: nil, generation: .current).entries.map(\.path)
+        let second = try BuildContext.scan(in: root, dockerfile: nil, generation: .current).entries.map(\.path)
         #expect(first.count == 4)
         #expect(second == first)
     }
@@ -25,7 +25,7 @@ struct WalkerTests {
     func symlinks() throws {
         let tree = TreeBuilder("a.txt\nout -> /etc\nloop -> loop\nin -> a.txt\n")
         defer { tree.remove() }
-        let context = try BuildContext.scan(root: tree.root)
+        let context = try BuildContext.scan(root: tree.root, generation: .current)
         #expect(context.entries.map { RawPath.display($0.path) } == ["a.txt", "in", "loop", "out"])
         let out = try #require(context.entries.first { $0.path == Array("out".utf8) })
         #expect(out.kind == .symlink)
@@ -42,7 +42,7 @@ struct WalkerTests {
             "b/a/q", "~",
         ]
         for threads in [1, 2, 8] {
-            let entries = try BuildContext.scan(root: tree.root, walkThreads: threads).entries
+            let entries = try BuildContext.scan(root: tree.root, generation: .current, walkThreads: threads).entries
             #expect(entries.map { RawPath.display($0.path) } == expected, "\(threads) threads")
         }
     }
@@ -53,7 +53,7 @@ struct WalkerTests {
         defer { tree.remove() }
         tree.fifo("sub/pipe")
         #expect {
-            try BuildContext.scan(root: tree.root)
+            try BuildContext.scan(root: tree.root, generation: .current)
         } throws: { error in
             guard case LayerpinError.specialFile(let path, let kind) = error else { return false }
             return path == Array("sub/pipe".utf8) && kind == .fifo
@@ -72,7 +72,7 @@ struct WalkerTests {
         tree.file(Array("caf\u{E9}".utf8), [2])
         tree.file(Array("cafe\u{301}".utf8), [3])
         tree.file([0x6E, 0x6C, 0x0A, 0x78], [4])  // "nl\nx"
-        let entries = try BuildContext.scan(root: tree.root).entries.map(\.path)
+        let entries = try BuildContext.scan(root: tree.root, generation: .current).entries.map(\.path)
         #expect(entries.count == 4)
         #expect(entries.contains([0x62, 0x61, 0x64, 0xFF]))
         #expect(entries.contains(Array("caf\u{E9}".utf8)))
@@ -86,7 +86,7 @@ struct WalkerTests {
         let tree = TreeBuilder("f\n")
         defer { tree.remove() }
         #expect {
-            try BuildContext.scan(root: tree.root + "/f")
+            try BuildContext.scan(root: tree.root + "/f", generation: .current)
         } throws: { error in
             if case LayerpinError.notADirectory = error { return true }
             return false
@@ -101,7 +101,7 @@ struct WalkerTests {
         tree.file("build/Dev.Dockerfile.dockerignore", "b\n")
         #expect(try paths(tree).contains("b"))
         #expect(try !paths(tree).contains("a"))
-        let special = try BuildContext.scan(root: tree.root, dockerfile: "build/Dev.Dockerfile")
+        let special = try BuildContext.scan(root: tree.root, dockerfile: "build/Dev.Dockerfile", generation: .current)
         #expect(special.ignoreFile == "build/Dev.Dockerfile.dockerignore")
         #expect(special.entries.map { RawPath.display($0.path) }.contains("a"))
         #expect(!special.entries.map { RawPath.display($0.path) }.contains("b"))

@@ -26,12 +26,15 @@ public enum CommandRunner {
         return ".build/debug/layerpin"
     }
 
-    /// Runs `layerpin ARGS` in `directory` with a clean, explicit environment.
+    /// Runs `layerpin ARGS` in `directory` with a clean, explicit environment. No docker CLI is
+    /// found there unless the test names one, so the walk is current Docker's on every machine.
     public static func layerpin(
         _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], wrapper: [String] = []
     ) throws -> CommandResult {
         let command = wrapper + [binary] + arguments
-        return try run(command[0], Array(command.dropFirst()), in: directory, environment: environment)
+        let noDocker = ["LAYERPIN_DOCKER": "/nonexistent/docker"]
+        return try run(
+            command[0], Array(command.dropFirst()), in: directory, environment: noDocker.merging(environment) { $1 })
     }
 
     /// Runs a program by path, capturing both streams.

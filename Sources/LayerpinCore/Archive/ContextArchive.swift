@@ -1,5 +1,6 @@
 import LayerpinArchive
 import LayerpinDigest
+import LayerpinIgnore
 
 /// The build context as a deterministic tar: exactly the entries `context --list` prints (plus the
 /// Dockerfile when the context would not carry it, less layerpin's stat cache
@@ -12,13 +13,18 @@ import LayerpinDigest
 package struct ContextArchive: Sendable {
     package var root: String
     package var dockerfile: String?
+    /// Whose `.dockerignore` walk chooses the entries.
+    package var generation: EngineGeneration
     /// Seconds since the epoch for every entry.
     package var mtime: Int64
     package var gzip: Bool
 
-    package init(root: String, dockerfile: String? = nil, mtime: Int64, gzip: Bool = false) {
+    package init(
+        root: String, dockerfile: String? = nil, generation: EngineGeneration, mtime: Int64, gzip: Bool = false
+    ) {
         self.root = root
         self.dockerfile = dockerfile
+        self.generation = generation
         self.mtime = mtime
         self.gzip = gzip
     }
@@ -76,7 +82,7 @@ package struct ContextArchive: Sendable {
     /// The entries to archive: the context as walked, less the stat cache, plus the Dockerfile
     /// when the context lacks it (`docker build -` reads it from the archive).
     func prepare(in rootDirectory: borrowing OpenDirectory) throws(LayerpinError) -> [ContextEntry] {
-        let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile)
+        let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile, generation: generation)
         // layerpin's own stat cache differs from machine to machine and no image needs it.
         var entries = context.entries.filter { !RawPath.isWithin($0.path, StatCache.path) }
         let dockerfilePath = Array((dockerfile ?? "Dockerfile").utf8)

@@ -16,24 +16,25 @@ package struct BuildContext: Sendable {
     /// else `.dockerignore` at the root. `dockerfile` is relative to `root` unless absolute
     /// (default `Dockerfile`).
     package static func scan(
-        root: String, dockerfile: String? = nil, checkReadable: Bool = false, walkThreads: Int? = nil
+        root: String, dockerfile: String? = nil, generation: EngineGeneration, checkReadable: Bool = false,
+        walkThreads: Int? = nil
     ) throws(LayerpinError)
         -> BuildContext
     {
         try scan(
-            in: try OpenDirectory(root), dockerfile: dockerfile, checkReadable: checkReadable,
+            in: try OpenDirectory(root), dockerfile: dockerfile, generation: generation, checkReadable: checkReadable,
             walkThreads: walkThreads ?? FileSystem.onlineProcessors)
     }
 
     /// Walks an open root (see `scan(root:)`).
     static func scan(
-        in root: borrowing OpenDirectory, dockerfile: String?, checkReadable: Bool = false,
-        walkThreads: Int = FileSystem.onlineProcessors
+        in root: borrowing OpenDirectory, dockerfile: String?, generation: EngineGeneration,
+        checkReadable: Bool = false, walkThreads: Int = FileSystem.onlineProcessors
     ) throws(LayerpinError) -> BuildContext {
-        let (ignoreFile, patterns) = try loadIgnorePatterns(dockerfile: dockerfile ?? "Dockerfile") {
-            path throws(LayerpinError) in try root.readIgnoreFile(Array(path.utf8))
-        }
-        let matcher = IgnoreMatcher(patterns: patterns)
+        let (ignoreFile, patterns) = try loadIgnorePatterns(
+            dockerfile: dockerfile ?? "Dockerfile", generation: generation
+        ) { path throws(LayerpinError) in try root.readIgnoreFile(Array(path.utf8)) }
+        let matcher = IgnoreMatcher(patterns: patterns, generation: generation)
         let walker = ContextWalker(
             source: FileSystemSource(rootDirectory: root.rawValue), matcher: matcher, checkReadable: checkReadable,
             threads: walkThreads)
@@ -43,12 +44,12 @@ package struct BuildContext: Sendable {
     /// The patterns of the ignore file that applies: `<dockerfile>.dockerignore`, else
     /// `.dockerignore`; `read` returns a file's bytes relative to the root, nil when absent.
     static func loadIgnorePatterns(
-        dockerfile: String, read: (String) throws(LayerpinError) -> [UInt8]?
+        dockerfile: String, generation: EngineGeneration, read: (String) throws(LayerpinError) -> [UInt8]?
     ) throws(LayerpinError) -> (String?, [IgnorePattern]) {
         for candidate in [dockerfile + ".dockerignore", ".dockerignore"] {
             guard let bytes = try read(candidate) else { continue }
             do {
-                return (candidate, try IgnoreFile.parse(bytes))
+                return (candidate, try IgnoreFile.parse(bytes, generation: generation))
             } catch {
                 throw .invalidIgnoreFile(file: candidate, error)
             }

@@ -44,8 +44,9 @@ enum SourceChild: Sendable {
 /// Walks a context source the way BuildKit's context transfer does: `.dockerignore` applied as
 /// tonistiigi/fsutil applies it, symlinks listed and never followed, never leaving the root.
 ///
-/// An excluded directory is skipped whole unless an exception names something inside it; then it is
-/// sent and entered (see `IgnoreMatcher`). An unreadable directory that is excluded is skipped
+/// An excluded directory is skipped whole unless an exception may reach inside it; then it is
+/// entered, and sent as the engine generation sends it (see `IgnoreMatcher`): always on Docker
+/// 20.10, only with something below it on current Docker. An unreadable directory that is excluded is skipped
 /// silently, as Docker does; one that would be sent is an error. A FIFO, socket or device that
 /// would be sent is an error (the walk never opens one).
 ///
@@ -67,19 +68,23 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         var tolerant: Bool
         /// Where its listing goes in the walk's table of listings (the root's is 0).
         var slot: Int
+        /// What the directory's own verdict hands its children.
+        var inherited: IgnoreMatcher.Inherited
     }
 
     /// The entries of one directory, sorted by name, and for each the slot of its own listing
-    /// (a directory the walk entered) or -1.
+    /// (a directory the walk entered) or -1, and whether it is an excluded directory that is sent
+    /// only with something below it.
     private struct Listing {
         var entries: [ContextEntry] = []
         var slots: [Int] = []
+        var onlyWithDescendants: [Bool] = []
     }
 
     func walk() throws(LayerpinError) -> [ContextEntry] {
         let queue = WorkQueue<Work>()
         let nextSlot = Atomic<Int>(1)
-        queue.push(Work(directory: nil, tolerant: false, slot: 0))
+        queue.push(Work(directory: nil, tolerant: false, slot: 0, inherited: IgnoreMatcher.Inherited()))
         let listed = Mutex<[(Int, Listing)]>([])
         let failure = Mutex<LayerpinError?>(nil)
         DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
@@ -87,12 +92,13 @@ struct ContextWalker<Source: ContextSource>: Sendable {
             while let work = queue.pop() {
                 var listing = Listing()
                 let result = Result { () throws(LayerpinError) in
-                    try list(work, into: &listing.entries) { child, tolerant in
+                    try list(work, into: &listing.entries) { child, tolerant, inherited in
                         let slot = nextSlot.add(1, ordering: .relaxed).oldValue
-                        queue.push(Work(directory: child, tolerant: tolerant, slot: slot))
+                        queue.push(Work(directory: child, tolerant: tolerant, slot: slot, inherited: inherited))
                         return slot
-                    } slots: {
-                        listing.slots.append($0)
+                    } slots: { slot, onlyWithDescendants in
+                        listing.slots.append(slot)
+                        listing.onlyWithDescendants.append(onlyWithDescendants)
                     }
                 }
                 local.append((work.slot, listing))
@@ -107,10 +113,31 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         if let error = failure.withLock({ $0 }) { throw error }
         var listings = [Listing?](repeating: nil, count: nextSlot.load(ordering: .relaxed))
         for (slot, listing) in listed.withLock({ $0 }) { listings[slot] = listing }
+        Self.dropUnsentDirectories(&listings)
         var entries: [ContextEntry] = []
         entries.reserveCapacity(listings.reduce(0) { $0 + ($1?.entries.count ?? 0) })
         Self.emit(slot: 0, parent: [], from: &listings, into: &entries)
         return entries
+    }
+
+    /// Removes each directory that is sent only with something below it and has nothing below it,
+    /// deepest first (a child's slot is always greater than its parent's).
+    private static func dropUnsentDirectories(_ listings: inout [Listing?]) {
+        var sendsSomething = [Bool](repeating: false, count: listings.count)
+        for slot in listings.indices.reversed() {
+            guard var listing = listings[slot] else { continue }
+            if listing.onlyWithDescendants.contains(true) {
+                let keep = listing.entries.indices.filter { index in
+                    !listing.onlyWithDescendants[index]
+                        || (listing.slots[index] >= 0 && sendsSomething[listing.slots[index]])
+                }
+                listing.entries = keep.map { listing.entries[$0] }
+                listing.slots = keep.map { listing.slots[$0] }
+                listing.onlyWithDescendants = keep.map { listing.onlyWithDescendants[$0] }
+                listings[slot] = listing
+            }
+            sendsSomething[slot] = !listing.entries.isEmpty
+        }
     }
 
     /// Appends the entries below a directory in path-byte order without sorting them all: among
@@ -145,11 +172,12 @@ struct ContextWalker<Source: ContextSource>: Sendable {
     }
 
     /// Lists one directory: appends its entries and hands on the directories to walk next.
-    /// `schedule` queues a directory child to be listed (tolerating failure to open it or not) and
-    /// returns its slot; `slots` receives, for each appended entry, that slot or -1.
+    /// `schedule` queues a directory child to be listed (tolerating failure to open it or not, with
+    /// what its verdict hands on) and returns its slot; `slots` receives, for each appended entry,
+    /// that slot or -1, and whether the entry is sent only with something below it.
     private func list(
-        _ work: Work, into entries: inout [ContextEntry], schedule: (ContextEntry, Bool) -> Int,
-        slots: (Int) -> Void
+        _ work: Work, into entries: inout [ContextEntry],
+        schedule: (ContextEntry, Bool, IgnoreMatcher.Inherited) -> Int, slots: (Int, Bool) -> Void
     ) throws(LayerpinError) {
         let directory: Source.Directory
         if let entry = work.directory {
@@ -165,7 +193,7 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         defer { source.close(directory) }
         let path = work.directory?.path ?? []
         for sourceChild in try source.children(of: directory, path: path) {
-            let excluded = matcher.isExcluded(sourceChild.path)
+            let (excluded, inherited) = matcher.verdict(sourceChild.path, inherited: work.inherited)
             guard case .entry(var child) = sourceChild else {
                 if excluded { continue }
                 guard case .special(let specialPath, let kind) = sourceChild else { continue }
@@ -174,7 +202,7 @@ struct ContextWalker<Source: ContextSource>: Sendable {
             if excluded {
                 if child.kind == .directory && matcher.mustEnterExcludedDirectory(child.path) {
                     entries.append(child)
-                    slots(schedule(child, true))
+                    slots(schedule(child, true, inherited), !matcher.sendsEnteredDirectories)
                 }
                 continue
             }
@@ -182,16 +210,16 @@ struct ContextWalker<Source: ContextSource>: Sendable {
             switch child.kind {
             case .directory:
                 entries.append(child)
-                slots(schedule(child, false))
+                slots(schedule(child, false, inherited), false)
             case .file:
                 if checkReadable { try source.checkReadable(child.path, name: name, in: directory) }
                 entries.append(child)
-                slots(-1)
+                slots(-1, false)
             case .symlink:
                 child.linkTarget = try source.linkTarget(child.path, name: name, in: directory, size: child.size)
                 child.stamp.size = Int64(child.linkTarget!.count)
                 entries.append(child)
-                slots(-1)
+                slots(-1, false)
             }
         }
     }

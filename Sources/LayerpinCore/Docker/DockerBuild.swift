@@ -105,7 +105,7 @@ package struct DockerBuild: Sendable {
         manifest.tags = tags(manifest)
         _ = try planner.write(manifest, in: rootDirectory)
         let archive = ContextArchive(
-            root: root, dockerfile: planner.fingerprinter.dockerfile,
+            root: root, dockerfile: planner.fingerprinter.dockerfile, generation: fingerprint.ignore.generation,
             mtime: ContextArchive.mtime(commitTime: manifest.git?.commitTime, environment: [:]))
         // A build that stops reading the context (it failed) closes the pipe: the executable
         // ignores SIGPIPE, so writing fails with EPIPE instead of killing the process.

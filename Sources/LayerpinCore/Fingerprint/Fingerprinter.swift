@@ -13,6 +13,8 @@ package struct Fingerprinter: Sendable {
     package var configFile: String?
     /// The Dockerfile stage to build, over `layerpin.yaml` `target:` (a compose `build.target`, `--target`).
     package var target: String?
+    /// Whose `.dockerignore` walk to follow.
+    package var engine: EngineSelection = .configuredOrDetected
     /// Reuse and refresh `.layerpin/cache`.
     package var useStatCache: Bool = true
     /// Threads that read and hash files. More than the cores helps on cold caches (I/O latency).
@@ -38,11 +40,12 @@ package struct Fingerprinter: Sendable {
     /// and the configuration read from the source, its entries walked and hashed under them, then
     /// grouped.
     func fingerprint(from source: some FingerprintSource) throws(LayerpinError) -> Fingerprint {
-        let (ignoreFile, patterns) = try BuildContext.loadIgnorePatterns(dockerfile: dockerfileName) {
-            path throws(LayerpinError) in try source.readIgnoreFile(Array(path.utf8))
-        }
-        let matcher = IgnoreMatcher(patterns: patterns)
         let config = try loadConfig { path throws(LayerpinError) in try source.read(Array(path.utf8)) }
+        let generation = engine.generation(configured: config.engine)
+        let (ignoreFile, patterns) = try BuildContext.loadIgnorePatterns(
+            dockerfile: dockerfileName, generation: generation
+        ) { path throws(LayerpinError) in try source.readIgnoreFile(Array(path.utf8)) }
+        let matcher = IgnoreMatcher(patterns: patterns, generation: generation)
         let (hashed, statCacheDamaged) = try source.hashedEntries(matcher: matcher)
         let (ecosystem, groups, whole, localPaths) = try GroupPartition.partition(
             entries: consume hashed, config: config, configFile: configFileName
@@ -58,6 +61,15 @@ package struct Fingerprinter: Sendable {
         fingerprint.statCacheDamaged = statCacheDamaged
         fingerprint.target = target ?? config.target
         return fingerprint
+    }
+
+    /// The engine generation this fingerprinter's walk follows (the configuration read when it
+    /// decides).
+    package func generation() throws(LayerpinError) -> EngineGeneration {
+        if case .named(let generation) = engine { return generation }
+        let root = try OpenDirectory(root)
+        let config = try loadConfig { path throws(LayerpinError) in try root.read(Array(path.utf8)) }
+        return engine.generation(configured: config.engine)
     }
 
     var configFileName: String { configFile ?? Config.fileName }

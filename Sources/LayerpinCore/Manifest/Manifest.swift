@@ -1,4 +1,5 @@
 import LayerpinDigest
+import LayerpinIgnore
 
 /// `.layerpin/manifest.json`, schema `layerpin.manifest/v1` (docs/manifest.md): what a build
 /// context held, where it lands in the image, and how it was built. Written as canonical JSON
@@ -93,6 +94,9 @@ package struct Manifest: Sendable, Equatable {
     package var layout: [Mapping]
     /// `layerpin.yaml` `runtime:`: paths the application writes at run time (relative to it).
     package var runtime: [String] = []
+    /// Whose `.dockerignore` walk chose the entries; nil in a manifest written before it was
+    /// recorded (Docker 20.10's, the only one then).
+    package var engine: EngineGeneration?
 
     /// The commit for labels and logs: the git commit, or `unknown` outside a repository.
     package var commit: String { git?.commit ?? "unknown" }

@@ -1,4 +1,5 @@
 import LayerpinDigest
+import LayerpinIgnore
 
 /// Why a manifest could not be read; `field` is a JSON path such as `entries[3].sha256`.
 package struct ManifestError: Error, Sendable, Equatable {
@@ -46,6 +47,7 @@ extension Manifest {
         ]
         // Written only when set, so a manifest without it keeps the bytes (and digest) it had.
         if !runtime.isEmpty { members["runtime"] = .array(runtime.map { .string($0) }) }
+        if let engine { members["engine"] = .string(engine.rawValue) }
         return JSONValue.object(members).canonicalText
     }
 
@@ -207,11 +209,19 @@ private struct FieldReader {
                 runtime.append(pattern)
             }
         }
+        var engine: EngineGeneration?
+        if let value = top["engine"] {
+            let name = try string(value, "engine")
+            guard let generation = EngineGeneration(rawValue: name) else {
+                throw fail("engine", "must be 20.10 or current, not '\(name)'")
+            }
+            engine = generation
+        }
         return Manifest(
             tool: try string(top["tool"], "tool"), git: git, ecosystem: try string(top["ecosystem"], "ecosystem"),
             groups: groups, context: try digest(top["context"], "context"), recipe: try digest(top["recipe"], "recipe"),
             platform: try string(top["platform"], "platform"), entries: entries, buildArgs: buildArgs,
-            tags: tags, layout: layout, runtime: runtime)
+            tags: tags, layout: layout, runtime: runtime, engine: engine)
     }
 
     func entry(_ value: JSONValue, _ field: String) throws(ManifestError) -> Manifest.Entry {

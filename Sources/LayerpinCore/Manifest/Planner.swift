@@ -61,7 +61,7 @@ package struct Planner: Sendable {
                 arguments: Array(buildArgs.keys)
             ).digest,
             platform: Recipe.hostPlatform, entries: entries, buildArgs: buildArgs, tags: [tag],
-            layout: layout(of: fingerprint), runtime: fingerprint.config.runtime)
+            layout: layout(of: fingerprint), runtime: fingerprint.config.runtime, engine: fingerprint.ignore.generation)
     }
 
     /// Where context paths land: from the Dockerfile's COPY lines, else the configured workdir.

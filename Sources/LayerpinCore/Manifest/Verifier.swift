@@ -67,7 +67,9 @@ package enum Verifier {
         var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile)
         fingerprinter.useStatCache = false  // never write into the tree being checked
         let rootDirectory = try OpenDirectory(root)
-        let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile)
+        // The walk the manifest was planned with: entries it left out must stay out.
+        let context = try BuildContext.scan(
+            in: rootDirectory, dockerfile: dockerfile, generation: manifest.engine ?? .docker20_10)
         let entries = context.entries.filter { !RawPath.isWithin($0.path, GroupPartition.excludedFromDigests) }
         let found = try fingerprinter.hash(entries, cache: StatCache(), root: rootDirectory.rawValue).map { hashed in
             (hashed.path, Found(hashed))
@@ -80,7 +82,8 @@ package enum Verifier {
         -> VerificationReport
     {
         var found: [([UInt8], Found)] = []
-        let skip = IgnoreMatcher(patterns: [IgnorePattern(glob: GroupPartition.excludedFromDigests)!])
+        let skip = IgnoreMatcher(
+            patterns: [IgnorePattern(glob: GroupPartition.excludedFromDigests)!], generation: .current)
         // Every path is resolved inside the image root, as the image's own processes see it.
         let root = try OpenDirectory(imageRoot)
         for file in manifest.looseFiles {

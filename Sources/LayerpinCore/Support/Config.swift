@@ -1,3 +1,4 @@
+import LayerpinIgnore
 import Yams
 
 /// `layerpin.yaml`: every key optional; a missing file is the default configuration.
@@ -22,12 +23,15 @@ package struct Config: Sendable, Equatable {
     package var target: String?
     /// Paths the application writes at run time (relative to it): never a verify failure.
     package var runtime: [String] = []
+    /// `engine: 20.10|current`: whose `.dockerignore` walk to follow (default: the docker CLI's).
+    package var engine: EngineGeneration?
 
     package init() {}
 
     package static let fileName = "layerpin.yaml"
     static let knownKeys: Set<String> = [
         "ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify", "runtime", "target",
+        "engine",
     ]
 
     /// Parses the YAML text of `file`; errors name the file and line.
@@ -73,6 +77,12 @@ package struct Config: Sendable, Equatable {
             case "install": config.install = try scalar(value, key, file)
             case "image": config.image = try scalar(value, key, file)
             case "target": config.target = try scalar(value, key, file)
+            case "engine":
+                let name = try scalar(value, key, file)
+                guard let generation = EngineGeneration(rawValue: name) else {
+                    throw .invalidConfig(file: file, line: line(value), .unknownEngine(name))
+                }
+                config.engine = generation
             case "verify":
                 let mode = try scalar(value, key, file)
                 guard ["enforce", "warn", "off"].contains(mode) else {

@@ -49,6 +49,7 @@ package enum ConfigProblem: Sendable, Equatable {
     case duplicateKey(String)
     case unknownKey(String, known: [String])
     case unknownEcosystem(String)
+    case unknownEngine(String)
     case unknownVerifyMode(String)
     case notASingleValue(key: String)
     case notAStringList(key: String)
