@@ -1,7 +1,7 @@
 # layerpin — every target installs what it needs on a fresh Debian machine (as root).
 PREFIX ?= /usr/local
 SWIFT ?= swift
-APT_PACKAGES := libssl-dev libarchive-dev libarchive-tools pkg-config git util-linux busybox-static strace python3
+APT_PACKAGES := libssl-dev libarchive-dev libarchive-tools pkg-config git util-linux busybox-static strace python3 docker-compose
 E2E_PACKAGES := docker.io docker-compose docker-registry busybox-static perl python3 python3-pip
 BIN_DEBUG := .build/debug/layerpin
 BIN_RELEASE := .build/release/layerpin

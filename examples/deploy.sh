@@ -9,7 +9,15 @@
 set -eu
 service=${1:-app}
 layerpin=${LAYERPIN:-layerpin}
-if command -v docker-compose >/dev/null 2>&1; then compose="docker-compose"; else compose="docker compose"; fi
+# $COMPOSE, else compose v2 (the docker CLI plugin) when the CLI has it, else docker-compose 1.29.
+docker=${DOCKER:-docker}
+if [ -n "${COMPOSE:-}" ]; then
+    compose=$COMPOSE
+elif "$docker" compose version >/dev/null 2>&1; then
+    compose="$docker compose"
+else
+    compose=docker-compose
+fi
 say() { printf 'deploy: %s\n' "$*" >&2; }
 die() { say "FAILED: $*"; exit 1; }
 
@@ -25,7 +33,7 @@ say "recreating what changed"
 $compose -f docker-compose.yml -f .layerpin/compose.override.yml up -d || die "$compose up -d"
 
 say "verifying the running container against the plan"
-container=$(docker ps -q --filter "label=com.docker.compose.service=$service" | head -n 1)
+container=$("$docker" ps -q --filter "label=com.docker.compose.service=$service" | head -n 1)
 [ -n "$container" ] || die "no running container for service $service"
 if ! "$layerpin" verify --container "$container" --manifest .layerpin/manifest.json; then
     "$layerpin" doctor --container "$container" || true

@@ -127,6 +127,12 @@ enum ErrorWording {
             return "docker build failed (exit \(status)); the command was: \(command)"
         case .toolFailed(let command, let status, let tail):
             return "`\(command)` failed (exit \(status))" + (tail.isEmpty ? "" : ": \(tail)")
+        case .unknownComposeService(let name, let known):
+            return "no service '\(name)' that builds in the compose project"
+                + (known.isEmpty ? "" : " (services that build: \(known.joined(separator: ", ")))")
+        case .remoteComposeContext(let service, let context):
+            return
+                "service \(service) builds from \(context): layerpin hashes a local directory; clone it and point build.context at the clone"
         }
     }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # compose --build with one service that cannot be built: the others are built and deployed, the
-# override leaves the failed one out, and the command exits 1 naming it (docker-compose 1.29).
+# override leaves the failed one out, and the command exits 1 naming it (compose 1.29 or v2: $COMPOSE).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -8,7 +8,7 @@ base_image
 work=$(mktemp -d)
 project=layerpinpartial$$
 export COMPOSE_PROJECT_NAME=$project
-trap 'cd "$work/p" 2>/dev/null && docker-compose -f compose.yaml -f .layerpin/compose.override.yml down -v >/dev/null 2>&1; $docker images -q "$project-web" | sort -u | xargs -r $docker rmi -f >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'cd "$work/p" 2>/dev/null && $compose_cli -f compose.yaml -f .layerpin/compose.override.yml down -v >/dev/null 2>&1; $docker images -q "$project-web" | sort -u | xargs -r $docker rmi -f >/dev/null 2>&1; rm -rf "$work"' EXIT
 mkdir -p "$work/p/web" "$work/p/broken"
 cd "$work/p"
 cat > compose.yaml <<'YAML'
@@ -46,7 +46,7 @@ grep -q "^web $project-web:src-" "$work/out"
 check "the other service is built and named" test $? -eq 0
 grep -q "^  web:" .layerpin/compose.override.yml && ! grep -q "^  broken:" .layerpin/compose.override.yml
 check "the override holds the built service only" test $? -eq 0
-docker-compose -f compose.yaml -f .layerpin/compose.override.yml up -d web >/dev/null 2>&1
+$compose_cli -f compose.yaml -f .layerpin/compose.override.yml up -d web >/dev/null 2>&1
 container=$($docker ps -q --filter "label=com.docker.compose.project=$project" --filter "label=com.docker.compose.service=web")
 check "the built service deploys" test -n "$container"
 sleep 1

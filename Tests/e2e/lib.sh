@@ -1,8 +1,11 @@
 # Shared helpers for the end-to-end scripts: assertions that count, and a local base image.
-# Needs DOCKER_HOST pointing at an engine (scripts/e2e sets it) and LAYERPIN (the binary).
+# Needs DOCKER_HOST pointing at an engine (scripts/e2e sets it) and LAYERPIN (the binary); DOCKER
+# names the docker CLI (default Debian 12's, 20.10) and COMPOSE the compose that runs projects
+# (default docker-compose 1.29; `docker compose` for v2): `scripts/engine env current` sets both.
 passed=0
 failed=0
-docker=/usr/bin/docker
+docker=${DOCKER:-/usr/bin/docker}
+compose_cli=${COMPOSE:-docker-compose}
 export DOCKER_BUILDKIT=1 LAYERPIN_DOCKER=$docker
 
 pass() { passed=$((passed + 1)); echo "ok $1"; }

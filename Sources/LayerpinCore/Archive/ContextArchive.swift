@@ -15,6 +15,9 @@ package struct ContextArchive: Sendable {
     package var dockerfile: String?
     /// Whose `.dockerignore` walk chooses the entries.
     package var generation: EngineGeneration
+    /// Where the plan was written, relative to the root: its files travel as `.layerpin/…`, where
+    /// the pinned Dockerfile copies them from (a compose service sharing its context has its own).
+    package var planOutputs: String = Planner.defaultOutputs
     /// Seconds since the epoch for every entry.
     package var mtime: Int64
     package var gzip: Bool
@@ -85,6 +88,24 @@ package struct ContextArchive: Sendable {
         let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile, generation: generation)
         // layerpin's own stat cache differs from machine to machine and no image needs it.
         var entries = context.entries.filter { !RawPath.isWithin($0.path, StatCache.path) }
+        if planOutputs != Planner.defaultOutputs {
+            let planned = Self.planFiles.map { Array((Planner.defaultOutputs + "/" + $0).utf8) }
+            entries.removeAll { planned.contains($0.path) }
+            if !entries.contains(where: { $0.path == StatCache.directory }) {
+                entries.append(ContextEntry(path: StatCache.directory, kind: .directory, mode: 0o040755, size: 0))
+            }
+            for (name, path) in zip(Self.planFiles, planned) {
+                let source = Array((planOutputs + "/" + name).utf8)
+                let status: FileSystem.Status
+                do {
+                    status = try FileSystem.linkStatus(at: rootDirectory.rawValue, source)
+                } catch {
+                    throw .systemCall(operation: error.operation, path: source, errno: error.errno)
+                }
+                entries.append(ContextEntry(path: path, kind: .file, mode: status.mode, size: status.size))
+            }
+            entries.sort { RawPath.precedes($0.path, $1.path) }
+        }
         let dockerfilePath = Array((dockerfile ?? "Dockerfile").utf8)
         if dockerfilePath.first != RawPath.separator, !entries.contains(where: { $0.path == dockerfilePath }),
             let bytes = try rootDirectory.read(dockerfilePath)
@@ -93,6 +114,17 @@ package struct ContextArchive: Sendable {
             entries.sort { RawPath.precedes($0.path, $1.path) }
         }
         return entries
+    }
+
+    /// The files of a plan, as `Planner.write` names them.
+    static let planFiles = ["build-args.env", "manifest.json", "verify.sh"]
+
+    /// Where an archive entry's bytes are read from: a plan file from the plan's own directory.
+    private func source(of path: [UInt8]) -> [UInt8] {
+        guard planOutputs != Planner.defaultOutputs, RawPath.isWithin(path, StatCache.directory),
+            let name = Self.planFiles.first(where: { Array((Planner.defaultOutputs + "/" + $0).utf8) == path })
+        else { return path }
+        return Array((planOutputs + "/" + name).utf8)
     }
 
     func emit(
@@ -134,7 +166,7 @@ package struct ContextArchive: Sendable {
         guard entry.kind == .file else { return nil }
         let file: FileDescriptor
         do {
-            file = try FileSystem.openFile(at: root, entry.path)
+            file = try FileSystem.openFile(at: root, source(of: entry.path))
         } catch {
             throw LayerpinError.systemCall(operation: error.operation, path: entry.path, errno: error.errno)
         }

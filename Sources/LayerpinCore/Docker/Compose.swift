@@ -5,52 +5,62 @@ import Yams
 /// `layerpin compose`: for each service with a `build:` section, an override that passes the
 /// build args and labels and names the image by its source digest, so compose recreates a
 /// container exactly when its source changed (compose answers "is up-to-date" otherwise, even
-/// after a code change: the stale-container bug).
+/// after a code change: the stale-container bug). The project is read through the compose that
+/// runs it (`config`), never parsed by hand.
 package struct Compose: Sendable {
     package var root: String
-    /// The compose file, relative to the root (default: the first of compose.yaml, compose.yml,
-    /// docker-compose.yaml, docker-compose.yml that exists).
-    package var file: String?
+    /// Compose files, profiles and env file, as given to compose.
+    package var selection: ComposeCLI.Selection
+    /// The services to plan and build (empty: every service that builds).
+    package var only: [String]
     package var docker: String
+    package var compose: ComposeCLI
     package var runner: ToolRunner
 
-    package init(root: String, file: String? = nil, docker: String, runner: ToolRunner = ToolRunner()) {
+    package init(
+        root: String, selection: ComposeCLI.Selection = .init(), only: [String] = [], docker: String,
+        compose: ComposeCLI? = nil, runner: ToolRunner = ToolRunner()
+    ) {
         self.root = root
-        self.file = file
+        self.selection = selection
+        self.only = only
         self.docker = docker
+        self.compose = compose ?? ComposeCLI.find(docker: docker, runner: runner)
         self.runner = runner
     }
 
     /// One service that builds.
     package struct Service: Sendable {
         package var name: String
-        /// The build context, relative to the root.
+        /// The build context: an absolute directory, or a URL compose builds from.
         package var context: String
         package var dockerfile: String?
+        /// `build.dockerfile_inline`: the Dockerfile's text itself.
+        package var dockerfileInline: String?
         /// `build.network` (`none`, `host`, …): passed to docker build.
         package var network: String?
         /// `build.target`: the stage compose builds.
         package var target: String?
+        /// `build.args` of the user (a nil value: the variable of the environment).
+        package var args: [String: String?]
         /// Its `volumes:` entries.
-        package var mounts: [Mount]
-    }
+        package var mounts: [ComposeProject.Volume]
 
-    /// One `volumes:` entry of a service: a bind mount of a host path, or a volume.
-    package struct Mount: Sendable, Equatable {
-        /// The container path.
-        package var target: String
-        /// A bind mount (its source a host path: `./src`, `/srv`, `~/x`), as opposed to a named or
-        /// anonymous volume.
-        package var isBind: Bool
+        /// A context compose fetches (git, http) instead of a directory layerpin can hash.
+        package var isRemote: Bool {
+            context.contains("://") || context.hasPrefix("git@") || context.hasPrefix("github.com/")
+        }
     }
 
     package struct Result: Sendable {
         package var override: String
-        package var composeFile: String
+        package var composeFiles: [String]
         package var images: [String: String]
         package var warnings: [String]
         /// The services whose build failed (left out of the override, so compose keeps what it has).
         package var failures: [(service: String, error: LayerpinError)] = []
+        /// How to bring the project up with the override.
+        package var upCommand: String
     }
 
     static let candidates = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
@@ -60,22 +70,42 @@ package struct Compose: Sendable {
         "docker-compose.override.yml", "docker-compose.override.yaml", "compose.override.yml", "compose.override.yaml",
     ]
 
+    /// Where the override goes.
+    package static let overridePath = ".layerpin/compose.override.yml"
+
     /// The override files present in `root`, which compose would merge without being asked.
     static func overrideFiles(in root: String) -> [String] {
         guard let directory = try? OpenDirectory(root) else { return [] }
         return overrideFileNames.filter { directory.contains(Array($0.utf8)) }
     }
 
-    package func composeFile() throws(LayerpinError) -> String {
-        if let file { return file }
+    /// The compose files the project is made of: the ones given, else `COMPOSE_FILE`'s, else the
+    /// first default name present and the override file compose merges with it.
+    package func composeFiles(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(LayerpinError) -> [String] {
+        if !selection.files.isEmpty { return selection.files }
+        if let files = environment["COMPOSE_FILE"], !files.isEmpty {
+            return files.split(separator: environment["COMPOSE_PATH_SEPARATOR"].flatMap(\.first) ?? ":").map(
+                String.init)
+        }
         let directory = try OpenDirectory(root)
-        if let found = Self.candidates.first(where: { directory.contains(Array($0.utf8)) }) { return found }
-        throw .systemCall(operation: "open", path: Array("docker-compose.yml".utf8), errno: FileSystem.noSuchFile)
+        if let found = Self.candidates.first(where: { directory.contains(Array($0.utf8)) }) {
+            return [found] + Self.overrideFiles(in: root).prefix(1)
+        }
+        throw .systemCall(operation: "open", path: Array("compose.yaml".utf8), errno: FileSystem.noSuchFile)
     }
 
-    /// The project name compose 1.29 and v2 use: `COMPOSE_PROJECT_NAME`, else the directory's name,
-    /// lower case, letters, digits, `-` and `_` only.
-    package func projectName() -> String {
+    /// `docker compose -f … -f .layerpin/compose.override.yml up -d`, for this project's files.
+    package func upCommand(files: [String]) -> String {
+        ([compose.displayName] + files.flatMap { ["-f", $0] } + ["-f", Self.overridePath, "up", "-d"])
+            .joined(separator: " ")
+    }
+
+    /// The project name: compose's own (v2 prints it); else `COMPOSE_PROJECT_NAME`, else the
+    /// directory's name, lower case, letters, digits, `-` and `_` only (as 1.29 makes it).
+    package func projectName(of project: ComposeProject? = nil) -> String {
+        if let name = project?.name, !name.isEmpty { return name }
         if let name = ProcessInfo.processInfo.environment["COMPOSE_PROJECT_NAME"], !name.isEmpty { return name }
         let absolute = URL(fileURLWithPath: root.hasPrefix("/") ? root : FileSystem.currentDirectory() + "/" + root)
             .standardizedFileURL.lastPathComponent
@@ -85,70 +115,75 @@ package struct Compose: Sendable {
             }.map(Character.init))
     }
 
-    /// The services that build, from the compose file.
-    package func services() throws(LayerpinError) -> [Service] {
-        let name = try composeFile()
-        guard let data = try OpenDirectory(root).read(Array(name.utf8), followingSymlinks: true) else {
-            throw .systemCall(operation: "open", path: Array(name.utf8), errno: FileSystem.noSuchFile)
-        }
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
-        } catch {
-            throw .invalidConfig(file: name, line: nil, .notYAML(detail: "\(error)"))
-        }
-        guard let top = node?.mapping, let services = top["services"]?.mapping else {
-            throw .invalidConfig(file: name, line: nil, .noServices)
-        }
-        var result: [Service] = []
-        for (key, value) in services {
-            guard let service = key.string, let build = value.mapping?["build"] else { continue }
-            let context = build.string ?? build.mapping?["context"]?.string ?? "."
-            let dockerfile = build.mapping?["dockerfile"]?.string
-            let network = build.mapping?["network"]?.string
-            let target = build.mapping?["target"]?.string
-            let mounts = (value.mapping?["volumes"]?.sequence ?? []).compactMap { volume -> Mount? in
-                if let text = volume.string {
-                    let parts = text.split(separator: ":")
-                    guard parts.count >= 2 else { return Mount(target: String(parts[0]), isBind: false) }
-                    let source = parts[0]
-                    return Mount(
-                        target: String(parts[1]),
-                        isBind: source.hasPrefix(".") || source.hasPrefix("/") || source.hasPrefix("~"))
-                }
-                guard let target = volume.mapping?["target"]?.string else { return nil }
-                return Mount(target: target, isBind: volume.mapping?["type"]?.string == "bind")
-            }
-            result.append(
-                Service(
-                    name: service, context: context, dockerfile: dockerfile, network: network, target: target,
-                    mounts: mounts))
-        }
-        return result
+    /// The project as compose resolves it.
+    package func project() throws(LayerpinError) -> ComposeProject {
+        try compose.project(in: root, selection: selection, runner: runner)
     }
+
+    /// The services that build, by name; the ones asked for when `only` names some (an unknown
+    /// name is an error).
+    package func services(of project: ComposeProject) throws(LayerpinError) -> [Service] {
+        for name in only where project.services[name]?.build == nil {
+            throw .unknownComposeService(
+                name, known: project.services.filter { $0.value.build != nil }.keys.sorted())
+        }
+        return project.services.keys.sorted().compactMap { name in
+            guard let build = project.services[name]?.build, only.isEmpty || only.contains(name) else { return nil }
+            return Service(
+                name: name, context: build.context, dockerfile: build.dockerfile,
+                dockerfileInline: build.dockerfileInline, network: build.network, target: build.target,
+                args: build.args, mounts: project.services[name]?.volumes ?? [])
+        }
+    }
+
+    /// Where the plan of a service goes when several services build one context: each its own.
+    static func sharedOutputs(of service: String) -> String { ".layerpin/services/\(service)" }
 
     /// Plans (and with `build`, builds) every service, and writes `.layerpin/compose.override.yml`.
     package func run(build: Bool) throws(LayerpinError) -> Result {
-        let services = try services()
-        let project = projectName()
+        let project = try project()
+        let services = try services(of: project)
+        let projectName = projectName(of: project)
+        let files = try composeFiles()
         var images: [String: String] = [:]
         var warnings: [String] = []
         var failures: [(service: String, error: LayerpinError)] = []
-        var yaml =
-            "# Written by `layerpin compose`: docker-compose -f \(try composeFile()) -f .layerpin/compose.override.yml up -d\n"
-        yaml += "services:\n"
+        var override = ComposeOverride()
+        let sharing = Dictionary(grouping: services.filter { !$0.isRemote }, by: \.context).filter {
+            $0.value.count > 1
+        }
+        for (context, group) in sharing.sorted(by: { $0.key < $1.key }) {
+            warnings.append(
+                "services \(group.map(\.name).joined(separator: ", ")) build one context (\(context)): each has its own plan in .layerpin/services/<service>/; build them with `layerpin compose --build` (a plain compose build would copy .layerpin/manifest.json, which is none of theirs)"
+            )
+        }
         for service in services {
-            let contextRoot = service.context == "." ? root : root + "/" + service.context
-            var planner = Planner(root: contextRoot, dockerfile: service.dockerfile)
+            guard !service.isRemote else {
+                failures.append((service.name, .remoteComposeContext(service: service.name, context: service.context)))
+                continue
+            }
+            let outputs =
+                sharing[service.context] == nil ? Planner.defaultOutputs : Self.sharedOutputs(of: service.name)
+            var dockerfile = service.dockerfile
+            if let inline = service.dockerfileInline {
+                // The Dockerfile is compose's text: planned (and built) from a file of layerpin's own.
+                let path = Self.sharedOutputs(of: service.name) + "/Dockerfile"
+                let directory = try OpenDirectory(service.context)
+                try directory.makeDirectories(Array(Self.sharedOutputs(of: service.name).utf8))
+                try directory.write(Array(path.utf8), Array(inline.utf8))
+                dockerfile = path
+            }
+            var planner = Planner(root: service.context, dockerfile: dockerfile)
+            planner.outputs = outputs
             planner.fingerprinter.target = service.target
-            let repository = "\(project)-\(service.name)"
+            let repository = "\(projectName)-\(service.name)"
             var manifest: Manifest
             if build {
                 // One service that cannot be built never stops the others.
                 do {
                     (manifest, _) = try DockerBuild(
                         planner: planner, docker: docker, repository: repository,
-                        extraArguments: service.network.map { ["--network", $0] } ?? []
+                        extraArguments: userBuildArguments(service) + (service.network.map { ["--network", $0] } ?? [])
                     ).run()
                 } catch {
                     failures.append((service.name, error))
@@ -161,51 +196,88 @@ package struct Compose: Sendable {
             }
             let image = manifest.tags.first ?? repository
             images[service.name] = image
-            for mount in service.mounts {
-                guard let application = ImagePath.shadowed(by: mount.target, among: manifest.layout.map(\.image)) else {
-                    continue
-                }
-                warnings.append(
-                    mount.isBind
-                        ? "service \(service.name): a bind mount on \(mount.target) puts the host's files over the application at \(application): they show live, and the image's verified files do not run"
-                        : "service \(service.name): a volume on \(mount.target) shadows the application at \(application): new code will not show"
-                )
-            }
-            // A VOLUME in the Dockerfile over the app path: compose carries the anonymous volume over to
-            // the new container, hiding the new code (docker/compose#9450).
-            if let contextDirectory = try? OpenDirectory(contextRoot),
-                let bytes = try? contextDirectory.read(
-                    Array((service.dockerfile ?? "Dockerfile").utf8), followingSymlinks: true),
-                let file = try? DockerfileParser.parse(String(decoding: bytes, as: UTF8.self))
-            {
-                for instruction in file.instructions where instruction.keyword == "VOLUME" {
-                    for target in instruction.words {
-                        if let application = ImagePath.shadowed(by: target, among: manifest.layout.map(\.image)) {
-                            warnings.append(
-                                "service \(service.name): VOLUME \(target) in \(service.dockerfile ?? "Dockerfile") covers the application at \(application): compose keeps the old anonymous volume and hides new code"
-                            )
-                        }
+            warnings += Self.shadowing(service, manifest: manifest, dockerfile: dockerfile)
+            override.services[service.name] = ComposeOverride.Service(
+                image: image, build: .init(args: manifest.buildArgs, labels: DockerBuild.labels(manifest)))
+        }
+        for name in Self.overrideFiles(in: root) where !files.contains(name) {
+            warnings.append(
+                "\(name) exists: a plain `\(compose.displayName) up` merges it on this machine, but not when files are named with -f; check what it changes (bind mounts over the app hide new code)"
+            )
+        }
+        let up = upCommand(files: files)
+        var yaml = "# Written by `layerpin compose`: \(up)\n" + (try override.yaml())
+        if !yaml.hasSuffix("\n") { yaml += "\n" }
+        let rootDirectory = try OpenDirectory(root)
+        try rootDirectory.makeDirectory(StatCache.directory)
+        try rootDirectory.write(Array(Self.overridePath.utf8), Array(yaml.utf8))
+        return Result(
+            override: Self.overridePath, composeFiles: files, images: images, warnings: warnings,
+            failures: failures, upCommand: up)
+    }
+
+    /// The user's `build.args` for `docker build`, as compose passes them; layerpin's own names win.
+    func userBuildArguments(_ service: Service) -> [String] {
+        service.args.keys.sorted().filter { !$0.hasPrefix(ImageNames.argumentPrefix) }.flatMap { name in
+            ["--build-arg", service.args[name]!.map { "\(name)=\($0)" } ?? name]
+        }
+    }
+
+    /// A mount over the application path, or a VOLUME in the Dockerfile over it: new code would
+    /// not show (compose carries an anonymous volume over to the new container, docker/compose#9450).
+    static func shadowing(_ service: Service, manifest: Manifest, dockerfile: String?) -> [String] {
+        var warnings: [String] = []
+        let applications = manifest.layout.map(\.image)
+        for mount in service.mounts {
+            guard let application = ImagePath.shadowed(by: mount.target, among: applications) else { continue }
+            warnings.append(
+                mount.isBind
+                    ? "service \(service.name): a bind mount on \(mount.target) puts the host's files over the application at \(application): they show live, and the image's verified files do not run"
+                    : "service \(service.name): a volume on \(mount.target) shadows the application at \(application): new code will not show"
+            )
+        }
+        if let contextDirectory = try? OpenDirectory(service.context),
+            let bytes = try? contextDirectory.read(Array((dockerfile ?? "Dockerfile").utf8), followingSymlinks: true),
+            let file = try? DockerfileParser.parse(String(decoding: bytes, as: UTF8.self))
+        {
+            for instruction in file.instructions where instruction.keyword == "VOLUME" {
+                for target in instruction.words {
+                    if let application = ImagePath.shadowed(by: target, among: applications) {
+                        warnings.append(
+                            "service \(service.name): VOLUME \(target) in \(dockerfile ?? "Dockerfile") covers the application at \(application): compose keeps the old anonymous volume and hides new code"
+                        )
                     }
                 }
             }
-            yaml += "  \(service.name):\n"
-            yaml += "    image: \(image)\n"
-            yaml += "    build:\n      args:\n"
-            for key in manifest.buildArgs.keys.sorted() { yaml += "        \(key): \"\(manifest.buildArgs[key]!)\"\n" }
-            yaml += "      labels:\n"
-            let labels = DockerBuild.labels(manifest)
-            for key in labels.keys.sorted() { yaml += "        \(key): \"\(labels[key]!)\"\n" }
         }
-        for name in Self.overrideFiles(in: root) {
-            warnings.append(
-                "\(name) exists: a plain `docker-compose up` merges it on this machine, but not when files are named with -f; check what it changes (bind mounts over the app hide new code)"
-            )
+        return warnings
+    }
+}
+
+/// `.layerpin/compose.override.yml`: what compose merges over the project's own files for each
+/// service layerpin planned: the digest image, layerpin's build args (merged with the user's by
+/// compose) and labels. No `version:`, no `pull_policy`: `up` uses the image as built.
+struct ComposeOverride: Encodable {
+    struct Service: Encodable {
+        var image: String
+        var build: Build
+    }
+
+    struct Build: Encodable {
+        var args: [String: String]
+        var labels: [String: String]
+    }
+
+    var services: [String: Service] = [:]
+
+    /// The YAML text, keys sorted, every string quoted where YAML would read it otherwise.
+    func yaml() throws(LayerpinError) -> String {
+        let encoder = YAMLEncoder()
+        encoder.options.sortKeys = true
+        do {
+            return try encoder.encode(self)
+        } catch {
+            throw .toolFailed(command: "YAML encoder", status: 0, stderrTail: "\(error)")
         }
-        let rootDirectory = try OpenDirectory(root)
-        try rootDirectory.makeDirectory(StatCache.directory)
-        try rootDirectory.write(Array(".layerpin/compose.override.yml".utf8), Array(yaml.utf8))
-        return Result(
-            override: ".layerpin/compose.override.yml", composeFile: try composeFile(), images: images,
-            warnings: warnings, failures: failures)
     }
 }

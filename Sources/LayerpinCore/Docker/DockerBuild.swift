@@ -104,9 +104,10 @@ package struct DockerBuild: Sendable {
         // The manifest names the tags actually built (and so the image's own manifest label).
         manifest.tags = tags(manifest)
         _ = try planner.write(manifest, in: rootDirectory)
-        let archive = ContextArchive(
+        var archive = ContextArchive(
             root: root, dockerfile: planner.fingerprinter.dockerfile, generation: fingerprint.ignore.generation,
             mtime: ContextArchive.mtime(commitTime: manifest.git?.commitTime, environment: [:]))
+        archive.planOutputs = planner.outputs
         // A build that stops reading the context (it failed) closes the pipe: the executable
         // ignores SIGPIPE, so writing fails with EPIPE instead of killing the process.
         let status = try runner.runFeeding(docker, arguments(manifest, target: target), in: root) {

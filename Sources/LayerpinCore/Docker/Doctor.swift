@@ -27,6 +27,11 @@ package struct Doctor: Sendable {
     /// The compose file of the project, relative to the root (default: the one compose finds).
     package var composeFile: String?
 
+    /// The project's compose, as `layerpin compose` reads it.
+    var compose: Compose {
+        Compose(root: root, selection: .init(files: composeFile.map { [$0] } ?? []), docker: client.docker)
+    }
+
     package init(root: String, client: DockerClient, runner: ToolRunner = ToolRunner(), composeFile: String? = nil) {
         self.composeFile = composeFile
         self.root = root
@@ -67,15 +72,15 @@ package struct Doctor: Sendable {
             let (diagnoses, report) = try diagnose(container: name)
             return (name, diagnoses, report)
         case .service(let service):
-            let compose = Compose(root: root, file: composeFile, docker: client.docker)
-            let project = compose.projectName()
+            let compose = self.compose
+            let model = try? compose.project()
+            let project = compose.projectName(of: model)
             let name = try container(forService: service, project: project)
-            // Judged against the service's own build context and Dockerfile.
-            let built = (try? compose.services())?.first { $0.name == service }
-            let context = built.map { $0.context == "." ? root : root + "/" + $0.context } ?? root
+            // Judged against the service's own build context and Dockerfile, as compose resolves them.
+            let built = model.flatMap { model in try? compose.services(of: model) }?.first { $0.name == service }
             let (diagnoses, report) = try diagnose(
-                container: name, repository: "\(project)-\(service)", context: context, dockerfile: built?.dockerfile,
-                target: built?.target)
+                container: name, repository: "\(project)-\(service)", context: built?.context ?? root,
+                dockerfile: built?.dockerfile, target: built?.target)
             return (name, diagnoses, report)
         }
     }
@@ -97,8 +102,9 @@ package struct Doctor: Sendable {
         let report = try DeployVerifier.verify(
             container: container, expecting: .manifest(expected, from: .project(context ?? root)), client: client,
             inspected: info)
-        let composeFile = try? Compose(root: root, file: composeFile, docker: client.docker).composeFile()
-        var found = Self.diagnoses(of: report, composeFile: composeFile)
+        let compose = self.compose
+        let upCommand = (try? compose.composeFiles()).map { compose.upCommand(files: $0) }
+        var found = Self.diagnoses(of: report, upCommand: upCommand)
         for name in Compose.overrideFiles(in: root) {
             found.append(
                 Diagnosis(
@@ -156,7 +162,7 @@ package struct Doctor: Sendable {
     /// The causes a deploy report shows, with their fixes: a pure function, table-tested over
     /// recorded inspect data. State comes first; a stale container's cause before what follows
     /// from it (a wrong image is not said again when the container was simply not rebuilt).
-    package static func diagnoses(of report: DeployReport, composeFile: String? = nil) -> [Diagnosis] {
+    package static func diagnoses(of report: DeployReport, upCommand: String? = nil) -> [Diagnosis] {
         var found: [Diagnosis] = []
         for problem in report.problems where problem.isState {
             let (cause, fix) =
@@ -177,9 +183,8 @@ package struct Doctor: Sendable {
                 found.append(
                     Diagnosis(
                         cause: "not-recreated", finding: .stale(report.freshness),
-                        fix: composeFile.map {
-                            "recreate it: docker compose -f \($0) -f .layerpin/compose.override.yml up -d (after layerpin compose)"
-                        } ?? "recreate it from \(tag) (docker rm -f the container, then docker run \(tag))"))
+                        fix: upCommand.map { "recreate it: \($0) (after layerpin compose)" }
+                            ?? "recreate it from \(tag) (docker rm -f the container, then docker run \(tag))"))
             case .notRebuilt, .otherCommit:
                 found.append(
                     Diagnosis(

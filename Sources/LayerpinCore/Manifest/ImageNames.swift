@@ -1,6 +1,8 @@
 /// The names layerpin gives things in builds and images (DESIGN.md, "Names that appear in images
 /// and scripts"): the build args and the labels, in one place for every writer and reader.
 package enum ImageNames {
+    /// Every build arg layerpin passes starts with it.
+    package static let argumentPrefix = "LAYERPIN_"
     package static let commitArgument = "LAYERPIN_COMMIT"
     package static let createdArgument = "LAYERPIN_CREATED"
     package static let revisionLabel = "org.opencontainers.image.revision"

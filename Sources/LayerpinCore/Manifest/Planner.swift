@@ -6,6 +6,11 @@ import LayerpinIgnore
 package struct Planner: Sendable {
     package var fingerprinter: Fingerprinter
     package var runner: ToolRunner
+    /// Where the outputs go, relative to the root: `.layerpin`, or a directory of a compose
+    /// service's own when several services build one context.
+    package var outputs: String = Planner.defaultOutputs
+
+    package static let defaultOutputs = ".layerpin"
 
     package init(root: String, dockerfile: String? = nil, configFile: String? = nil, runner: ToolRunner = ToolRunner())
     {
@@ -111,8 +116,10 @@ package struct Planner: Sendable {
     func write(_ manifest: Manifest, in root: borrowing OpenDirectory) throws(LayerpinError) -> Outputs {
         let script = try VerifyScript.render(manifest)
         let outputs = Outputs(
-            manifest: ".layerpin/manifest.json", buildArgs: ".layerpin/build-args.env", verifier: ".layerpin/verify.sh")
+            manifest: self.outputs + "/manifest.json", buildArgs: self.outputs + "/build-args.env",
+            verifier: self.outputs + "/verify.sh")
         try root.makeDirectory(StatCache.directory)
+        if self.outputs != Self.defaultOutputs { try root.makeDirectories(Array(self.outputs.utf8)) }
         try root.write(Array(outputs.manifest.utf8), Array(manifest.canonicalJSON.utf8))
         try root.write(Array(outputs.buildArgs.utf8), Array(BuildArgs(manifest).render(.env).utf8))
         try root.write(Array(outputs.verifier.utf8), Array(script.utf8), mode: 0o755)
@@ -142,8 +149,9 @@ package struct Planner: Sendable {
 
     /// The manifest a previous plan left, if any and readable.
     func previousManifest(in root: borrowing OpenDirectory) -> Manifest? {
-        guard let bytes = try? root.read(Array(".layerpin/manifest.json".utf8)) else { return nil }
-        return try? Manifest.read(bytes, file: ".layerpin/manifest.json")
+        let path = outputs + "/manifest.json"
+        guard let bytes = try? root.read(Array(path.utf8)) else { return nil }
+        return try? Manifest.read(bytes, file: path)
     }
 }
 

@@ -38,6 +38,10 @@ package enum LayerpinError: Error, Sendable {
     case hookExists(path: String)
     /// An external tool failed (non-zero exit or malformed output).
     case toolFailed(command: String, status: Int32, stderrTail: String)
+    /// `layerpin compose SERVICE` names a service that does not build (or does not exist).
+    case unknownComposeService(String, known: [String])
+    /// A compose service builds from a URL (git, http): there is no directory to hash.
+    case remoteComposeContext(service: String, context: String)
 }
 
 /// What is wrong with a configuration or compose file.

@@ -68,6 +68,15 @@ struct OpenDirectory: ~Copyable {
         }
     }
 
+    /// Creates a directory below it and every missing parent (each `mkdir` relative to the root).
+    func makeDirectories(_ relative: [UInt8]) throws(LayerpinError) {
+        var path: [UInt8] = []
+        for component in relative.split(separator: RawPath.separator) {
+            path += (path.isEmpty ? [] : [RawPath.separator]) + component
+            try makeDirectory(path)
+        }
+    }
+
     /// Writes a file below it atomically (see `FileSystem.writeAtomically`).
     func write(_ relative: [UInt8], _ bytes: [UInt8], mode: UInt32 = 0o644) throws(LayerpinError) {
         try write(relative, mode: mode) { descriptor throws(LayerpinError) in
