@@ -1,5 +1,6 @@
 import Foundation
 import LayerpinDigest
+import LayerpinIgnore
 import LayerpinTestSupport
 import Testing
 
@@ -40,6 +41,27 @@ struct ManifestTests {
         // Sorted keys, two-space indentation, newline at the end.
         #expect(text.hasPrefix("{\n  \"buildArgs\": {\n    \"LAYERPIN_COMMIT\": \"aaaa"))
         #expect(text.hasSuffix("}\n"))
+    }
+
+    @Test("the manifest records whose walk chose its entries; one without it was 20.10's; another value is refused")
+    func engine() throws {
+        var manifest = try Self.sample()
+        for generation in [EngineGeneration.docker20_10, .current] {
+            manifest.engine = generation
+            let text = manifest.canonicalJSON
+            #expect(text.contains("\"engine\": \"\(generation.rawValue)\""))
+            #expect(try Manifest.read(Array(text.utf8), file: "m.json").engine == generation)
+        }
+        manifest.engine = nil
+        #expect(!manifest.canonicalJSON.contains("\"engine\""))
+        let bad = manifest.canonicalJSON.replacingOccurrences(
+            of: "\"ecosystem\":", with: "\"engine\": \"19.03\",\n  \"ecosystem\":")
+        do {
+            _ = try Manifest.read(Array(bad.utf8), file: "m.json")
+            Issue.record("accepted engine 19.03")
+        } catch {
+            #expect(error.field == "engine")
+        }
     }
 
     @Test("raw-byte paths survive JSON through the spec's encoding")

@@ -10,6 +10,11 @@ package struct ComposeCLI: Sendable, Equatable {
     /// Compose v2, which prints its model as JSON; 1.29 prints YAML.
     package var isV2: Bool
 
+    package init(command: [String], isV2: Bool) {
+        self.command = command
+        self.isV2 = isV2
+    }
+
     /// How people type it.
     package var displayName: String {
         isV2 && command.last == "compose" && command.count == 2 ? "docker compose" : command.joined(separator: " ")
@@ -63,7 +68,14 @@ package struct ComposeCLI: Sendable, Equatable {
         let arguments =
             Array(command.dropFirst()) + selection.arguments + ["config"] + (isV2 ? ["--format", "json"] : [])
         let output = try runner.run(command[0], arguments, in: root)
-        let source = "\(displayName) config"
+        return try decode(output, activeProfiles: selection.profiles, environment: environment)
+    }
+
+    /// The model from what `config` printed: v2's JSON, or 1.29's YAML, whose services of
+    /// profiles that are not enabled are dropped (`up` would not start them; v2 prints none).
+    package func decode(
+        _ output: [UInt8], activeProfiles: [String], environment: [String: String]
+    ) throws(LayerpinError) -> ComposeProject {
         var project: ComposeProject
         do {
             project =
@@ -71,12 +83,11 @@ package struct ComposeCLI: Sendable, Equatable {
                 ? try JSONDecoder().decode(ComposeProject.self, from: Data(output))
                 : try YAMLDecoder().decode(ComposeProject.self, from: Data(output))
         } catch {
-            throw .toolFailed(command: source, status: 0, stderrTail: "unexpected output: \(error)")
+            throw .toolFailed(command: "\(displayName) config", status: 0, stderrTail: "unexpected output: \(error)")
         }
         if !isV2 {
-            // 1.29 prints every service; `up` starts those of the active profiles only.
             let active = Set(
-                selection.profiles
+                activeProfiles
                     + (environment["COMPOSE_PROFILES"] ?? "").split(separator: ",").map {
                         String($0).trimmingCharacters(in: .whitespaces)
                     })
