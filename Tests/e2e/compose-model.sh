@@ -98,4 +98,31 @@ check "the override holds the service asked for" test $? -eq 0
 status=$?
 check "an unknown service is exit 2, naming the ones that build" \
     sh -c "test $status -eq 2 && grep -q \"no service 'nosuch' that builds in the compose project (services that build: remote, web1, web2)\" '$work/err'"
+
+# dockerfile_inline (compose v2 only; 1.29 refuses the key): planned and built from layerpin's copy.
+if $compose_cli version --short 2>/dev/null | grep -q '^v\{0,1\}2'; then
+    mkdir -p "$work/inline/app"
+    cd "$work/inline"
+    printf 'print("inline")\n' > app/main.py
+    cat > compose.yaml <<'YAML'
+services:
+  inline:
+    build:
+      context: app
+      network: none
+      dockerfile_inline: |
+        FROM layerpin-e2e/busybox
+        WORKDIR /srv
+        COPY . /srv/
+    network_mode: none
+YAML
+    "$LAYERPIN" compose --build >"$work/out" 2>"$work/err"
+    check "a dockerfile_inline service is built" test $? -eq 0
+    image=$(awk '$1 == "inline" { print $2 }' "$work/out")
+    check "its image holds the context at the inline Dockerfile's COPY" \
+        test "$($docker run --rm "$image" cat /srv/main.py 2>/dev/null)" = 'print("inline")'
+    $docker rmi -f "$image" >/dev/null 2>&1
+else
+    echo "SKIPPED dockerfile_inline: $compose_cli is compose 1.29, which refuses the key"
+fi
 finish
