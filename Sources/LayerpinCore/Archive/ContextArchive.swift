@@ -166,11 +166,25 @@ package struct ContextArchive: Sendable {
         guard entry.kind == .file else { return nil }
         let file: FileDescriptor
         do {
-            file = try FileSystem.openFile(at: root, source(of: entry.path))
+            file = try FileSystem.openFileBeneath(at: root, source(of: entry.path))
+        } catch  where error.isSymlinkOnPath {
+            throw LayerpinError.changedWhileHashing(path: entry.path)  // a directory above it became a symlink
         } catch {
             throw LayerpinError.systemCall(operation: error.operation, path: entry.path, errno: error.errno)
         }
         let descriptor = file.rawValue
+        // The very file the walk listed, never another one put in its place since.
+        if entry.stamp.inode != 0 {
+            let opened: FileSystem.Status
+            do {
+                opened = try FileSystem.status(of: descriptor)
+            } catch {
+                throw LayerpinError.systemCall(operation: error.operation, path: entry.path, errno: error.errno)
+            }
+            guard opened.stamp.inode == entry.stamp.inode && opened.device == entry.device else {
+                throw LayerpinError.changedWhileHashing(path: entry.path)
+            }
+        }
         var remaining = entry.size
         while remaining > 0 {
             let count: Int

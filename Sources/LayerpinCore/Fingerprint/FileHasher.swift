@@ -11,9 +11,12 @@ import Synchronization
 /// Hashes the regular files of a context on several threads, each with one reused buffer and one
 /// reused SHA-256 context.
 ///
-/// A file is read through a descriptor opened without following symlinks and without blocking; its
-/// `fstat` before and after the read must agree (size, mtime, ctime), else it is read again, and a
-/// file still changing after three reads is an error: a hash is never torn.
+/// A file is read through a descriptor opened one component at a time from the root without
+/// following any symlink, and without blocking; its `fstat` before and after the read must agree
+/// (size, mtime, ctime), else it is read again, and a file still changing after three reads is an
+/// error: a hash is never torn. Every attempt must open the very file the walk listed (device and
+/// inode): one swapped for another file, or reached through a swapped directory, is an error naming
+/// the path, never hashed.
 struct FileHasher {
     /// What was hashed: the digest and the status it was hashed under (for the stat cache).
     struct HashedFile: Sendable {
@@ -79,15 +82,19 @@ struct FileHasher {
         for _ in 0..<attempts {
             let file: FileDescriptor
             do {
-                file = try FileSystem.openFile(at: root, path)
-            } catch  where error.errno == ELOOP {
-                throw .changedWhileHashing(path: path)  // became a symlink since the walk
+                file = try FileSystem.openFileBeneath(at: root, path)
+            } catch  where error.isSymlinkOnPath {
+                throw .changedWhileHashing(path: path)  // it, or a directory above it, became a symlink
             } catch {
                 throw .systemCall(operation: error.operation, path: path, errno: error.errno)
             }
             let descriptor = file.rawValue
             do {
-                let before = try expected ?? FileSystem.status(of: descriptor)
+                let opened = try FileSystem.status(of: descriptor)
+                if let walked, opened.stamp.inode != walked.stamp.inode || opened.device != walked.device {
+                    throw LayerpinError.changedWhileHashing(path: path)  // another file than the walk listed
+                }
+                let before = expected ?? opened
                 expected = nil
                 guard before.isRegular else { throw LayerpinError.changedWhileHashing(path: path) }
                 var remaining = before.size

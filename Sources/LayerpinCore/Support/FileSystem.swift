@@ -90,6 +90,8 @@ enum FileSystem {
         var isNotADirectory: Bool { errno == ENOTDIR }
         /// A directory where a file was wanted.
         var isDirectory: Bool { errno == EISDIR }
+        /// A symlink where `openFileBeneath` wanted a directory or the file itself: the tree changed.
+        var isSymlinkOnPath: Bool { errno == ELOOP || errno == ENOTDIR }
     }
 
     /// The errno of a path that does not exist.
@@ -166,6 +168,20 @@ enum FileSystem {
             owning: try withCString(path) { cPath throws(CallError) in
                 try check("open") { openat(directory, cPath, flags) }
             })
+    }
+
+    /// Opens a regular file below `directory` one component at a time, never following a symlink:
+    /// every directory on the way is opened `O_DIRECTORY | O_NOFOLLOW` from the one before, so a
+    /// directory swapped for a symlink anywhere on the path fails (`ELOOP`, `ENOTDIR`) instead of
+    /// leading out of the tree.
+    static func openFileBeneath(at directory: Int32, _ path: [UInt8]) throws(CallError) -> FileDescriptor {
+        let components = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+        guard components.count > 1, path.first != UInt8(ascii: "/") else { return try openFile(at: directory, path) }
+        var parent = try openDirectory(at: directory, Array(components[0]))
+        for component in components.dropFirst().dropLast() {
+            parent = try openDirectory(at: parent.rawValue, Array(component))
+        }
+        return try openFile(at: parent.rawValue, Array(components[components.count - 1]))
     }
 
     /// The current directory, for a path named on the command line.
