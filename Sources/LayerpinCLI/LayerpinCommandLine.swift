@@ -7,6 +7,7 @@ import LayerpinIgnore
 public enum LayerpinCommandLine {
     public static func main(_ arguments: [String]) -> Never {
         HostSystem.ignoreBrokenPipe()
+        HostSystem.removeTemporaryFilesOnInterrupt()
         do {
             var command = try Layerpin.parseAsRoot(arguments)
             try command.run()

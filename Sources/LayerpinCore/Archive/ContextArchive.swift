@@ -87,7 +87,12 @@ package struct ContextArchive: Sendable {
     func prepare(in rootDirectory: borrowing OpenDirectory) throws(LayerpinError) -> [ContextEntry] {
         let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile, generation: generation)
         // layerpin's own stat cache differs from machine to machine and no image needs it.
-        var entries = context.entries.filter { !RawPath.isWithin($0.path, StatCache.path) }
+        // Nor a temporary file a killed run left in .layerpin/ (the next plan removes it).
+        var entries = context.entries.filter { entry in
+            !RawPath.isWithin(entry.path, StatCache.path)
+                && !(RawPath.isWithin(entry.path, StatCache.directory)
+                    && FileSystem.isTemporaryName(Array(entry.path.split(separator: RawPath.separator).last ?? [])))
+        }
         if planOutputs != Planner.defaultOutputs {
             let planned = Self.planFiles.map { Array((Planner.defaultOutputs + "/" + $0).utf8) }
             entries.removeAll { planned.contains($0.path) }

@@ -120,6 +120,9 @@ package struct Planner: Sendable {
             verifier: self.outputs + "/verify.sh")
         try root.makeDirectory(StatCache.directory)
         if self.outputs != Self.defaultOutputs { try root.makeDirectories(Array(self.outputs.utf8)) }
+        // What a killed run left behind goes now, so it is never sent in a build context.
+        root.removeStaleTemporaryFiles(in: StatCache.directory)
+        if self.outputs != Self.defaultOutputs { root.removeStaleTemporaryFiles(in: Array(self.outputs.utf8)) }
         try root.write(Array(outputs.manifest.utf8), Array(manifest.canonicalJSON.utf8))
         try root.write(Array(outputs.buildArgs.utf8), Array(BuildArgs(manifest).render(.env).utf8))
         try root.write(Array(outputs.verifier.utf8), Array(script.utf8), mode: 0o755)

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
     private let systemClose = Glibc.close
@@ -40,9 +42,18 @@ struct FileDescriptor: ~Copyable {
 package struct SpoolFile: ~Copyable {
     package let path: String
     let descriptor: FileDescriptor
+    /// Its entry in the table an interrupt empties.
+    private let slot: Int?
+
+    init(path: String, descriptor: consuming FileDescriptor) {
+        self.path = path
+        self.descriptor = descriptor
+        slot = FileSystem.TemporaryFiles.register(directory: AT_FDCWD, Array(path.utf8))
+    }
 
     deinit {
         FileSystem.unlink(Array(path.utf8))
+        FileSystem.TemporaryFiles.unregister(slot)
     }
 }
 
@@ -116,6 +127,84 @@ enum FileSystem {
     /// returns EPIPE instead of killing the process. Set once, by the executable.
     static func ignoreBrokenPipe() {
         signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Temporary files in the making, removed by the signal handler when SIGINT, SIGTERM or SIGHUP
+    /// stops the process: a fixed table allocated before the handler is installed, so the handler
+    /// only reads memory and calls `unlinkat` and `_exit` (both async-signal-safe).
+    enum TemporaryFiles {
+        static let slots = 64
+        static let nameCapacity = Int(PATH_MAX) + 1
+        /// Per slot: the directory descriptor (`Int32`, -1 when free), then the NUL-terminated name;
+        /// a multiple of 8 bytes, so every slot's descriptor is aligned.
+        static let slotSize = (MemoryLayout<Int32>.stride + nameCapacity + 7) / 8 * 8
+        nonisolated(unsafe) static let table: UnsafeMutableRawPointer = {
+            let table = UnsafeMutableRawPointer.allocate(byteCount: slots * slotSize, alignment: 8)
+            for slot in 0..<slots { table.storeBytes(of: Int32(-1), toByteOffset: slot * slotSize, as: Int32.self) }
+            return table
+        }()
+        static let lock = Mutex<Void>(())
+
+        /// Records a temporary file (`name` relative to `directory`, or absolute); returns its slot,
+        /// or nil when the table is full or the name too long (then an interrupt leaves it behind,
+        /// for the next run to clean).
+        static func register(directory: Int32, _ name: [UInt8]) -> Int? {
+            guard name.count < nameCapacity else { return nil }
+            return lock.withLock { _ -> Int? in
+                for slot in 0..<slots
+                where table.load(fromByteOffset: slot * slotSize, as: Int32.self) == -1 {
+                    let base = table + slot * slotSize + MemoryLayout<Int32>.stride
+                    name.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: name.count) }
+                    base.storeBytes(of: UInt8(0), toByteOffset: name.count, as: UInt8.self)
+                    table.storeBytes(of: directory, toByteOffset: slot * slotSize, as: Int32.self)
+                    return slot
+                }
+                return nil
+            }
+        }
+
+        static func unregister(_ slot: Int?) {
+            guard let slot else { return }
+            lock.withLock { _ in table.storeBytes(of: Int32(-1), toByteOffset: slot * slotSize, as: Int32.self) }
+        }
+
+        /// The handler: remove every registered file, then exit 128 + the signal, as a shell reports it.
+        static let handler: @convention(c) (Int32) -> Void = { signal in
+            for slot in 0..<TemporaryFiles.slots {
+                let directory = TemporaryFiles.table.load(
+                    fromByteOffset: slot * TemporaryFiles.slotSize, as: Int32.self)
+                guard directory != -1 else { continue }
+                let name = (TemporaryFiles.table + slot * TemporaryFiles.slotSize + MemoryLayout<Int32>.stride)
+                    .assumingMemoryBound(to: CChar.self)
+                unlinkat(directory, name, 0)
+            }
+            _exit(128 + signal)
+        }
+    }
+
+    /// Installs the handler that removes temporary files on SIGINT, SIGTERM and SIGHUP, and
+    /// unblocks them (a parent's blocked mask is inherited). A signal the parent made ignored
+    /// (`nohup`, a background job of a script) stays ignored. Set once, by the executable; child
+    /// processes get the default disposition back when they exec.
+    static func removeTemporaryFilesOnInterrupt() {
+        _ = TemporaryFiles.table  // allocated now, never inside the handler
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            var previous = sigaction()
+            sigaction(signalNumber, nil, &previous)
+            if unsafeBitCast(previous.__sigaction_handler.sa_handler, to: Int.self)
+                == unsafeBitCast(SIG_IGN, to: Int.self)
+            {
+                continue
+            }
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = TemporaryFiles.handler
+            sigemptyset(&action.sa_mask)
+            sigaction(signalNumber, &action, nil)
+            sigaddset(&unblocked, signalNumber)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
     }
 
     /// Runs a call returning -1 on error, retrying on EINTR.
@@ -382,6 +471,8 @@ enum FileSystem {
         }
         var temporary: [UInt8] = []
         let file = try createTemporary(&temporary)
+        let slot = TemporaryFiles.register(directory: directory, temporary)
+        defer { TemporaryFiles.unregister(slot) }
         func removeTemporary() {
             _ = try? withCString(temporary) { cPath throws(CallError) in unlinkat(directory, cPath, 0) }
         }
@@ -451,6 +542,19 @@ enum FileSystem {
             }
             return file
         }
+    }
+
+    /// The names `writeAtomically` gives its temporary files: `NAME.tmp.DIGITS`.
+    static func isTemporaryName(_ name: [UInt8]) -> Bool {
+        let marker = Array(".tmp.".utf8)
+        guard let digits = name.indices.reversed().first(where: { !(0x30...0x39).contains(name[$0]) }),
+            digits < name.count - 1, digits + 1 >= marker.count
+        else { return false }
+        return name[(digits + 1 - marker.count)...digits].elementsEqual(marker) && digits + 1 > marker.count
+    }
+
+    static func unlink(at directory: Int32, _ name: [UInt8]) {
+        _ = try? withCString(name) { cName throws(CallError) in unlinkat(directory, cName, 0) }
     }
 
     static func unlink(_ path: [UInt8]) {

@@ -7,6 +7,12 @@ package enum HostSystem {
         FileSystem.ignoreBrokenPipe()
     }
 
+    /// SIGINT, SIGTERM and SIGHUP remove the temporary files being written, then exit 128 + the
+    /// signal. The executable sets it once, at start.
+    package static func removeTemporaryFilesOnInterrupt() {
+        FileSystem.removeTemporaryFilesOnInterrupt()
+    }
+
     /// Whether standard error is a terminal (progress lines are for people).
     package static var standardErrorIsTerminal: Bool {
         FileSystem.isTerminal(2)

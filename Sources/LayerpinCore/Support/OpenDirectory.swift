@@ -1,3 +1,5 @@
+import Foundation
+
 /// A directory opened once (the context root, a git hooks directory) that a command reads and
 /// writes everything below it through, so the walk, the configuration and the hashing all see one
 /// directory even when its path is renamed or replaced while the command runs.
@@ -109,6 +111,22 @@ extension OpenDirectory {
     /// Whether an entry of that name exists below it (a symlink counts, followed or not).
     func contains(_ relative: [UInt8]) -> Bool {
         (try? FileSystem.linkStatus(at: rawValue, relative)) != nil
+    }
+
+    /// Removes the temporary files a killed run left in a directory below it (`NAME.tmp.DIGITS`,
+    /// regular files not written to for `age` seconds: a concurrent run's file in the making is
+    /// younger). Best effort: what cannot be listed or removed stays.
+    func removeStaleTemporaryFiles(in relative: [UInt8], olderThan age: Int64 = 60) {
+        guard let directory = try? OpenDirectory(at: self, relative),
+            let children = try? FileSystem.listing(inDirectory: directory.rawValue)
+        else { return }
+        let now = Int64(Date().timeIntervalSince1970)
+        for child in children where FileSystem.isTemporaryName(child.name) {
+            guard case .success(let status) = child.status, status.isRegular,
+                status.stamp.mtimeNanoseconds / 1_000_000_000 < now - age
+            else { continue }
+            FileSystem.unlink(at: directory.rawValue, child.name)
+        }
     }
 }
 
