@@ -43,6 +43,8 @@ e2e: deps e2e-deps
 
 bench: release
 	@LAYERPIN=$(BIN_RELEASE) bench/run
+	@echo "== verify.sh start-up time"
+	@LAYERPIN=$(abspath $(BIN_RELEASE)) bench/verify-sh
 
 install: release
 	install -D -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/layerpin
@@ -50,7 +52,7 @@ install: release
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 	@sh -n scripts/engine scripts/e2e scripts/apt-ensure scripts/engine-context-list
-	@bash -n scripts/check-dockerignore-fixtures bench/run
+	@bash -n scripts/check-dockerignore-fixtures bench/run bench/verify-sh
 
 clean:
 	rm -rf .build

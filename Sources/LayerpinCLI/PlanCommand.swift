@@ -49,6 +49,11 @@ struct PlanCommand: ParsableCommand {
         let planner = options.planner
         let plan = try Progress.run("hashing the build context of \(options.root.root)") { try planner.plan() }
         Warnings.print(plan.fingerprint)
+        if plan.manifest.coveredDirectories.contains("/") {
+            Output.warning(
+                "the context is copied to / (no WORKDIR): extra files there cannot be told from the system's, so verify.sh and layerpin verify check only the top-level names it puts there; set a WORKDIR (layerpin lint: LP009)"
+            )
+        }
         Output.write(json ? Self.json(plan).canonicalText : Self.text(plan))
     }
 

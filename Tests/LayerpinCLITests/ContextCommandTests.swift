@@ -91,14 +91,14 @@ struct DockerfileCommandTests {
         let tree = TreeBuilder("requirements.txt = six\napp.py = print(1)\n")
         defer { tree.remove() }
         tree.file(".dockerignore", ".layerpin/cache\n")
-        tree.file("Dockerfile", "FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n")
+        tree.file("Dockerfile", "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n")
         let text = try CommandRunner.layerpin(["lint"], in: tree.root)
         #expect(text.status == 1)
-        #expect(text.stdoutText.contains("Dockerfile:2: warning LP001 "))
+        #expect(text.stdoutText.contains("Dockerfile:3: warning LP001 "))
         let json = try CommandRunner.layerpin(["lint", "--format", "json"], in: tree.root)
         let findings = try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [[String: Any]]
         #expect(findings?.map { $0["rule"] as? String } == ["LP008", "LP001"])
-        #expect(findings?.last?["line"] as? Int == 2)
+        #expect(findings?.last?["line"] as? Int == 3)
         let sarif = try CommandRunner.layerpin(["lint", "--format", "sarif"], in: tree.root)
         let log = try JSONSerialization.jsonObject(with: Data(sarif.stdout)) as? [String: Any]
         #expect(log?["version"] as? String == "2.1.0")
@@ -106,7 +106,8 @@ struct DockerfileCommandTests {
         #expect(results.map { $0["ruleId"] as? String } == ["LP008", "LP001"])
         #expect(results.map { $0["level"] as? String } == ["note", "warning"])
         tree.file(
-            "Dockerfile", "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n")
+            "Dockerfile",
+            "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n")
         #expect(try CommandRunner.layerpin(["lint"], in: tree.root).status == 0)  // info only
     }
 

@@ -12,6 +12,8 @@ struct VerifyScriptTests {
         src/run.sh* = exec python src/app.py\n
         src/caf%C3%A9 data.txt = accents and a space\n
         src/empty/
+        src/latin%E9.txt = not UTF-8\n
+        src/odd -> t%FE
         link -> src/app.py
         """#
 
@@ -39,7 +41,7 @@ struct VerifyScriptTests {
     static let busyboxPath: String = {
         let directory = NSTemporaryDirectory() + "/layerpin-busybox-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for applet in ["sh", "sha256sum", "find", "stat", "cat", "sort"] {
+        for applet in ["sh", "sha256sum", "find", "stat", "cat", "sort", "awk", "xargs", "tr", "printf"] {
             try? FileManager.default.createSymbolicLink(
                 atPath: directory + "/" + applet, withDestinationPath: "/bin/busybox")
         }
@@ -182,6 +184,92 @@ struct VerifyScriptTests {
         }
     }
 
+    /// Runs verify.sh of `context` against `image` under the three shells; their mismatch lines.
+    static func shellVerdicts(script: String, image: String) throws -> [(String, [String], Int32)] {
+        try [
+            ("busybox", "/bin/busybox", ["sh", script, "--build"], Self.busyboxPath),
+            ("dash", "/bin/dash", [script, "--build"], "/usr/bin:/bin"),
+            ("bash", "/bin/bash", ["--posix", script, "--build"], "/usr/bin:/bin"),
+        ].map { label, executable, arguments, path in
+            let run = try CommandRunner.run(executable, arguments, environment: ["PATH": path, "LAYERPIN_ROOT": image])
+            return (label, Self.mismatches(run.stderr, prefix: "layerpin: "), run.status)
+        }
+    }
+
+    @Test(
+        "COPY . . with no WORKDIR: only what the context put at / is judged, never the system's files",
+        arguments: [
+            ([String](), [String]()),
+            (["src/new.py"], ["extra /src/new.py"]),
+            (["rm app.py"], ["missing /app.py"]),
+            (["app.py = tampered"], ["content /app.py"]),
+        ])
+    func copiedToRoot(steps: [String], expected: [String]) throws {
+        let context = TreeBuilder("app.py = print(1)\nsrc/lib.py = x\n")
+        defer { context.remove() }
+        context.file("Dockerfile", "FROM x\nCOPY . .\n")
+        context.file(".dockerignore", "Dockerfile\n.dockerignore\n")
+        let plan = try CommandRunner.layerpin(["plan"], in: context.root)
+        #expect(plan.status == 0)
+        #expect(plan.stderr.contains("the context is copied to / (no WORKDIR)"))
+        let lint = try CommandRunner.layerpin(["lint"], in: context.root)
+        #expect(lint.stdoutText.contains("Dockerfile:2: warning LP009 the context is copied to / (no WORKDIR)"))
+        let image = TreeBuilder(
+            "app.py = print(1)\nsrc/lib.py = x\netc/passwd = root:x:0:0\nbin/sh = x\nusr/lib/a.so = x\n")
+        defer { image.remove() }
+        image.apply(steps)
+        let ours = try CommandRunner.layerpin(
+            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
+        #expect(Self.mismatches(ours.stdoutText, prefix: "") == expected.sorted(), "\(ours.stdoutText)")
+        for (label, verdicts, status) in try Self.shellVerdicts(
+            script: context.root + "/.layerpin/verify.sh", image: image.root)
+        {
+            #expect(verdicts == expected.sorted(), "\(label)")
+            #expect(status == (expected.isEmpty ? 0 : 1), "\(label)")
+        }
+    }
+
+    @Test("a covered directory with a space and a $ in its name: extras found, nothing split or expanded")
+    func spacedDirectory() throws {
+        let context = TreeBuilder("app.py = print(1)\n")
+        defer { context.remove() }
+        context.file("layerpin.yaml", "workdir: \"/my app/$HOME\"\n")
+        context.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
+        let image = TreeBuilder("my app/$HOME/app.py = print(1)\nmy app/$HOME/new.py = x\nmy/other = x\n")
+        defer { image.remove() }
+        let expected = ["extra /my app/$HOME/new.py"]
+        let ours = try CommandRunner.layerpin(
+            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
+        #expect(Self.mismatches(ours.stdoutText, prefix: "") == expected, "\(ours.stdoutText)")
+        for (label, verdicts, _) in try Self.shellVerdicts(
+            script: context.root + "/.layerpin/verify.sh", image: image.root)
+        {
+            #expect(verdicts == expected, "\(label)")
+        }
+    }
+
+    @Test("an extra file named like an expected one plus a newline is found by both")
+    func newlineTwin() throws {
+        let context = TreeBuilder("app.py = print(1)\n")
+        defer { context.remove() }
+        context.file("layerpin.yaml", "workdir: /app\n")
+        context.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
+        let image = TreeBuilder("app/app.py = print(1)\napp/app.py%0A = twin\n")
+        defer { image.remove() }
+        let ours = try CommandRunner.layerpin(
+            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
+        #expect(ours.status == 1)
+        #expect(ours.stdoutText.hasPrefix("extra /app/app.py"), "\(ours.stdoutText)")
+        for (label, verdicts, status) in try Self.shellVerdicts(
+            script: context.root + "/.layerpin/verify.sh", image: image.root)
+        {
+            #expect(status == 1, "\(label)")
+            #expect(verdicts == ["extra /app/app.py"], "\(label)")
+        }
+    }
+
     @Test("--image-root resolves symlinks inside the given root, never on the host")
     func imageRootSymlinks() throws {
         let context = TreeBuilder("main.py = print(1)\\n\n")
@@ -227,7 +315,7 @@ struct VerifyScriptTests {
             environment: ["PATH": Self.busyboxPath, "LAYERPIN_ROOT": image.root])
         #expect(good.status == 0)
         #expect(good.stdoutText == "started\n")
-        #expect(good.stderr == "layerpin: commit unknown src \(src) verified 4 files\n")
+        #expect(good.stderr == "layerpin: commit unknown src \(src) verified 5 files\n")
 
         image.apply(["app/src/app.py = tampered"])
         let refused = try CommandRunner.run(

@@ -142,7 +142,9 @@ package enum DeployVerifier {
         var layoutSource: Manifest?
         if let bytes = system.bakedManifest { layoutSource = try? Manifest.read(bytes, file: bakedManifestPath) }
         if layoutSource == nil, case .manifest(let expected, _) = expectation { layoutSource = expected }
-        for image in (layoutSource?.coveredDirectories ?? []) + (layoutSource?.looseFiles ?? []) {
+        // Copied out: each covered directory (below "/", each top-level name the context put
+        // there, never the whole file system) and each loose file.
+        for image in (layoutSource?.scanRoots.map(\.path) ?? []) + (layoutSource?.looseFiles ?? []) {
             let directory = image.hasSuffix("/") && image.count > 1 ? String(image.dropLast()) : image
             let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
             // A directory the container lacks: every file under it is reported missing.

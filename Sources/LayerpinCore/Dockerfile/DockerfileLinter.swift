@@ -30,6 +30,7 @@ package enum DockerfileLinter {
         ("LP006", .warning, "copied files outside every group, or group files never copied"),
         ("LP007", .warning, "ADD of a URL"),
         ("LP008", .info, "base image by tag only"),
+        ("LP009", .warning, "the context copied to / (no WORKDIR)"),
     ]
 
     /// What the linter knows about the context besides the Dockerfile.
@@ -141,6 +142,26 @@ package enum DockerfileLinter {
             add(
                 "LP005", endLine, ".layerpin/cache is part of the build context", "add .layerpin/cache to .dockerignore"
             )
+        }
+        // LP009: `COPY . .` with no WORKDIR puts the context at `/`, among the system's own files:
+        // an extra file there cannot be told from the system's, so only the names the context puts
+        // at the top are verified.
+        var directory = context.workdir ?? "/"
+        for instruction in file.instructions[start...] {
+            if instruction.keyword == "WORKDIR", let next = instruction.words.first {
+                directory = next.hasPrefix("/") ? next : directory + "/" + next
+            }
+            guard instruction.keyword == "COPY" || instruction.keyword == "ADD", !instruction.has(flag: "from"),
+                instruction.heredocs.isEmpty, let destination = instruction.words.last,
+                instruction.words.dropLast().contains(where: { $0 == "." || $0 == "./" })
+            else { continue }
+            let target = destination.hasPrefix("/") ? destination : directory + "/" + destination
+            if ImagePath.components(target).isEmpty {
+                add(
+                    "LP009", instruction.lines.lowerBound,
+                    "the context is copied to / (no WORKDIR): extra files there cannot be told from the system's, so only the top-level names it puts there are verified",
+                    "set WORKDIR /app (or another directory) before the COPY")
+            }
         }
         // LP006: what the image copies must be in a group, and every group file must be copied.
         let copies = file.instructions[start...].filter {

@@ -117,6 +117,26 @@ package struct Manifest: Sendable, Equatable {
         return result
     }
 
+    /// Where extra entries are looked for: the covered directories, except `/` (the context
+    /// copied with no `WORKDIR`), which stands for the top-level names the context put there —
+    /// never the rest of the system. Each root is `(path, isCoveredDirectory)`; a top-level name is
+    /// itself an expected entry, a covered directory is not (unless a context directory maps to it).
+    package var scanRoots: [(path: String, isCoveredDirectory: Bool)] {
+        var roots: [(path: String, isCoveredDirectory: Bool)] = []
+        for directory in coveredDirectories {
+            guard directory == "/" else {
+                roots.append((directory, true))
+                continue
+            }
+            for (path, _) in imageEntries() {
+                guard let first = path.split(separator: RawPath.separator).first else { continue }
+                let name = "/" + String(decoding: first, as: UTF8.self)
+                if !roots.contains(where: { $0.path == name }) { roots.append((name, false)) }
+            }
+        }
+        return roots
+    }
+
     /// Covered directories that a context directory (not the context root) is copied to: they are
     /// entries of the manifest themselves.
     package var copiedDirectoryRoots: Set<String> {

@@ -125,7 +125,7 @@ package struct Planner: Sendable {
         if self.outputs != Self.defaultOutputs { root.removeStaleTemporaryFiles(in: Array(self.outputs.utf8)) }
         try root.write(Array(outputs.manifest.utf8), Array(manifest.canonicalJSON.utf8))
         try root.write(Array(outputs.buildArgs.utf8), Array(BuildArgs(manifest).render(.env).utf8))
-        try root.write(Array(outputs.verifier.utf8), Array(script.utf8), mode: 0o755)
+        try root.write(Array(outputs.verifier.utf8), script, mode: 0o755)
         return outputs
     }
 

@@ -86,13 +86,14 @@ package enum Verifier {
             patterns: [IgnorePattern(glob: GroupPartition.excludedFromDigests)!], generation: .current)
         // Every path is resolved inside the image root, as the image's own processes see it.
         let root = try OpenDirectory(imageRoot)
-        for file in manifest.looseFiles {
+        /// One entry found at an image path (a loose file, a top-level name), not walked into.
+        func addSingle(_ file: String) throws(LayerpinError) {
             let path = Array(file.utf8)
             let parent = path.lastIndex(of: RawPath.separator).map { Array(path[..<$0]) } ?? []
-            guard let directory = try root.openDirectoryBeneath(parent) else { continue }
+            guard let directory = try root.openDirectoryBeneath(parent) else { return }
             let descriptor = directory.rawValue
             guard let status = try? FileSystem.linkStatus(at: descriptor, Array(path[(parent.count + 1)...])) else {
-                continue
+                return
             }
             let name = Array(path[(parent.count + 1)...])
             var entry = ContextEntry(
@@ -107,10 +108,9 @@ package enum Verifier {
                 found.append((path, Found(hashed)))
             }
         }
-        for image in manifest.coveredDirectories {
-            let mapping = Manifest.Mapping(context: [], image: image)
+        func addWalk(_ image: String, includingItself: Bool) throws(LayerpinError) {
             // A directory the tree lacks: every file under it is reported missing.
-            guard let opened = try root.openDirectoryBeneath(Array(mapping.image.utf8)) else { continue }
+            guard let opened = try root.openDirectoryBeneath(Array(image.utf8)) else { return }
             let descriptor = opened.rawValue
             let walker = ContextWalker(
                 source: FileSystemSource(rootDirectory: descriptor), matcher: skip, checkReadable: false,
@@ -118,12 +118,25 @@ package enum Verifier {
             var fingerprinter = Fingerprinter(root: opened.path)
             fingerprinter.useStatCache = false
             let hashed = try fingerprinter.hash(try walker.walk(), cache: StatCache(), root: descriptor)
-            var base = Array(mapping.image.utf8)
+            var base = Array(image.utf8)
             if base.last == RawPath.separator { base.removeLast() }
-            if manifest.copiedDirectoryRoots.contains(image) {
+            if includingItself {
                 found.append((base, Found(kind: .directory, executable: false, digest: nil, target: nil)))
             }
             for entry in hashed { found.append((base + [RawPath.separator] + entry.path, Found(entry))) }
+        }
+        for file in manifest.looseFiles { try addSingle(file) }
+        for (image, isCoveredDirectory) in manifest.scanRoots {
+            if isCoveredDirectory {
+                try addWalk(image, includingItself: manifest.copiedDirectoryRoots.contains(image))
+            } else if let status = try? FileSystem.linkStatus(at: root.rawValue, Array(image.utf8.dropFirst())),
+                status.isDirectory
+            {
+                // A top-level name under "/": itself and what is below it, never its neighbours.
+                try addWalk(image, includingItself: true)
+            } else {
+                try addSingle(image)
+            }
         }
         return separatingRuntime(compare(expected: manifest.imageEntries(), found: found), of: manifest)
     }

@@ -1,39 +1,60 @@
 import LayerpinDigest
 
-/// The in-image verifier, `verify.sh`: plain POSIX sh that needs only `sh`, `sha256sum`, `find`
-/// and `stat` as busybox and GNU coreutils both provide them. It checks every file, directory and
-/// symlink the manifest places in the image, and finds extra entries under the covered
-/// directories, with the same verdicts as `layerpin verify --image-root`.
+/// The in-image verifier, `verify.sh`: plain POSIX sh that needs only `sh`, `awk`, `find`, `stat`,
+/// and `sha256sum` as busybox and GNU coreutils both provide them. It checks every
+/// file, directory and symlink the manifest places in the image, and finds extra entries under the
+/// covered directories, with the same verdicts as `layerpin verify --image-root`.
 ///
-/// It never relies on `sha256sum -c` (busybox's cannot read CRLF, upper-case hex or escaped
-/// names): each file is hashed from stdin. Names it could not carry safely — a control character
-/// (newline, tab, …), a `'`, or ` -> ` — are refused when the script is generated.
+/// It runs in time linear in the entries: per covered directory one `find -exec stat {} +` and one
+/// `find -exec sha256sum {} +`, then one `awk` that joins what it found with the manifest's table;
+/// no shell loop reads the table or grows a string. Names are carried as raw bytes (a non-UTF-8 name stays itself; the script
+/// runs with `LC_ALL=C`) in a quoted here-document, never in a shell word; covered directories are
+/// table rows too. Names it could not carry safely — a control character (newline, tab, …), a `'`,
+/// or ` -> ` — are refused when the script is generated; an extra entry with a newline in its name
+/// is found by a `find -name` of its own. Copied to `/` (no `WORKDIR`), only the top-level names
+/// the context put there are scanned, never the rest of the system.
 package enum VerifyScript {
     /// The script for a manifest; an error names the first path it cannot carry.
-    package static func render(_ manifest: Manifest) throws(LayerpinError) -> String {
-        var table = ""
-        let directories = manifest.coveredDirectories
+    package static func render(_ manifest: Manifest) throws(LayerpinError) -> [UInt8] {
+        var table: [UInt8] = []
+        func row(_ kind: String, _ executable: String, _ value: [UInt8], _ path: [UInt8]) {
+            table += Array("\(kind)\t\(executable)\t".utf8) + value + [0x09] + path + [0x0A]
+        }
+        var topLevel: [[UInt8]] = []
         for (path, entry) in manifest.imageEntries() {
             try check(path, of: entry.path)
-            let shown = String(decoding: path, as: UTF8.self)
+            if let first = path.split(separator: RawPath.separator).first, !topLevel.contains(Array(first)) {
+                topLevel.append(Array(first))
+            }
             switch entry.kind {
             case .directory:
-                table += "d\t-\t-\t\(shown)\n"
+                row("d", "-", Array("-".utf8), path)
             case .file:
-                table += "f\t\(entry.executable ? "x" : "-")\t\(entry.sha256?.hex ?? "-")\t\(shown)\n"
+                row("f", entry.executable ? "x" : "-", Array((entry.sha256?.hex ?? "-").utf8), path)
             case .symlink:
                 let target = entry.target ?? []
                 try check(target, of: entry.path)
-                table += "l\t-\t\(String(decoding: target, as: UTF8.self))\t\(shown)\n"
+                row("l", "-", target, path)
             }
         }
+        // Where extra entries are looked for: below each covered directory ("c"), and a loose file
+        // itself ("s"). Below "/" only what the context put at the top ("t": the name and below).
+        for directory in manifest.coveredDirectories {
+            try check(Array(directory.utf8), of: Array(directory.utf8))
+            if directory == "/" {
+                for name in topLevel { row("t", "-", Array("-".utf8), [RawPath.separator] + name) }
+            } else {
+                row("c", "-", Array("-".utf8), Array(directory.utf8))
+            }
+        }
+        for file in manifest.looseFiles { row("s", "-", Array("-".utf8), Array(file.utf8)) }
         let src = manifest.digest(of: "src") ?? manifest.context
         let srcName = manifest.digest(of: "src") == nil ? "context" : "src"
-        return
-            header(commit: manifest.commit, srcName: srcName, src: src, manifest: manifest.manifestDigest)
-            + "covered='" + directories.joined(separator: " ") + "'\n"
-            + "runtime='" + runtimePatterns(manifest).joined(separator: "\n") + "'\n"
-            + body + "done <<'LAYERPIN_ENTRIES'\n" + table + "LAYERPIN_ENTRIES\n" + footer
+        return Array(
+            (header(commit: manifest.commit, srcName: srcName, src: src, manifest: manifest.manifestDigest)
+                + "runtime='" + runtimePatterns(manifest).joined(separator: "\n") + "'\n"
+                + "entries=$(cat <<'LAYERPIN_ENTRIES'\n").utf8) + table
+            + Array(("LAYERPIN_ENTRIES\n)\n" + body).utf8)
     }
 
     /// The run-time patterns as image paths without the leading `/`, in sh `case` syntax (`[!…]`
@@ -62,7 +83,8 @@ package enum VerifyScript {
         #!/bin/sh
         # verify.sh, generated by `layerpin plan` from .layerpin/manifest.json (\(manifest)).
         # Do not edit: run `layerpin plan` again. Checks that the files the manifest places in the
-        # image are exactly there; needs only sh, sha256sum, find and stat (busybox or coreutils).
+        # image are exactly there; needs only sh, awk, find, stat and sha256sum (busybox or
+        # coreutils), in time linear in the files.
         #
         #   verify.sh [COMMAND ARGS...]    at container start: check, log one line, exec COMMAND;
         #                                  LAYERPIN_VERIFY=enforce (default) refuses to start on a
@@ -71,8 +93,9 @@ package enum VerifyScript {
         #                                  any mismatch fails the step
         # LAYERPIN_ROOT (default empty) is prefixed to every image path (to check an unpacked image).
         set -u
+        LC_ALL=C
         QUOTING_STYLE=literal
-        export QUOTING_STYLE
+        export LC_ALL QUOTING_STYLE
         commit='\(commit)'
         src='\(src)'
         srcname='\(srcName)'
@@ -105,8 +128,6 @@ package enum VerifyScript {
         nl='
         '
         bad=0
-        files=0
-        expected="$nl"
         # segments_match PATTERN PATH: each /-separated segment of PATTERN, a glob, matches the
         # segment of PATH at its place; prefix_rest is left holding the rest of PATH.
         segments_match() {
@@ -165,77 +186,126 @@ package enum VerifyScript {
             echo "layerpin: $1 $2" >&2
             bad=$((bad + 1))
         }
-        while IFS= read -r line; do
-            kind=${line%%"$tab"*}
-            rest=${line#*"$tab"}
-            executable=${rest%%"$tab"*}
-            rest=${rest#*"$tab"}
-            value=${rest%%"$tab"*}
-            path=${rest#*"$tab"}
-            p="$root$path"
-            expected="$expected$path$nl"
-            case "$kind" in
-            d)
-                if [ -d "$p" ] && [ ! -L "$p" ]; then
-                    :
-                elif [ -e "$p" ] || [ -L "$p" ]; then
-                    report kind "$path"
-                else
-                    report missing "$path"
-                fi
-                ;;
-            l)
-                if [ -L "$p" ]; then
-                    shown=$(stat -c %N "$p")
-                    if [ "$shown" != "$p -> $value" ] && [ "$shown" != "'$p' -> '$value'" ]; then
-                        report target "$path"
-                    fi
-                elif [ -e "$p" ]; then
-                    report kind "$path"
-                else
-                    report missing "$path"
-                fi
-                ;;
-            f)
-                if [ -L "$p" ] || { [ -e "$p" ] && [ ! -f "$p" ]; }; then
-                    report kind "$path"
-                elif [ ! -e "$p" ]; then
-                    report missing "$path"
-                else
-                    files=$((files + 1))
-                    sum=$(sha256sum <"$p")
-                    sum=${sum%% *}
-                    [ "$sum" = "$value" ] || report content "$path"
-                    perm=$(stat -c %a "$p")
-                    owner=${perm%??}
-                    owner=${owner#"${owner%?}"}
-                    case "$owner" in
-                    1 | 3 | 5 | 7) found=x ;;
-                    *) found=- ;;
-                    esac
-                    [ "$found" = "$executable" ] || report mode "$path"
-                fi
-                ;;
-            esac
-
-        """#
-
-    private static let footer = #"""
-        for dir in $covered; do
-            [ -d "$root$dir" ] || continue
-            listing=$(find "$root$dir" -mindepth 1 \( -path "$root$dir/.layerpin" -prune \) -o -print 2>/dev/null)
-            while IFS= read -r found; do
-                [ -n "$found" ] || continue
-                case "$found" in "$root$dir/.layerpin") continue ;; esac
-                path=${found#"$root"}
-                case "$expected" in
-                *"$nl$path$nl"*) ;;
-                *) report extra "$path" ;;
+        # What is there: the kind (raw mode in hex), permissions and, for a symlink, the target of
+        # every entry below each covered directory, of each covered directory itself and of each
+        # loose file; then the SHA-256 of every file the table expects. One awk joins it all with
+        # the table and prints one line per mismatch, then the number of files it checked.
+        # How the join reads the table (section 1, tab-separated) and what stat found (section 2):
+        # mode in hex, permissions, the name (busybox quotes it) and, for a symlink, its target.
+        layerpin_awk_prelude='
+            BEGIN { q = sprintf("%c", 39) }
+            substr($0, 1, 1) == "@" {
+                section = $0 == "@entries" ? 1 : $0 == "@found" ? 2 : 3
+                next
+            }
+            $0 == "" { next }
+            section == 1 {
+                if ($1 == "c") { covered[$4] = 1; next }
+                if ($1 != "d" && $1 != "f" && $1 != "l") next
+                kind[$4] = $1
+                exec[$4] = $2
+                value[$4] = $3
+                next
+            }
+            section == 2 {
+                space = index($0, " ")
+                mode = substr($0, 1, space - 1)
+                rest = substr($0, space + 1)
+                space = index(rest, " ")
+                perm = substr(rest, 1, space - 1)
+                rest = substr(rest, space + 1)
+                arrow = index(rest, " -> ")
+                target = ""
+                if (arrow > 0) {
+                    target = substr(rest, arrow + 4)
+                    rest = substr(rest, 1, arrow - 1)
+                    if (substr(target, 1, 1) == q) target = substr(target, 2, length(target) - 2)
+                }
+                if (substr(rest, 1, 1) == q) rest = substr(rest, 2, length(rest) - 2)
+                name = substr(rest, rootlength + 1)
+                type = substr(mode, length(mode) - 3, 1)
+                seen[name] = type == "8" ? "f" : type == "4" ? "d" : type == "a" ? "l" : "o"
+                perms[name] = perm
+                targets[name] = target
+                next
+            }
+        '
+        # The rows naming where to look (covered directories, top-level names, loose files): few.
+        places=$(printf '%s\n' "$entries" | awk -F "$tab" '$1 == "c" || $1 == "t" || $1 == "s"')
+        found=$(
+            printf '%s\n' "$places" | while IFS="$tab" read -r kind x value path; do
+                case "$kind" in
+                c)
+                    [ -d "$root$path" ] || continue
+                    stat -c '%f %a %N' "$root$path" 2>/dev/null
+                    find "$root$path" -mindepth 1 \( -path "$root$path/.layerpin" -prune \) -o -exec stat -c '%f %a %N' {} + 2>/dev/null
+                    ;;
+                t) find "$root$path" \( -path "$root$path/.layerpin" -prune \) -o -exec stat -c '%f %a %N' {} + 2>/dev/null ;;
+                s) stat -c '%f %a %N' "$root$path" 2>/dev/null ;;
                 esac
-            done <<LAYERPIN_FOUND
-        $listing
-        LAYERPIN_FOUND
-        done
+            done
+        )
+        # The SHA-256 of every regular file there (never through a symlink): one sha256sum per batch.
+        sums=$(
+            printf '%s\n' "$places" | while IFS="$tab" read -r kind x value path; do
+                case "$kind" in
+                c) [ -d "$root$path" ] && find "$root$path" -mindepth 1 \( -path "$root$path/.layerpin" -prune \) -o -type f -exec sha256sum -- {} + 2>/dev/null ;;
+                t) find "$root$path" \( -path "$root$path/.layerpin" -prune \) -o -type f -exec sha256sum -- {} + 2>/dev/null ;;
+                s) if [ -f "$root$path" ] && [ ! -L "$root$path" ]; then sha256sum -- "$root$path" 2>/dev/null; fi ;;
+                esac
+            done
+        )
+        # An extra entry with a newline in its name would read as two lines above.
+        strays=$(
+            printf '%s\n' "$places" | while IFS="$tab" read -r kind x value path; do
+                case "$kind" in
+                c | t)
+                    find "$root$path" -name "*$nl*" -exec sh -c 'for f; do printf "extra %s\n" "${f#"$0"}"; done' "$root" {} + 2>/dev/null
+                    ;;
+                esac
+            done
+        )
+        verdicts=$(
+            printf '@entries\n%s\n@found\n%s\n@sums\n%s\n' "$entries" "$found" "$sums" | awk -F "$tab" -v root="$root" -v rootlength="${#root}" "$layerpin_awk_prelude"'
+            section == 3 {
+                line = $0
+                if (substr(line, 1, 1) == "\\") {
+                    line = substr(line, 2)
+                    gsub(/\\\\/, "\\", line)
+                }
+                name = substr(line, 67)
+                sum[substr(name, rootlength + 1)] = substr(line, 1, 64)
+                next
+            }
+            END {
+                files = 0
+                for (path in kind) {
+                    if (!(path in seen)) { print "missing " path; continue }
+                    if (seen[path] != kind[path]) { print "kind " path; continue }
+                    if (kind[path] == "l") {
+                        if (targets[path] != value[path]) print "target " path
+                    } else if (kind[path] == "f") {
+                        files++
+                        if (sum[path] != value[path]) print "content " path
+                        owner = substr(perms[path], length(perms[path]) - 2, 1)
+                        if (((owner ~ /[1357]/) ? "x" : "-") != exec[path]) print "mode " path
+                    }
+                }
+                for (path in seen) if (!(path in kind) && !(path in covered)) print "extra " path
+                print "files " files
+            }'
+        )
+        files=0
+        while IFS= read -r verdict; do
+            case "$verdict" in
+            "") ;;
+            "files "*) files=${verdict#files } ;;
+            *) report "${verdict%% *}" "${verdict#* }" ;;
+            esac
+        done <<LAYERPIN_VERDICTS
+        $verdicts
+        $strays
+        LAYERPIN_VERDICTS
 
         if [ "$bad" -gt 0 ]; then
             if [ "$build" = 1 ]; then
