@@ -6,7 +6,7 @@ E2E_PACKAGES := docker.io docker-compose docker-registry busybox-static perl pyt
 BIN_DEBUG := .build/debug/layerpin
 BIN_RELEASE := .build/release/layerpin
 
-.PHONY: all deps e2e-deps build release run test unit e2e bench install lint clean
+.PHONY: all deps e2e-deps build release run test unit e2e fuzz fuzz-smoke bench install lint clean
 
 all: build
 
@@ -31,12 +31,23 @@ run: build
 	@echo "== layerpin digest --no-cache --root Fixtures/python-app"
 	@$(BIN_DEBUG) digest --no-cache --root Fixtures/python-app
 
-# Every test: unit and CLI tests, then the end-to-end tests on a real Docker engine.
-test: unit e2e
+# Every test: unit and CLI tests, a short fuzz of every parser, then the end-to-end tests on
+# real Docker engines of both generations.
+test: unit fuzz-smoke e2e
 
 unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Coverage-guided fuzzing (libFuzzer + ASan) of every parser and reader; FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@scripts/fuzz $(FUZZ_SECONDS)
+
+# The seed corpus replayed through the plain builds, then a few seconds of libFuzzer each.
+fuzz-smoke: unit
+	@scripts/fuzz --replay
+	@scripts/fuzz 5
 
 e2e: deps e2e-deps
 	@scripts/e2e
@@ -50,9 +61,9 @@ install: release
 	install -D -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/layerpin
 
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift
-	@sh -n scripts/engine scripts/e2e scripts/apt-ensure scripts/engine-context-list
+	$(SWIFT) format lint --strict -r Sources Tests Fuzz Package.swift
+	@sh -n scripts/engine scripts/e2e scripts/apt-ensure scripts/engine-context-list scripts/fuzz
 	@bash -n scripts/check-dockerignore-fixtures bench/run bench/verify-sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -57,6 +57,23 @@ let package = Package(
         ),
         .executableTarget(name: "layerpin", dependencies: ["LayerpinCLI"]),
 
+        // Fuzz targets (Fuzz/README.md): `make fuzz` builds each with libFuzzer; built plainly, each
+        // replays the inputs it is given (`make test` runs the seed corpus through them).
+        .target(name: "LayerpinFuzzSupport", path: "Fuzz/Support"),
+        .executableTarget(
+            name: "fuzz-ignore", dependencies: ["LayerpinIgnore", "LayerpinFuzzSupport"], path: "Fuzz/ignore"),
+        .executableTarget(
+            name: "fuzz-dockerfile", dependencies: ["LayerpinCore", "LayerpinDockerfile", "LayerpinFuzzSupport"],
+            path: "Fuzz/dockerfile"),
+        .executableTarget(
+            name: "fuzz-manifest", dependencies: ["LayerpinCore", "LayerpinFuzzSupport"], path: "Fuzz/manifest"),
+        .executableTarget(
+            name: "fuzz-config", dependencies: ["LayerpinCore", "LayerpinFuzzSupport"], path: "Fuzz/config"),
+        .executableTarget(name: "fuzz-tar", dependencies: ["LayerpinCore", "LayerpinFuzzSupport"], path: "Fuzz/tar"),
+        .executableTarget(
+            name: "fuzz-image-archive", dependencies: ["LayerpinCore", "LayerpinFuzzSupport"],
+            path: "Fuzz/image-archive"),
+
         .target(name: "LayerpinTestSupport", dependencies: ["LayerpinCore"], path: "Tests/LayerpinTestSupport"),
 
         .testTarget(name: "LayerpinIgnoreTests", dependencies: ["LayerpinIgnore", "LayerpinTestSupport"]),
