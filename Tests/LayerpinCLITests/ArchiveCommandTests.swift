@@ -73,7 +73,9 @@ struct ArchiveCommandTests {
         #expect(result.stdoutText.hasPrefix("ok: commit unknown, 1 entries (1 files) verified"))
     }
 
-    @Test("a later layer that turns an ancestor of the app into a symlink removes what lay under it")
+    @Test(
+        "a later layer that turns an ancestor of the app into a symlink: what lay under it is gone, the link is followed"
+    )
     func ancestorSymlink() throws {
         let tree = TreeBuilder("main.py = print(1)\\n\n")
         defer { tree.remove() }
@@ -86,7 +88,33 @@ struct ArchiveCommandTests {
                 "--manifest", tree.root + "/.layerpin/manifest.json",
             ])
         #expect(result.status == 1, "\(result.stdoutText)")
-        #expect(result.stdoutText.contains("missing /srv/app/main.py"))
+        // The image's processes read /srv/app/main.py through srv -> evil: the evil file, never "ok".
+        #expect(result.stdoutText.contains("content /srv/app/main.py"))
+    }
+
+    @Test("an image path under a symlinked parent is read through the link, inside the image")
+    func symlinkedParent() throws {
+        let tree = TreeBuilder("main.py = print(1)\\n\n")
+        defer { tree.remove() }
+        tree.file("layerpin.yaml", "workdir: /srv/app\n")
+        tree.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: tree.root).status == 0)
+        let image = TreeBuilder("data/app/main.py = print(1)\\n\nsrv -> data\nabs -> /data\n")
+        defer { image.remove() }
+        let tar = image.root + "/../image-\(getpid()).tar"
+        defer { unlink(tar) }
+        #expect(try CommandRunner.run("/bin/tar", ["-C", image.root, "-cf", tar, "data", "srv", "abs"]).status == 0)
+        let manifest = tree.root + "/.layerpin/manifest.json"
+        let result = try CommandRunner.layerpin(["verify", "--tar", tar, "--manifest", manifest])
+        #expect(result.status == 0, "\(result.stdoutText)")
+        // The same tree, /srv/app through an absolute link, and the file changed: named at its image path.
+        tree.file("layerpin.yaml", "workdir: /abs/app\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: tree.root).status == 0)
+        image.file("data/app/main.py", "print(2)\n")
+        #expect(try CommandRunner.run("/bin/tar", ["-C", image.root, "-cf", tar, "data", "srv", "abs"]).status == 0)
+        let changed = try CommandRunner.layerpin(["verify", "--tar", tar, "--manifest", manifest])
+        #expect(changed.status == 1)
+        #expect(changed.stdoutText.contains("content /abs/app/main.py"), "\(changed.stdoutText)")
     }
 
     @Test(

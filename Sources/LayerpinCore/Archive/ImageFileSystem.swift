@@ -38,22 +38,60 @@ package struct ImageFileSystem: Sendable {
     static let bakedManifestPath = Array("etc/layerpin/manifest.json".utf8)
 
     /// The entries under an image directory (absolute, e.g. `/app`), keyed by image path, for the
-    /// verifier; `.layerpin/` directly under it is skipped as the digests skip it.
+    /// verifier; `.layerpin/` directly under it is skipped as the digests skip it. The directory is
+    /// reached as the image's processes reach it: through its symlinks, inside the image.
     func found(under directory: String) -> [([UInt8], Verifier.Found)] {
-        var base = Array(directory.utf8).drop { $0 == RawPath.separator }.map { $0 }
-        while base.last == RawPath.separator { base.removeLast() }
+        var requested = Array(directory.utf8).drop { $0 == RawPath.separator }.map { $0 }
+        while requested.last == RawPath.separator { requested.removeLast() }
+        guard let base = resolve(requested) else { return [] }
         let skip = base.isEmpty ? Array(".layerpin".utf8) : base + Array("/.layerpin".utf8)
         var result: [([UInt8], Verifier.Found)] = []
         for (path, node) in nodes where (base.isEmpty || RawPath.isWithin(path, base)) && path != base {
             if RawPath.isWithin(path, skip) { continue }
+            let rest = base.isEmpty ? path : Array(path.dropFirst(base.count + 1))
             result.append(
                 (
-                    [RawPath.separator] + path,
+                    [RawPath.separator] + (requested.isEmpty ? rest : requested + [RawPath.separator] + rest),
                     Verifier.Found(
                         kind: node.kind, executable: node.executable, digest: node.digest, target: node.target)
                 ))
         }
         return result
+    }
+
+    /// The node an image path names, its parent directories reached through their symlinks inside
+    /// the image (the last component itself is not followed: a symlink is an entry).
+    func node(at path: [UInt8]) -> Node? {
+        var components = path.split(separator: RawPath.separator).map(Array.init)
+        guard let name = components.popLast() else { return nil }
+        guard let parent = resolve(Array(components.joined(separator: [RawPath.separator]))) else { return nil }
+        return nodes[parent.isEmpty ? name : parent + [RawPath.separator] + name]
+    }
+
+    /// `path` (relative to the image root) with every symlink among its components resolved as the
+    /// kernel would inside the image: an absolute target from the image root, `..` never above it,
+    /// at most 40 links; nil when the links go round. A missing component is kept as it is.
+    func resolve(_ path: [UInt8]) -> [UInt8]? {
+        var pending = path.split(separator: RawPath.separator).map(Array.init).reversed() as [[UInt8]]
+        var resolved: [[UInt8]] = []
+        var links = 0
+        while let component = pending.popLast() {
+            if component == Array(".".utf8) { continue }
+            if component == Array("..".utf8) {
+                _ = resolved.popLast()
+                continue
+            }
+            let candidate = Array((resolved + [component]).joined(separator: [RawPath.separator]))
+            guard let node = nodes[candidate], node.kind == .symlink, let target = node.target else {
+                resolved.append(component)
+                continue
+            }
+            links += 1
+            if links > 40 { return nil }
+            if target.first == RawPath.separator { resolved = [] }
+            pending += target.split(separator: RawPath.separator).map(Array.init).reversed()
+        }
+        return Array(resolved.joined(separator: [RawPath.separator]))
     }
 
     /// Whiteouts of one layer, kept until it is stacked on the layers below.
