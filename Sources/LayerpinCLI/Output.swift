@@ -22,6 +22,13 @@ enum Output {
         diagnostic("warning: " + message)
     }
 
+    /// A path as an error line shows it: whole up to 160 characters, else its start and end around
+    /// the number of characters left out (a path past PATH_MAX is one short line, not kilobytes).
+    static func shortened(_ path: String) -> String {
+        guard path.count > 160 else { return path }
+        return "\(path.prefix(72))…(\(path.count - 144) characters)…\(path.suffix(72))"
+    }
+
     /// A byte as people read it in an error: `0x0D`.
     static func hexByte(_ byte: UInt8) -> String {
         "0x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
@@ -84,7 +91,7 @@ enum ErrorWording {
             if case .lineTooLong = problem.reason { return "\(file):\(problem.line): \(why)" }
             return "\(file):\(problem.line): invalid pattern '\(problem.pattern)': \(why)"
         case .systemCall(let operation, let path, let code):
-            let shown = path.isEmpty ? "." : RawPath.display(path)
+            let shown = path.isEmpty ? "." : Output.shortened(RawPath.display(path))
             return "\(shown): \(operation) failed: \(HostSystem.describe(errno: code))"
         case .specialFile(let path, let kind):
             return

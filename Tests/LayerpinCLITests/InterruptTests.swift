@@ -100,3 +100,32 @@ struct InterruptTests {
         #expect(FileManager.default.fileExists(atPath: tree.root + "/.layerpin/cache.tmp.42"))  // maybe a live run's
     }
 }
+
+@Suite("Written files: never through a link, errors one short line (the built binary)")
+struct WrittenFileTests {
+    @Test("a destination that is a symlink is replaced, its target never written")
+    func symlinkedDestination() throws {
+        let tree = TreeBuilder("app.py = print(1)\n")
+        let out = TreeBuilder("victim = precious\n")
+        defer {
+            tree.remove()
+            out.remove()
+        }
+        try FileManager.default.createSymbolicLink(atPath: out.root + "/context.tar", withDestinationPath: "victim")
+        let result = try CommandRunner.layerpin(["context", "--root", tree.root, "--tar", out.root + "/context.tar"])
+        #expect(result.status == 0)
+        #expect(try String(contentsOfFile: out.root + "/victim", encoding: .utf8) == "precious")
+        let attributes = try FileManager.default.attributesOfItem(atPath: out.root + "/context.tar")
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular)
+    }
+
+    @Test("a path past PATH_MAX is named in one short line")
+    func longPath() throws {
+        let long = "/tmp/" + String(repeating: "d", count: 200) + "/" + String(repeating: "e", count: 5000)
+        let result = try CommandRunner.layerpin(["context", "--root", long])
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.count < 300, "\(result.stderr.count) bytes")
+        #expect(result.stderr.contains("characters)…"))
+    }
+}
