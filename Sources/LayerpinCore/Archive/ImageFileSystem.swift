@@ -72,26 +72,11 @@ package struct ImageFileSystem: Sendable {
     /// kernel would inside the image: an absolute target from the image root, `..` never above it,
     /// at most 40 links; nil when the links go round. A missing component is kept as it is.
     func resolve(_ path: [UInt8]) -> [UInt8]? {
-        var pending = path.split(separator: RawPath.separator).map(Array.init).reversed() as [[UInt8]]
-        var resolved: [[UInt8]] = []
-        var links = 0
-        while let component = pending.popLast() {
-            if component == Array(".".utf8) { continue }
-            if component == Array("..".utf8) {
-                _ = resolved.popLast()
-                continue
-            }
-            let candidate = Array((resolved + [component]).joined(separator: [RawPath.separator]))
-            guard let node = nodes[candidate], node.kind == .symlink, let target = node.target else {
-                resolved.append(component)
-                continue
-            }
-            links += 1
-            if links > 40 { return nil }
-            if target.first == RawPath.separator { resolved = [] }
-            pending += target.split(separator: RawPath.separator).map(Array.init).reversed()
+        LinkResolution.resolve(path, missingIsAnError: false) { candidate in
+            guard let node = nodes[candidate] else { return .missing }
+            guard node.kind == .symlink, let target = node.target else { return .notALink }
+            return .link(target: target)
         }
-        return Array(resolved.joined(separator: [RawPath.separator]))
     }
 
     /// Whiteouts of one layer, kept until it is stacked on the layers below.

@@ -45,10 +45,11 @@ package struct SpoolFile: ~Copyable {
     /// Its entry in the table an interrupt empties.
     private let slot: Int?
 
-    init(path: String, descriptor: consuming FileDescriptor) {
+    /// `slot`: its entry in the interrupt table, registered before the file was created.
+    init(path: String, descriptor: consuming FileDescriptor, slot: Int?) {
         self.path = path
         self.descriptor = descriptor
-        slot = FileSystem.TemporaryFiles.register(directory: AT_FDCWD, Array(path.utf8))
+        self.slot = slot
     }
 
     deinit {
@@ -452,9 +453,13 @@ enum FileSystem {
     static func writeAtomically<Failure: Error>(
         at directory: Int32, _ path: [UInt8], mode: UInt32 = 0o644, _ body: (Int32) throws(Failure) -> Void
     ) throws(WriteError<Failure>) {
+        // Registered for the interrupt handler before it exists, so no moment leaves it unknown.
+        var slot: Int?
         func createTemporary(_ name: inout [UInt8]) throws(WriteError<Failure>) -> FileDescriptor {
             while true {
                 name = path + Array(".tmp.\(UInt64.random(in: 0...UInt64.max))".utf8)
+                TemporaryFiles.unregister(slot)
+                slot = TemporaryFiles.register(directory: directory, name)
                 do throws(CallError) {
                     let raw = try withCString(name) { cPath throws(CallError) in
                         try check("open") {
@@ -470,9 +475,8 @@ enum FileSystem {
             }
         }
         var temporary: [UInt8] = []
-        let file = try createTemporary(&temporary)
-        let slot = TemporaryFiles.register(directory: directory, temporary)
         defer { TemporaryFiles.unregister(slot) }
+        let file = try createTemporary(&temporary)
         func removeTemporary() {
             _ = try? withCString(temporary) { cPath throws(CallError) in unlinkat(directory, cPath, 0) }
         }
@@ -524,17 +528,21 @@ enum FileSystem {
     ) throws(WriteError<Failure>) -> SpoolFile {
         while true {
             let path = directory + "/layerpin-\(UInt64.random(in: 0...UInt64.max))" + suffix
+            // Registered for the interrupt handler before it exists, so no moment leaves it unknown.
+            let slot = TemporaryFiles.register(directory: AT_FDCWD, Array(path.utf8))
             let raw: Int32
             do throws(CallError) {
                 raw = try withCString(Array(path.utf8)) { cPath throws(CallError) in
                     try check("open") { open(cPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
                 }
             } catch  where error.errno == EEXIST {
+                TemporaryFiles.unregister(slot)
                 continue
             } catch {
+                TemporaryFiles.unregister(slot)
                 throw .system(error)
             }
-            let file = SpoolFile(path: path, descriptor: FileDescriptor(owning: raw))
+            let file = SpoolFile(path: path, descriptor: FileDescriptor(owning: raw), slot: slot)
             do throws(Failure) {
                 try body(file.descriptor.rawValue)
             } catch {

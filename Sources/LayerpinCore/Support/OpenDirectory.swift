@@ -178,29 +178,14 @@ extension OpenDirectory {
     /// `path` with every symlink among its components resolved inside this directory (the last
     /// component too); nil when a component is missing or the links go round.
     func resolveBeneath(_ path: [UInt8]) -> [UInt8]? {
-        var pending = path.split(separator: RawPath.separator).map(Array.init).reversed() as [[UInt8]]
-        var resolved: [[UInt8]] = []
-        var links = 0
-        while let component = pending.popLast() {
-            if component == Array(".".utf8) { continue }
-            if component == Array("..".utf8) {
-                _ = resolved.popLast()
-                continue
+        LinkResolution.resolve(path, missingIsAnError: true) { candidate in
+            guard let status = try? FileSystem.linkStatus(at: rawValue, candidate) else { return .missing }
+            guard status.isSymlink else { return .notALink }
+            guard let target = try? FileSystem.linkTarget(at: rawValue, candidate, sizeHint: Int(status.size)) else {
+                return .missing
             }
-            let candidate = Array((resolved + [component]).joined(separator: [RawPath.separator]))
-            guard let status = try? FileSystem.linkStatus(at: rawValue, candidate) else { return nil }
-            guard status.isSymlink else {
-                resolved.append(component)
-                continue
-            }
-            links += 1
-            guard links <= 40,
-                let target = try? FileSystem.linkTarget(at: rawValue, candidate, sizeHint: Int(status.size))
-            else { return nil }
-            if target.first == RawPath.separator { resolved = [] }
-            pending += target.split(separator: RawPath.separator).map(Array.init).reversed()
+            return .link(target: target)
         }
-        return Array(resolved.joined(separator: [RawPath.separator]))
     }
 
     /// Opens a directory below `parent` (relative, already resolved), refusing a symlink in its last
