@@ -1,10 +1,18 @@
 import LayerpinDockerfile
 
 /// Where context paths land in the image, read from the built stage's `COPY` and `ADD` lines (the
-/// target, else the last stage):
-/// `COPY . ./` maps the context root to the working directory, `COPY src/ /srv/src/` a directory,
-/// `COPY requirements.txt ./` a file. Sources with wildcards, URLs, heredocs and `--from` copies
-/// are not context paths and map nothing.
+/// target, else the last stage), as the engine resolves them:
+/// - destinations relative to the current `WORKDIR` (itself relative to the one before);
+/// - `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR-x}`, `${VAR:+x}`, `${VAR+x}` expanded in sources,
+///   destinations and `WORKDIR` from the stage's `ENV` and `ARG` defaults (an `ARG` declared before
+///   the first `FROM` gives its default to a stage that declares it again); unset is empty;
+/// - a destination that ends in `/` (or is `.`), or that is a directory the build has already made
+///   (a `WORKDIR`, an earlier copy of a directory or into one) receives a copied file by its name;
+///   otherwise the file is copied to that name — several sources too, the last one winning, as
+///   BuildKit copies them (both generations: `Fixtures/layouts/several-sources-make-a-directory`);
+/// - a directory source copies its contents.
+/// Sources with wildcards, URLs, heredocs and `--from` copies are not context paths and map
+/// nothing.
 package enum ImageLayout {
     /// The mappings of a Dockerfile, given the context's directories; nil when it copies nothing
     /// from the context (the caller falls back to the configured workdir).
@@ -20,20 +28,47 @@ package enum ImageLayout {
         guard let position else { return nil }
         let start = stages[position].from
         let end = position + 1 < stages.count ? stages[position + 1].from : file.instructions.count
+        var globals: [String: String] = [:]
+        for instruction in file.instructions[..<(stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
+            for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
+        }
+        var variables: [String: String] = [:]
         var workdir = "/"
+        var knownDirectories: Set<String> = ["/"]
+        func knowDirectory(_ path: String) {
+            var current = ""
+            for component in ImagePath.components(path) {
+                current += "/" + component
+                knownDirectories.insert(current)
+            }
+        }
         var mappings: [Manifest.Mapping] = []
         for instruction in file.instructions[start..<end] {
             switch instruction.keyword {
+            case "ARG":
+                for (name, value) in Variables.declarations(instruction) {
+                    variables[name] = value.map { Variables.expand($0, variables) } ?? globals[name] ?? variables[name]
+                }
+            case "ENV":
+                for (name, value) in Variables.declarations(instruction) {
+                    variables[name] = Variables.expand(value ?? "", variables)
+                }
             case "WORKDIR":
-                if let path = instruction.words.first { workdir = resolve(path, in: workdir) }
+                if let path = instruction.words.first {
+                    workdir = resolve(Variables.expand(path, variables), in: workdir)
+                    knowDirectory(workdir)
+                }
             case "COPY", "ADD":
                 guard !instruction.has(flag: "from"), instruction.heredocs.isEmpty, instruction.words.count >= 2 else {
                     continue
                 }
-                let sources = instruction.words.dropLast()
-                let destination = instruction.words.last!
-                let intoDirectory = destination.hasSuffix("/") || sources.count > 1 || destination == "."
+                let words = instruction.words.map { Variables.expand($0, variables) }
+                let sources = words.dropLast()
+                let destination = words.last!
                 let target = resolve(destination, in: workdir)
+                let intoDirectory =
+                    destination.hasSuffix("/") || destination == "." || destination.hasSuffix("/.")
+                    || knownDirectories.contains(target)
                 for source in sources {
                     if source.contains("*") || source.contains("?") || source.contains("[") || source.contains("://") {
                         continue
@@ -41,10 +76,16 @@ package enum ImageLayout {
                     let cleaned = Array(PathCleaner.clean(source).utf8)
                     if cleaned.isEmpty || directories.contains(cleaned) {
                         mappings.append(Manifest.Mapping(context: cleaned, image: target))
+                        knowDirectory(target)
                     } else {
                         let name = source.split(separator: "/").last.map(String.init) ?? source
                         let image = intoDirectory ? join(target, name) : target
+                        // A later file copied to the same path replaces the earlier one.
+                        mappings.removeAll {
+                            $0.image == image && !$0.context.isEmpty && !directories.contains($0.context)
+                        }
                         mappings.append(Manifest.Mapping(context: cleaned, image: image))
+                        if intoDirectory { knowDirectory(target) }
                     }
                 }
             default:
@@ -71,5 +112,132 @@ package enum ImageLayout {
 enum PathCleaner {
     static func clean(_ source: String) -> String {
         source.split(separator: "/").filter { $0 != "." && !$0.isEmpty }.joined(separator: "/")
+    }
+}
+
+/// The Dockerfile's own variables: `ENV`/`ARG` declarations and BuildKit's word expansion.
+enum Variables {
+    /// `ENV A=1 B="two words"`, `ENV A 1` (the legacy form), `ARG NAME[=default]`: name and value
+    /// (nil for an `ARG` without a default), quotes removed.
+    static func declarations(_ instruction: Instruction) -> [(String, String?)] {
+        guard case .shell(let text) = instruction.arguments else { return [] }
+        let words = splitWords(text)
+        guard let first = words.first else { return [] }
+        if instruction.keyword == "ENV" && !first.contains("=") {
+            func isBlank(_ character: Character) -> Bool { character == " " || character == "\t" }
+            let name = text.drop(while: isBlank)
+            let value = name.drop(while: { !isBlank($0) }).drop(while: isBlank)
+            return [(first, unquote(String(value)))]
+        }
+        return words.map { word in
+            guard let equals = word.firstIndex(of: "=") else { return (word, nil) }
+            return (String(word[..<equals]), unquote(String(word[word.index(after: equals)...])))
+        }
+    }
+
+    /// Words split on blanks outside quotes (quotes kept, for `unquote`).
+    static func splitWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quote: Character?
+        var escaped = false
+        for character in text {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if character == "\\" && quote != "'" {
+                current.append(character)
+                escaped = true
+            } else if let open = quote {
+                current.append(character)
+                if character == open { quote = nil }
+            } else if character == "\"" || character == "'" {
+                current.append(character)
+                quote = character
+            } else if character == " " || character == "\t" {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    /// A value without its quotes and escapes (`"a b"` → `a b`, `a\ b` → `a b`).
+    static func unquote(_ value: String) -> String {
+        var out = ""
+        var quote: Character?
+        var escaped = false
+        for character in value {
+            if escaped {
+                out.append(character)
+                escaped = false
+            } else if character == "\\" && quote != "'" {
+                escaped = true
+            } else if let open = quote, character == open {
+                quote = nil
+            } else if quote == nil && (character == "\"" || character == "'") {
+                quote = character
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`, `${NAME+word}`, with
+    /// `\$` a literal `$`; an unset variable is empty, as BuildKit expands it.
+    static func expand(_ word: String, _ variables: [String: String]) -> String {
+        let characters = Array(word)
+        var out = ""
+        var index = 0
+        func isNameCharacter(_ character: Character) -> Bool {
+            character == "_" || character.isASCII && (character.isLetter || character.isNumber)
+        }
+        while index < characters.count {
+            let character = characters[index]
+            if character == "\\", index + 1 < characters.count, characters[index + 1] == "$" {
+                out.append("$")
+                index += 2
+                continue
+            }
+            guard character == "$", index + 1 < characters.count else {
+                out.append(character)
+                index += 1
+                continue
+            }
+            if characters[index + 1] == "{", let close = characters[(index + 2)...].firstIndex(of: "}") {
+                let body = String(characters[(index + 2)..<close])
+                index = close + 1
+                let name = String(body.prefix(while: isNameCharacter))
+                let rest = body.dropFirst(name.count)
+                let value = variables[name]
+                let set = value != nil
+                let nonEmpty = !(value ?? "").isEmpty
+                if rest.hasPrefix(":-") {
+                    out += nonEmpty ? value! : expand(String(rest.dropFirst(2)), variables)
+                } else if rest.hasPrefix("-") {
+                    out += set ? value! : expand(String(rest.dropFirst(1)), variables)
+                } else if rest.hasPrefix(":+") {
+                    out += nonEmpty ? expand(String(rest.dropFirst(2)), variables) : ""
+                } else if rest.hasPrefix("+") {
+                    out += set ? expand(String(rest.dropFirst(1)), variables) : ""
+                } else {
+                    out += value ?? ""
+                }
+                continue
+            }
+            let name = String(characters[(index + 1)...].prefix(while: isNameCharacter))
+            guard !name.isEmpty else {
+                out.append(character)
+                index += 1
+                continue
+            }
+            out += variables[name] ?? ""
+            index += 1 + name.count
+        }
+        return out
     }
 }

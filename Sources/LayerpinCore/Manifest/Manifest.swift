@@ -153,16 +153,22 @@ package struct Manifest: Sendable, Equatable {
         }
     }
 
-    /// The image paths (raw bytes) of every entry, with the entry.
+    /// The image paths (raw bytes) of every entry, with the entry: one for each place a mapping
+    /// copies it to (a file copied by `COPY . /app` and `COPY src/ /srv/` is in both); where two
+    /// mappings put entries at one path, the more specific mapping's entry is the one there.
     package func imageEntries() -> [(path: [UInt8], entry: Entry)] {
-        entries.compactMap { entry in
-            guard let mapping = layout.first(where: { $0.context.isEmpty || RawPath.isWithin(entry.path, $0.context) })
-            else { return nil }
-            let rest = mapping.context.isEmpty ? entry.path : Array(entry.path.dropFirst(mapping.context.count + 1))
+        var seen: Set<[UInt8]> = []
+        var result: [(path: [UInt8], entry: Entry)] = []
+        for mapping in layout {
             var base = Array(mapping.image.utf8)
             if base.last == RawPath.separator && base.count > 1 { base.removeLast() }
             if base == [RawPath.separator] { base = [] }
-            return (rest.isEmpty ? base : base + [RawPath.separator] + rest, entry)
+            for entry in entries where mapping.context.isEmpty || RawPath.isWithin(entry.path, mapping.context) {
+                let rest = mapping.context.isEmpty ? entry.path : Array(entry.path.dropFirst(mapping.context.count + 1))
+                let path = rest.isEmpty ? base : base + [RawPath.separator] + rest
+                if seen.insert(path).inserted { result.append((path, entry)) }
+            }
         }
+        return result
     }
 }

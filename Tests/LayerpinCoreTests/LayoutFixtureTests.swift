@@ -1,0 +1,42 @@
+import Foundation
+import LayerpinTestSupport
+import Testing
+
+@testable import LayerpinCore
+
+/// Every folder of Fixtures/layouts: the manifest layerpin plans places each context file where the
+/// engine put it (recorded by scripts/check-layout-fixtures, re-checked on both engines in make e2e).
+@Suite("Image layouts equal the engine's (Fixtures/layouts)")
+struct LayoutFixtureTests {
+    static let folder = Fixture.directory.appendingPathComponent("layouts")
+    static let cases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+        FileManager.default.fileExists(atPath: folder.appendingPathComponent($0 + "/Dockerfile").path)
+    }.sorted()
+
+    @Test("there are cases")
+    func haveCases() {
+        #expect(Self.cases.count >= 12)
+    }
+
+    @Test(arguments: cases)
+    func layout(name: String) throws {
+        let folder = Self.folder.appendingPathComponent(name)
+        let tree = TreeBuilder()
+        defer { tree.remove() }
+        for line in try Fixture.lines(folder.appendingPathComponent("tree")) {
+            tree.add(line.hasSuffix("/") ? line : "\(line) = content of \(line)\\n", executableMarker: false)
+        }
+        var fingerprinter = Fingerprinter(root: tree.root, dockerfile: folder.appendingPathComponent("Dockerfile").path)
+        fingerprinter.useStatCache = false
+        fingerprinter.engine = .named(.current)
+        fingerprinter.target = try? String(contentsOf: folder.appendingPathComponent("target"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let manifest = Planner.manifest(of: try fingerprinter.fingerprint(), git: nil, root: tree.root)
+        let placed = manifest.imageEntries().filter { $0.entry.kind == .file }.map {
+            "\(String(decoding: $0.entry.path, as: UTF8.self))\t\(String(decoding: $0.path, as: UTF8.self))"
+        }.sorted()
+        // The engine lists a file once per place it landed; an overwritten one is not there.
+        let expected = try Fixture.lines(folder.appendingPathComponent("layout")).sorted()
+        #expect(placed == expected, "\(name)")
+    }
+}
