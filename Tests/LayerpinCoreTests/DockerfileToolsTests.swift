@@ -147,6 +147,124 @@ struct RenderPinTests {
             try DockerfilePinner.pin(pinned, dependencyFiles: ["requirements.txt"], groups: ["deps", "src"]) == pinned)
     }
 
+    /// The lines of a pinned file, for the shape tests below.
+    static func pinnedLines(_ text: String, deps: [String] = ["requirements.txt"], target: String? = nil) throws
+        -> [String]
+    {
+        try DockerfilePinner.pin(text, dependencyFiles: deps, groups: ["deps", "src"], target: target)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    @Test("a target stage is pinned, the stage after it stays byte-identical (docker/awesome-compose's Python shape)")
+    func targetStage() throws {
+        let original = """
+            FROM python:3.10-alpine AS builder
+            WORKDIR /code
+            COPY requirements.txt /code
+            RUN pip3 install -r requirements.txt
+            COPY . /code
+            CMD ["python3", "app.py"]
+
+            FROM builder AS dev-envs
+            RUN apk update && apk add git
+            CMD ["python3", "app.py"]
+
+            """
+        for target in ["builder", "dev-envs", nil] {
+            let lines = try Self.pinnedLines(original, target: target)
+            let devEnvs = lines.firstIndex(of: "FROM builder AS dev-envs")!
+            // The pin lands in builder, whatever the target: dev-envs copies nothing from the context.
+            #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! < devEnvs, "\(target ?? "last")")
+            #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! > lines.firstIndex { $0.hasPrefix("RUN pip3") }!)
+        }
+        // Built as dev-envs, the image runs dev-envs' CMD through the verifier it inherits.
+        let devEnvs = try Self.pinnedLines(original, target: "dev-envs")
+        let tail = Array(devEnvs[devEnvs.firstIndex(of: "FROM builder AS dev-envs")!...])
+        #expect(
+            tail == [
+                "FROM builder AS dev-envs", "RUN apk update && apk add git", "ENTRYPOINT [\"/etc/layerpin/verify.sh\"]",
+                "CMD [\"python3\", \"app.py\"]", "",
+            ])
+        // Built as builder, dev-envs is untouched.
+        let builder = try Self.pinnedLines(original, target: "builder")
+        #expect(
+            Array(builder[builder.firstIndex(of: "FROM builder AS dev-envs")!...]) == [
+                "FROM builder AS dev-envs", "RUN apk update && apk add git", "CMD [\"python3\", \"app.py\"]", "",
+            ])
+    }
+
+    @Test(
+        "the dependency step is the install from what was copied, never a tool's install before it",
+        arguments: [
+            (
+                "RUN pip install --upgrade pip\nCOPY requirements.txt .\nRUN pip install -r requirements.txt",
+                "RUN pip install -r requirements.txt"
+            ),
+            ("RUN npm install -g nodemon\nCOPY package.json .\nRUN npm ci", "RUN npm ci"),
+            (
+                "COPY requirements.txt .\nRUN pip install -U pip setuptools wheel\nRUN pip install -r requirements.txt",
+                "RUN pip install -r requirements.txt"
+            ),
+            (
+                "COPY requirements.txt .\nRUN pip install --upgrade pip && pip install -r requirements.txt",
+                "RUN pip install --upgrade pip && pip install -r requirements.txt"
+            ),
+        ])
+    func dependencyStep(body: String, install: String) throws {
+        let lines = try Self.pinnedLines(
+            "FROM python:3.11\nWORKDIR /app\n\(body)\nCOPY . .\nCMD [\"python\", \"app.py\"]\n")
+        let installLine = lines.firstIndex(of: install)!
+        // The source digest comes after the install: a code change never reinstalls dependencies.
+        #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! > installLine)
+        #expect(lines.firstIndex(of: "ARG LAYERPIN_DEPS_DIGEST")! < installLine)
+        #expect(lines.firstIndex { $0.contains("verify.sh\", \"--build") }! > lines.firstIndex(of: "COPY . .")!)
+    }
+
+    @Test("an install that builds from the whole source keeps its COPY . . whole; a split keeps the COPY's flags")
+    func wholeSourceAndFlags() throws {
+        let whole = try Self.pinnedLines("FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install .\nCMD [\"app\"]\n")
+        #expect(whole.filter { $0.hasPrefix("COPY ") && !$0.contains(".layerpin") } == ["COPY . ."])
+        #expect(whole.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! < whole.firstIndex(of: "COPY . .")!)
+        let flagged = try Self.pinnedLines(
+            "FROM python:3.11\nWORKDIR /app\nCOPY --chown=app:app --chmod=644 . .\nRUN pip install -r requirements.txt\n"
+        )
+        #expect(flagged.contains("COPY --chown=app:app --chmod=644 requirements.txt ./"))
+        #expect(flagged.contains("COPY --chown=app:app --chmod=644 . ."))
+    }
+
+    @Test(
+        "the start-up check wraps the user's own program",
+        arguments: [
+            (
+                "ENTRYPOINT [\"python3\"]\nCMD [\"app.py\"]",
+                ["ENTRYPOINT [\"/etc/layerpin/verify.sh\", \"python3\"]", "CMD [\"app.py\"]"]
+            ),
+            (
+                "ENTRYPOINT python3 app.py --port 80",
+                ["ENTRYPOINT [\"/etc/layerpin/verify.sh\", \"/bin/sh\", \"-c\", \"python3 app.py --port 80\"]"]
+            ),
+            (
+                "CMD [\"python3\", \"app.py\"]",
+                ["ENTRYPOINT [\"/etc/layerpin/verify.sh\"]", "CMD [\"python3\", \"app.py\"]"]
+            ),
+            ("EXPOSE 80", ["EXPOSE 80"]),  // neither: the base image's entry point is kept, nothing added
+        ])
+    func entrypoint(tail: String, expected: [String]) throws {
+        let lines = try Self.pinnedLines("FROM python:3.11\nWORKDIR /app\nCOPY . .\n\(tail)\n")
+        let after = lines.drop { !$0.hasPrefix("LABEL ") }.dropFirst().filter { !$0.isEmpty }
+        #expect(Array(after) == expected)
+    }
+
+    @Test("a final stage that only copies --from a build stage: the build stage is pinned, the final one left alone")
+    func copyFromBuildStage() throws {
+        let lines = try Self.pinnedLines(
+            "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod .\nRUN go mod download\nCOPY . .\nRUN go build -o /app\n\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n",
+            deps: ["go.mod"])
+        let final = lines.firstIndex(of: "FROM scratch")!
+        #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! < final)
+        #expect(Array(lines[final...]) == ["FROM scratch", "COPY --from=build /app /app", "ENTRYPOINT [\"/app\"]", ""])
+    }
+
     @Test("pinning a file that already copies dependencies first only adds the ARGs and the verification")
     func pinOrdered() throws {
         let original =
@@ -165,6 +283,7 @@ struct RenderPinTests {
                 COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
                 RUN ["/etc/layerpin/verify.sh", "--build"]
                 LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT org.opencontainers.image.created=$LAYERPIN_CREATED io.layerpin.digest.deps=$LAYERPIN_DEPS_DIGEST io.layerpin.digest.src=$LAYERPIN_SRC_DIGEST
+                ENTRYPOINT ["/etc/layerpin/verify.sh"]
                 CMD ["node", "src/index.js"]
 
                 """)

@@ -73,15 +73,18 @@ package struct DockerBuild: Sendable {
         return arguments + extraArguments + ["-"]
     }
 
-    /// The named stage that installs the dependencies, when the Dockerfile has one (not the last).
-    func dependencyStage() -> String? {
+    /// The named stage that installs the dependencies, when the Dockerfile has one of its own: a
+    /// stage before the one that copies the application (never the built image itself).
+    func dependencyStage(target: String?) -> String? {
         let root = planner.fingerprinter.root
         let path = planner.fingerprinter.dockerfileName
         guard let directory = try? OpenDirectory(root), let bytes = try? directory.read(Array(path.utf8)),
-            let file = try? DockerfileParser.parse(String(decoding: bytes, as: UTF8.self))
+            let file = try? DockerfileParser.parse(String(decoding: bytes, as: UTF8.self)),
+            let built = DockerfilePinner.targetStage(target, in: file)
         else { return nil }
         let stages = file.stages
-        for (position, stage) in stages.enumerated().dropLast() {
+        let application = DockerfilePinner.pinnedStage(for: built, in: file) ?? built
+        for (position, stage) in stages.enumerated() where position < application {
             guard let name = stage.name else { continue }
             let end = stages[position + 1].from
             if file.instructions[stage.from..<end].contains(where: {
@@ -130,7 +133,7 @@ package struct DockerBuild: Sendable {
         }
         // The dependency stage, when it is a named one, gets its own tag keyed by the deps digest
         // (a cache source for other machines); it is all cached by now.
-        if let stage = dependencyStage(), let deps = manifest.digest(of: "deps"),
+        if let stage = dependencyStage(target: target), let deps = manifest.digest(of: "deps"),
             let repository = tags.first.flatMap({ ImageReference(parsing: $0)?.repository })
         {
             let tag = "\(repository):deps-\(deps.hex.prefix(12))"

@@ -1,9 +1,18 @@
+import Foundation
 import LayerpinDockerfile
 
 /// Pins an existing Dockerfile: inserts the layerpin ARG lines, the in-build verification and the
 /// labels where they belong, and splits a `COPY . .` that precedes the dependency install into
-/// the dependency `COPY`, the install, and the rest. Every other line and comment stays as it
-/// was; pinning a pinned file changes nothing.
+/// the dependency `COPY` (with the original's flags), the install, and the rest. Every other line
+/// and comment stays as it was; pinning a pinned file changes nothing.
+///
+/// The stage pinned is the one the target builds from the context: the target itself (default the
+/// last stage) when it copies from the context, else the nearest stage it is built `FROM` or
+/// copies `--from` that does; every other stage stays byte-identical. The start-up check wraps
+/// the target's own program: `ENTRYPOINT ["python3"]` becomes `ENTRYPOINT
+/// ["/etc/layerpin/verify.sh", "python3"]`, a shell-form `ENTRYPOINT cmd` keeps its meaning
+/// through `/bin/sh -c`, and with only a `CMD` the verifier becomes the `ENTRYPOINT` that runs it.
+/// With neither (the base image's would be lost) the entry point is left alone.
 package enum DockerfilePinner {
     /// Commands that install dependencies, per ecosystem.
     static let installPatterns = [
@@ -13,56 +22,165 @@ package enum DockerfilePinner {
         "composer install", "mvn dependency", "gradle dependencies",
     ]
 
+    /// Tools and package managers people install or upgrade before the dependencies: such an
+    /// install is not the dependency step (`pip install --upgrade pip`, `npm install -g nodemon`).
+    static let toolPackages: Set<String> = [
+        "pip", "setuptools", "wheel", "poetry", "pipenv", "uv", "virtualenv", "pip-tools", "npm", "yarn", "pnpm",
+        "nodemon", "corepack",
+    ]
+
     /// The index (in `file.instructions`) of the dependency install in the last stage, if any.
     package static func installIndex(in file: Dockerfile) -> Int? {
-        let start = file.stages.last?.from ?? 0
-        return file.instructions.indices.first { index in
-            index >= start && file.instructions[index].keyword == "RUN" && isInstall(file.instructions[index])
+        installIndex(in: file, stage: file.stages.count - 1)
+    }
+
+    /// The dependency install of a stage: its first `RUN` after a `COPY` from the context that
+    /// installs from what was copied (not a tool's install or upgrade).
+    static func installIndex(in file: Dockerfile, stage: Int) -> Int? {
+        guard let (start, end) = bounds(of: stage, in: file) else { return nil }
+        var copied = false
+        for index in start..<end {
+            let instruction = file.instructions[index]
+            if instruction.keyword == "COPY" || instruction.keyword == "ADD", copiesContext(instruction) {
+                copied = true
+            } else if copied && instruction.keyword == "RUN" && isInstall(instruction) {
+                return index
+            }
         }
+        return nil
     }
 
     package static func isInstall(_ instruction: Instruction) -> Bool {
-        let text =
-            switch instruction.arguments {
-            case .exec(let words): words.joined(separator: " ")
-            case .shell(let text): text
+        let text = commandText(instruction)
+        // Each command of the RUN on its own: `pip install -U pip && pip install -r r.txt` installs.
+        for command in text.components(separatedBy: "&&").flatMap({ $0.components(separatedBy: ";") }) {
+            guard let pattern = installPatterns.first(where: { command.contains($0) }) else { continue }
+            let words = command.components(separatedBy: pattern).dropFirst().joined(separator: pattern)
+                .split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if words.contains("-g") || words.contains("--global") { continue }
+            let packages = words.filter { !$0.hasPrefix("-") }
+            let fromFiles = words.contains { $0 == "-r" || $0.hasPrefix("--requirement") || $0.hasPrefix("-r") }
+            if !fromFiles && !packages.isEmpty && packages.allSatisfy({ toolPackages.contains(baseName($0)) }) {
+                continue
             }
-        return installPatterns.contains { text.contains($0) }
+            return true
+        }
+        return false
+    }
+
+    /// `pip==24.0` → `pip`; `"setuptools>=68"` → `setuptools`.
+    private static func baseName(_ package: String) -> String {
+        let trimmed = package.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        return String(trimmed.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }).lowercased()
+    }
+
+    /// The install builds from the whole source: `pip install .`, `-e .`, a build in the same RUN.
+    static func needsWholeSource(_ instruction: Instruction) -> Bool {
+        let text = " " + commandText(instruction) + " "
+        return [" install . ", " install -e . ", " install --editable . ", " run build", " build ", "setup.py"]
+            .contains { text.contains($0) }
+    }
+
+    private static func commandText(_ instruction: Instruction) -> String {
+        switch instruction.arguments {
+        case .exec(let words): words.joined(separator: " ")
+        case .shell(let text): text
+        }
     }
 
     /// Whether a COPY copies the whole context (`COPY . <dest>`).
     static func copiesEverything(_ instruction: Instruction) -> Bool {
-        instruction.keyword == "COPY" && !instruction.has(flag: "from") && instruction.words.count >= 2
+        instruction.keyword == "COPY" && copiesContext(instruction)
             && instruction.words.dropLast().contains { $0 == "." || $0 == "./" }
     }
 
+    /// A COPY or ADD of context files (not `--from`, not a heredoc).
+    static func copiesContext(_ instruction: Instruction) -> Bool {
+        (instruction.keyword == "COPY" || instruction.keyword == "ADD") && !instruction.has(flag: "from")
+            && instruction.heredocs.isEmpty && instruction.words.count >= 2
+    }
+
+    /// The first and one-past-last instruction of a stage.
+    static func bounds(of stage: Int, in file: Dockerfile) -> (Int, Int)? {
+        let stages = file.stages
+        guard stages.indices.contains(stage) else { return nil }
+        return (stages[stage].from, stage + 1 < stages.count ? stages[stage + 1].from : file.instructions.count)
+    }
+
+    /// The stage a target builds (by name, case-insensitively, or the last).
+    static func targetStage(_ target: String?, in file: Dockerfile) -> Int? {
+        let stages = file.stages
+        guard let target else { return stages.isEmpty ? nil : stages.count - 1 }
+        return stages.firstIndex { $0.name?.lowercased() == target.lowercased() }
+    }
+
+    /// The stage to pin for a target: the target when it copies from the context, else the first
+    /// that does among the stages it is built `FROM` (nearest first), then those it copies from.
+    static func pinnedStage(for target: Int, in file: Dockerfile) -> Int? {
+        let stages = file.stages
+        func stageNamed(_ name: String) -> Int? {
+            stages.firstIndex { $0.name?.lowercased() == name.lowercased() }
+                ?? Int(name).flatMap {
+                    stages.indices.contains($0) ? $0 : nil
+                }
+        }
+        var queue = [target]
+        var seen: Set<Int> = []
+        while !queue.isEmpty {
+            let stage = queue.removeFirst()
+            guard seen.insert(stage).inserted, let (start, end) = bounds(of: stage, in: file) else { continue }
+            if file.instructions[start..<end].contains(where: copiesContext) { return stage }
+            if let parent = stageNamed(stages[stage].image), parent < stage { queue.append(parent) }
+            for instruction in file.instructions[start..<end] where instruction.keyword == "COPY" {
+                if let source = instruction.flag("from"), let from = stageNamed(source), from < stage {
+                    queue.append(from)
+                }
+            }
+        }
+        return nil
+    }
+
     /// The pinned text, or the same text when it is pinned already.
-    package static func pin(_ text: String, dependencyFiles: [String], groups: [String], verifyMode: String? = nil)
-        throws(DockerfileError)
-        -> String
-    {
+    package static func pin(
+        _ text: String, dependencyFiles: [String], groups: [String], verifyMode: String? = nil, target: String? = nil
+    ) throws(DockerfileError) -> String {
         let file = try DockerfileParser.parse(text)
         if file.instructions.contains(where: {
             $0.keyword == "ARG" && $0.words.first?.hasPrefix("LAYERPIN_SRC_DIGEST") == true
         }) {
             return text
         }
-        let start = file.stages.last?.from ?? 0
+        guard let targetStage = targetStage(target, in: file) else {
+            throw DockerfileError(line: 1, message: "no stage named '\(target ?? "")' to build")
+        }
+        guard let stage = pinnedStage(for: targetStage, in: file), let (start, end) = bounds(of: stage, in: file)
+        else {
+            throw DockerfileError(
+                line: file.instructions.last?.lines.upperBound ?? 1, message: "no COPY of the application to pin")
+        }
         var insertions: [Int: [String]] = [:]
         var replacements: [Int: [String]] = [:]
-        let install = installIndex(in: file)
+        // The entry point last: its line goes after whatever else is inserted at the same place.
+        func finished() -> String {
+            wrapEntrypoint(of: targetStage, pinned: stage, in: file, into: &insertions, replacing: &replacements)
+            return file.text(replacing: replacements, inserting: insertions)
+        }
+        let install = installIndex(in: file, stage: stage)
         // The application copy: a COPY . after the install, else the first COPY after it, else the
         // last COPY of the stage.
         var appCopy: Int?
         if let install {
             let beforeInstall = (start..<install).filter { copiesEverything(file.instructions[$0]) }
-            if let split = beforeInstall.first {
+            if let split = beforeInstall.first, !needsWholeSource(file.instructions[install]) {
                 // COPY . . before the install: copy only the dependency files there, the rest after it.
                 let copy = file.instructions[split]
                 let destination = copy.words.last ?? "."
+                let flags = copy.flags.map { "--" + $0.name + ($0.value.map { "=" + $0 } ?? "") + " " }.joined()
                 var depsLines = ["ARG LAYERPIN_DEPS_DIGEST"]
                 depsLines += DockerfileRenderer.copyLines(dependencyFiles.map { Array($0.utf8) }).map { line in
-                    destination == "." || destination == "./" ? line : line.replacingDestination(with: destination)
+                    let placed =
+                        destination == "." || destination == "./" ? line : line.replacingDestination(with: destination)
+                    return "COPY " + flags + placed.dropFirst("COPY ".count)
                 }
                 for number in copy.lines { replacements[number] = [] }
                 replacements[copy.lines.lowerBound] = depsLines
@@ -72,14 +190,19 @@ package enum DockerfilePinner {
                 ]
                 insertions[after, default: []] += copy.lines.map { file.line($0) }
                 insertions[after, default: []] += verification(groups: groups, verifyMode: verifyMode)
-                return file.text(replacing: replacements, inserting: insertions)
+                return finished()
             }
-            if let depsCopy = (start..<install).last(where: { file.instructions[$0].keyword == "COPY" }) {
-                insertions[file.instructions[depsCopy].lines.lowerBound, default: []].append("ARG LAYERPIN_DEPS_DIGEST")
+            if let split = beforeInstall.first {
+                appCopy = split  // the install needs the whole source: the copy stays whole
+            } else {
+                if let depsCopy = (start..<install).last(where: { copiesContext(file.instructions[$0]) }) {
+                    insertions[file.instructions[depsCopy].lines.lowerBound, default: []].append(
+                        "ARG LAYERPIN_DEPS_DIGEST")
+                }
+                appCopy = ((install + 1)..<end).first { copiesContext(file.instructions[$0]) }
             }
-            appCopy = ((install + 1)..<file.instructions.count).first { file.instructions[$0].keyword == "COPY" }
         } else {
-            appCopy = (start..<file.instructions.count).last { file.instructions[$0].keyword == "COPY" }
+            appCopy = (start..<end).last { copiesContext(file.instructions[$0]) }
         }
         guard let appCopy else {
             throw DockerfileError(
@@ -90,7 +213,42 @@ package enum DockerfilePinner {
             "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED",
         ]
         insertions[copy.lines.upperBound + 1, default: []] += verification(groups: groups, verifyMode: verifyMode)
-        return file.text(replacing: replacements, inserting: insertions)
+        return finished()
+    }
+
+    /// The start-up check around the target's own program, when the target image carries the
+    /// verifier (it is the pinned stage, or built `FROM` it).
+    static func wrapEntrypoint(
+        of target: Int, pinned: Int, in file: Dockerfile, into insertions: inout [Int: [String]],
+        replacing replacements: inout [Int: [String]]
+    ) {
+        let stages = file.stages
+        var ancestor: Int? = target
+        while let current = ancestor, current != pinned {
+            ancestor = stages.firstIndex {
+                $0.name != nil && $0.name?.lowercased() == stages[current].image.lowercased()
+            }
+            if let next = ancestor, next >= current { ancestor = nil }
+        }
+        guard ancestor == pinned, let (start, end) = bounds(of: target, in: file) else { return }
+        let verifier = "/etc/layerpin/verify.sh"
+        if let index = (start..<end).last(where: { file.instructions[$0].keyword == "ENTRYPOINT" }) {
+            let entrypoint = file.instructions[index]
+            let words: [String]
+            switch entrypoint.arguments {
+            case .exec(let program): words = program
+            case .shell(let command): words = ["/bin/sh", "-c", command]
+            }
+            if words.first == verifier { return }
+            for number in entrypoint.lines { replacements[number] = [] }
+            replacements[entrypoint.lines.lowerBound] = [
+                "ENTRYPOINT " + DockerfileRenderer.jsonArray([verifier] + words)
+            ]
+        } else if let command = (start..<end).last(where: { file.instructions[$0].keyword == "CMD" }) {
+            // Before the CMD, so the stage's own CMD is what the verifier runs.
+            insertions[file.instructions[command].lines.lowerBound, default: []].append(
+                "ENTRYPOINT " + DockerfileRenderer.jsonArray([verifier]))
+        }
     }
 
     /// The manifest and verifier in /etc/layerpin, the in-build check, the labels.

@@ -121,7 +121,7 @@ extension DockerfileRenderer {
         do {
             return try DockerfilePinner.pin(
                 text, dependencyFiles: deps, groups: fingerprint.groups.map(\.name),
-                verifyMode: fingerprint.config.verify)
+                verifyMode: fingerprint.config.verify, target: fingerprint.target)
         } catch {
             throw .invalidDockerfile(file: path, error)
         }

@@ -25,7 +25,16 @@ package enum ImageLayout {
         let position =
             target.map { target in stages.firstIndex { $0.name?.lowercased() == target.lowercased() } }
             ?? (stages.isEmpty ? nil : stages.count - 1)
-        guard let position else { return nil }
+        guard var position else { return nil }
+        // A target that copies nothing from the context (a dev-envs stage `FROM builder`) holds
+        // what the stage it is built from copied, at the same paths.
+        while let (start, end) = DockerfilePinner.bounds(of: position, in: file),
+            !file.instructions[start..<end].contains(where: DockerfilePinner.copiesContext),
+            let parent = stages.firstIndex(where: { $0.name?.lowercased() == stages[position].image.lowercased() }),
+            parent < position
+        {
+            position = parent
+        }
         let start = stages[position].from
         let end = position + 1 < stages.count ? stages[position + 1].from : file.instructions.count
         var globals: [String: String] = [:]

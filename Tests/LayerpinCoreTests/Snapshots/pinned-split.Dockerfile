@@ -12,4 +12,5 @@ COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
 RUN ["/etc/layerpin/verify.sh", "--build"]
 LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT org.opencontainers.image.created=$LAYERPIN_CREATED io.layerpin.digest.deps=$LAYERPIN_DEPS_DIGEST io.layerpin.digest.src=$LAYERPIN_SRC_DIGEST
 EXPOSE 8000
+ENTRYPOINT ["/etc/layerpin/verify.sh"]
 CMD ["python", "app.py"]

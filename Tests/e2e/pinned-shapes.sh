@@ -1,0 +1,83 @@
+#!/bin/sh
+# A user's own multi-stage Dockerfile, pinned with `layerpin dockerfile --from` and built with
+# `layerpin build --target`: a tool upgrade before the install, COPY . . before the install (split),
+# the user's ENTRYPOINT ["python3"] with a CMD, and a dev-envs stage after the built one
+# (docker/awesome-compose's Python shape). The container runs the user's program with its
+# arguments through the start-up check, verify --image checks files, a tampered file is refused at
+# start-up, and a code-only rebuild keeps the dependency layers.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+python_image
+work=$(mktemp -d)
+images=""
+trap 'rm -rf "$work"; [ -n "$images" ] && $docker rmi -f $images >/dev/null 2>&1' EXIT
+python_app "$work/app" layerpin-e2e-shapes
+cd "$work/app"
+cat > Dockerfile.user <<'DOCKERFILE'
+FROM layerpin-e2e/python AS builder
+RUN pip install --no-index --upgrade pip || true
+WORKDIR /app
+COPY . .
+RUN pip install --no-index --find-links wheels -r requirements.txt
+ENTRYPOINT ["python3"]
+CMD ["src/app/main.py"]
+
+FROM builder AS dev-envs
+RUN echo dev > /dev-marker
+DOCKERFILE
+"$LAYERPIN" dockerfile --from Dockerfile.user --target builder -o Dockerfile >"$work/pin.out" 2>&1
+check "the user's Dockerfile pins" test $? -eq 0
+tool=$(grep -n 'upgrade pip' Dockerfile | cut -d: -f1)
+src=$(grep -n 'ARG LAYERPIN_SRC_DIGEST' Dockerfile | cut -d: -f1)
+install=$(grep -n 'find-links wheels' Dockerfile | cut -d: -f1)
+check "the source digest comes after the real install, not after the tool upgrade" test "$src" -gt "$install" -a "$install" -gt "$tool"
+grep -q '^ENTRYPOINT \["/etc/layerpin/verify.sh", "python3"\]$' Dockerfile
+check "the user's ENTRYPOINT is wrapped, not replaced" test $? -eq 0
+sed -n '/^FROM builder AS dev-envs/,$p' Dockerfile | grep -q LAYERPIN
+check "the stage after the built one is left alone" test $? -ne 0
+
+# build TARGET: the image's first tag (a dependency stage of its own would add its deps- tag).
+build() {
+    "$LAYERPIN" build --target "$1" -- --network=none 2>"$work/build.log" | head -n 1
+    grep -q 'docker build failed' "$work/build.log" && grep -v '^#' "$work/build.log" | tail -20 >&2
+}
+first=$(build builder)
+images="$images $first"
+check "the pinned file builds as builder, from layerpin's archive" test -n "$first"
+out=$($docker run --rm --network=none "$first" 2>"$work/startup.err")
+case "$(cat "$work/startup.err")" in "layerpin: commit unknown src sha256:"*" verified "[1-9]*" files") pass "the start-up check ran and checked files" ;;
+*) fail "the start-up line (got: $(cat "$work/startup.err"))" ;; esac
+case "$out" in "hello from python-app (six 1.16.0"*) pass "then the user's program runs (ENTRYPOINT python3 + CMD)" ;; *) fail "the program (got: $out)" ;; esac
+out=$($docker run --rm --network=none "$first" -c 'print(6 * 7)' 2>/dev/null)
+check "arguments replace CMD as before pinning: python3 -c runs" test "$out" = 42
+out=$("$LAYERPIN" verify --image "$first" 2>&1)
+case "$out" in "ok: commit unknown, "*" (0 files)"*) fail "verify --image checked no file (got: $out)" ;;
+"ok: commit unknown, "*) pass "verify --image passes, checking files" ;; *) fail "verify --image (got: $out)" ;; esac
+$docker run --rm --network=none --entrypoint sh "$first" -c \
+    'echo "# tampered" >> /app/src/app/main.py && exec /etc/layerpin/verify.sh python3 src/app/main.py' \
+    >"$work/tampered.out" 2>&1
+status=$?
+check "a tampered file is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content /app/src/app/main.py' '$work/tampered.out'"
+
+layers() { $docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1" | grep -v '^$'; }
+sed -i 's/hello from python-app/hello, shapes/' src/app/main.py
+second=$(build builder)
+images="$images $second"
+layers "$first" >"$work/l1"
+layers "$second" >"$work/l2"
+# The last three layers are the application's (COPY . ., COPY .layerpin/…, RUN verify.sh).
+shared=$(($(wc -l <"$work/l1") - 3))
+check "a code-only rebuild keeps the dependency layers (tool upgrade, deps COPY, install)" \
+    test "$(head -n "$shared" "$work/l1")" = "$(head -n "$shared" "$work/l2")"
+out=$($docker run --rm --network=none "$second" 2>/dev/null)
+case "$out" in "hello, shapes"*) pass "and the new code runs" ;; *) fail "new code (got: $out)" ;; esac
+
+dev=$(build dev-envs)
+images="$images $dev"
+check "the dev-envs target builds too" test -n "$dev"
+$docker run --rm --network=none --entrypoint cat "$dev" /dev-marker >/dev/null 2>&1
+check "it is dev-envs (its own step ran)" test $? -eq 0
+"$LAYERPIN" verify --image "$dev" >/dev/null 2>&1
+check "and verifies: it carries the builder's check" test $? -eq 0
+finish
