@@ -118,8 +118,13 @@ struct VerifyCommand: ParsableCommand {
             "written at run time: \($0.kind.rawValue) \(RawPath.display($0.path))\n"
         }.joined()
         guard !report.ok else {
-            return
-                "ok: commit \(Output.shown(report.manifest.commit)), \(report.files.entries) entries (\(report.files.files) files) verified; "
+            // Nothing of the context reaches the image unchanged (a compiled binary, a bundle, a
+            // final stage that copies --from): say what was checked, never a bare "0 files".
+            let checked =
+                report.files.entries == 0
+                ? "provenance only: no context file reaches this image; labels and baked manifest checked"
+                : "\(report.files.entries) entries (\(report.files.files) files) verified"
+            return "ok: commit \(Output.shown(report.manifest.commit)), \(checked); "
                 + DeployWording.freshnessNote(report.freshness) + "\n" + runtime
         }
         var lines = report.problems.filter(\.isState).map(DeployWording.describe)

@@ -255,6 +255,18 @@ struct RenderPinTests {
         #expect(Array(after) == expected)
     }
 
+    @Test("a stage without a shell (FROM scratch, distroless) gets the manifest and labels, never a RUN or a wrapper")
+    func noShell() throws {
+        for base in ["scratch", "gcr.io/distroless/static-debian12"] {
+            let lines = try Self.pinnedLines(
+                "FROM \(base)\nCOPY app /app\nENTRYPOINT [\"/app\"]\n", deps: [])
+            #expect(lines.contains("COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/"), "\(base)")
+            #expect(!lines.contains { $0.hasPrefix("RUN ") }, "\(base)")
+            #expect(lines.contains { $0.hasPrefix("LABEL ") }, "\(base)")
+            #expect(lines.contains("ENTRYPOINT [\"/app\"]"), "\(base)")
+        }
+    }
+
     @Test("a final stage that only copies --from a build stage: the build stage is pinned, the final one left alone")
     func copyFromBuildStage() throws {
         let lines = try Self.pinnedLines(

@@ -80,4 +80,19 @@ $docker run --rm --network=none --entrypoint cat "$dev" /dev-marker >/dev/null 2
 check "it is dev-envs (its own step ran)" test $? -eq 0
 "$LAYERPIN" verify --image "$dev" >/dev/null 2>&1
 check "and verifies: it carries the builder's check" test $? -eq 0
+
+# A final image without a shell (FROM scratch): the manifest and labels, no RUN; checked from outside.
+mkdir -p "$work/scratch/static"
+cd "$work/scratch"
+printf 'hello\n' > static/index.html
+printf 'FROM scratch\nCOPY static /srv/www/\nENTRYPOINT ["/nothing"]\n' > Dockerfile.user
+printf 'image: layerpin-e2e-scratch\n' > layerpin.yaml
+"$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >/dev/null 2>&1
+check "a FROM scratch file pins without a RUN" sh -c '! grep -q "^RUN" Dockerfile && grep -q "^COPY .layerpin/manifest.json" Dockerfile'
+scratch=$("$LAYERPIN" build 2>"$work/scratch.log" | head -n 1)
+images="$images $scratch"
+check "it builds" test -n "$scratch"
+out=$("$LAYERPIN" verify --image "$scratch" 2>&1)
+case "$out" in "ok: commit unknown, "*" (1 files) verified"*) pass "verify --image checks its file from outside" ;;
+*) fail "verify --image of a scratch image (got: $out)" ;; esac
 finish

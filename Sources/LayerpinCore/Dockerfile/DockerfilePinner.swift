@@ -160,9 +160,15 @@ package enum DockerfilePinner {
         }
         var insertions: [Int: [String]] = [:]
         var replacements: [Int: [String]] = [:]
+        let shell = hasShell(stage, in: file)
+        func verification(groups: [String], verifyMode: String?) -> [String] {
+            Self.verification(groups: groups, verifyMode: verifyMode, withShell: shell)
+        }
         // The entry point last: its line goes after whatever else is inserted at the same place.
         func finished() -> String {
-            wrapEntrypoint(of: targetStage, pinned: stage, in: file, into: &insertions, replacing: &replacements)
+            if shell {
+                wrapEntrypoint(of: targetStage, pinned: stage, in: file, into: &insertions, replacing: &replacements)
+            }
             return file.text(replacing: replacements, inserting: insertions)
         }
         let install = installIndex(in: file, stage: stage)
@@ -251,13 +257,31 @@ package enum DockerfilePinner {
         }
     }
 
-    /// The manifest and verifier in /etc/layerpin, the in-build check, the labels.
-    static func verification(groups: [String], verifyMode: String?) -> [String] {
-        [
-            "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",
-            "RUN [\"/etc/layerpin/verify.sh\", \"--build\"]",
-            "LABEL " + ImageNames.dockerfileLabels(groups: groups).joined(separator: " "),
-        ] + (verifyModeLine(verifyMode).map { [$0] } ?? [])
+    /// The manifest and verifier in /etc/layerpin, the in-build check, the labels. A stage without a
+    /// shell (`FROM scratch`, distroless) gets no `RUN`: it still carries the manifest and labels,
+    /// and `verify --image`/`--container` check it from outside.
+    static func verification(groups: [String], verifyMode: String?, withShell: Bool = true) -> [String] {
+        ["COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/"]
+            + (withShell ? ["RUN [\"/etc/layerpin/verify.sh\", \"--build\"]"] : [])
+            + ["LABEL " + ImageNames.dockerfileLabels(groups: groups).joined(separator: " ")]
+            + (withShell ? verifyModeLine(verifyMode).map { [$0] } ?? [] : [])
+    }
+
+    /// Whether a stage has a shell to run the verifier: not built on `scratch` or a distroless image
+    /// (through the stages it is built `FROM`).
+    static func hasShell(_ stage: Int, in file: Dockerfile) -> Bool {
+        let stages = file.stages
+        var current = stage
+        var seen: Set<Int> = []
+        while seen.insert(current).inserted {
+            let image = stages[current].image.lowercased()
+            if let parent = stages.firstIndex(where: { $0.name?.lowercased() == image }), parent < current {
+                current = parent
+                continue
+            }
+            return image != "scratch" && !image.contains("distroless")
+        }
+        return true
     }
 
     /// `ENV LAYERPIN_VERIFY=warn|off` for the start-up check, from `layerpin.yaml` `verify:`; none
