@@ -1,4 +1,5 @@
 import LayerpinDockerfile
+import LayerpinIgnore
 
 /// Where context paths land in the image, read from the built stage's `COPY` and `ADD` lines (the
 /// target, else the last stage), as the engine resolves them:
@@ -11,14 +12,15 @@ import LayerpinDockerfile
 ///   otherwise the file is copied to that name — several sources too, the last one winning, as
 ///   BuildKit copies them (both generations: `Fixtures/layouts/several-sources-make-a-directory`);
 /// - a directory source copies its contents.
-/// Sources with wildcards, URLs, heredocs and `--from` copies are not context paths and map
-/// nothing.
+/// - a source with `*`, `?` or `[…]` stands for the context paths it matches (component by
+///   component, as `filepath.Match`), each copied by the rules above.
+/// URLs, heredocs and `--from` copies are not context paths and map nothing.
 package enum ImageLayout {
     /// The mappings of a Dockerfile, given the context's directories; nil when it copies nothing
     /// from the context (the caller falls back to the configured workdir).
-    package static func mappings(of text: String, directories: Set<[UInt8]>, target: String? = nil)
-        -> [Manifest.Mapping]?
-    {
+    package static func mappings(
+        of text: String, directories: Set<[UInt8]>, paths: [[UInt8]] = [], target: String? = nil
+    ) -> [Manifest.Mapping]? {
         guard let file = try? DockerfileParser.parse(text) else { return nil }
         let stages = file.stages
         // BuildKit matches a target stage name case-insensitively.
@@ -72,14 +74,19 @@ package enum ImageLayout {
                     continue
                 }
                 let words = instruction.words.map { Variables.expand($0, variables) }
-                let sources = words.dropLast()
+                let sources = words.dropLast().flatMap { source -> [String] in
+                    guard source.contains(where: { "*?[".contains($0) }), !source.contains("://") else {
+                        return [source]
+                    }
+                    return matches(of: source, among: paths)
+                }
                 let destination = words.last!
                 let target = resolve(destination, in: workdir)
                 let intoDirectory =
                     destination.hasSuffix("/") || destination == "." || destination.hasSuffix("/.")
                     || knownDirectories.contains(target)
                 for source in sources {
-                    if source.contains("*") || source.contains("?") || source.contains("[") || source.contains("://") {
+                    if source.contains("://") {
                         continue
                     }
                     let cleaned = Array(PathCleaner.clean(source).utf8)
@@ -103,6 +110,16 @@ package enum ImageLayout {
         }
         // More specific context paths first: the first mapping that covers an entry places it.
         return mappings.isEmpty ? nil : mappings.sorted { $0.context.count > $1.context.count }
+    }
+
+    /// The context paths a wildcard source matches, as many components deep as it has.
+    static func matches(of source: String, among paths: [[UInt8]]) -> [String] {
+        let glob = Array(PathCleaner.clean(source).utf8)
+        guard let pattern = IgnorePattern(glob: glob) else { return [] }
+        let depth = glob.split(separator: RawPath.separator).count
+        return paths.filter { $0.split(separator: RawPath.separator).count == depth && pattern.matches($0) }.map {
+            String(decoding: $0, as: UTF8.self)
+        }
     }
 
     /// An image path: absolute as given, else under the working directory; no trailing `/`.

@@ -73,7 +73,9 @@ package struct Planner: Sendable {
     static func layout(of fingerprint: Fingerprint) -> [Manifest.Mapping] {
         let directories = Set(fingerprint.context.entries.filter { $0.fingerprint.kind == .directory }.map(\.path))
         if let text = fingerprint.dockerfileText,
-            let mappings = ImageLayout.mappings(of: text, directories: directories, target: fingerprint.target)
+            let mappings = ImageLayout.mappings(
+                of: text, directories: directories, paths: fingerprint.context.entries.map(\.path),
+                target: fingerprint.target)
         {
             return mappings
         }
