@@ -255,6 +255,31 @@ struct RenderPinTests {
         #expect(Array(after) == expected)
     }
 
+    @Test(
+        "COPY --from traces context files to where the final stage puts them; a built binary maps nothing",
+        arguments: [
+            // context src/ → /src/src in build → /app/src in the final stage
+            (
+                "FROM x AS build\nWORKDIR /src\nCOPY . .\nFROM y\nCOPY --from=build /src/src /app/src\n",
+                ["src -> /app/src"]
+            ),
+            (
+                "FROM x AS build\nCOPY src /build/src\nCOPY app.py /build/\nFROM y\nWORKDIR /app\nCOPY --from=build /build .\n",
+                ["app.py -> /app/app.py", "src -> /app/src"]
+            ),
+            (
+                "FROM x AS build\nCOPY . /go/src\nRUN go build -o /out/app\nFROM scratch\nCOPY --from=build /out/app /app\n",
+                []
+            ),
+        ])
+    func copyFromTracing(text: String, expected: [String]) {
+        let mappings = ImageLayout.mappings(of: text, directories: [Array("src".utf8)])
+        #expect(mappings != nil)
+        #expect(
+            (mappings ?? []).map { "\(String(decoding: $0.context, as: UTF8.self)) -> \($0.image)" }.sorted()
+                == expected)
+    }
+
     @Test("a stage without a shell (FROM scratch, distroless) gets the manifest and labels, never a RUN or a wrapper")
     func noShell() throws {
         for base in ["scratch", "gcr.io/distroless/static-debian12"] {
@@ -267,14 +292,24 @@ struct RenderPinTests {
         }
     }
 
-    @Test("a final stage that only copies --from a build stage: the build stage is pinned, the final one left alone")
+    @Test(
+        "a final stage that only copies --from a build stage: the manifest is made there and carried into the final one"
+    )
     func copyFromBuildStage() throws {
         let lines = try Self.pinnedLines(
             "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod .\nRUN go mod download\nCOPY . .\nRUN go build -o /app\n\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n",
             deps: ["go.mod"])
         let final = lines.firstIndex(of: "FROM scratch")!
         #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! < final)
-        #expect(Array(lines[final...]) == ["FROM scratch", "COPY --from=build /app /app", "ENTRYPOINT [\"/app\"]", ""])
+        // The build stage makes the manifest but cannot judge the final layout: no check there.
+        #expect(!lines[..<final].contains { $0.hasPrefix("RUN [\"/etc/layerpin") })
+        #expect(
+            Array(lines[final...]) == [
+                "FROM scratch", "COPY --from=build /app /app", "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT",
+                "ARG LAYERPIN_CREATED", "ARG LAYERPIN_DEPS_DIGEST", "COPY --from=build /etc/layerpin /etc/layerpin",
+                "LABEL " + ImageNames.dockerfileLabels(groups: ["deps", "src"]).joined(separator: " "),
+                "ENTRYPOINT [\"/app\"]", "",
+            ])
     }
 
     @Test("pinning a file that already copies dependencies first only adds the ARGs and the verification")
@@ -357,7 +392,9 @@ struct ImageLayoutTests {
         #expect(Self.layout("FROM scratch\nCMD [\"x\"]\n") == nil)
     }
 
-    @Test("with a target, the layout is that stage's; a stage after it changes nothing; an unknown one maps nothing")
+    @Test(
+        "with a target, the layout is that stage's; a stage built FROM it holds its files too; an unknown one maps nothing"
+    )
     func targetLayout() {
         let text = """
             FROM python:3.10-alpine AS Builder
@@ -369,8 +406,11 @@ struct ImageLayoutTests {
             """
         #expect(
             ImageLayout.mappings(of: text, directories: [], target: "builder") == [.init(context: [], image: "/code")])
+        // dev-envs is built FROM builder: it holds the context at /code, and its own copy at /elsewhere.
         #expect(
-            ImageLayout.mappings(of: text, directories: [], target: nil) == [.init(context: [], image: "/elsewhere")])
+            ImageLayout.mappings(of: text, directories: [], target: nil)?.map(\.image).sorted() == [
+                "/code", "/elsewhere",
+            ])
         #expect(ImageLayout.mappings(of: text, directories: [], target: "missing") == nil)
     }
 

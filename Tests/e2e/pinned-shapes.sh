@@ -81,6 +81,38 @@ check "it is dev-envs (its own step ran)" test $? -eq 0
 "$LAYERPIN" verify --image "$dev" >/dev/null 2>&1
 check "and verifies: it carries the builder's check" test $? -eq 0
 
+# A slim final stage that copies the application --from a build stage: the check and the labels
+# travel into the final image, where the files are traced to (context lib/ → /src/lib → /app/lib).
+mkdir -p "$work/slim/lib"
+cd "$work/slim"
+printf 'import lib.helper\nprint("slim", lib.helper.VALUE)\n' > app.py
+printf 'VALUE = 1\n' > lib/helper.py
+touch lib/__init__.py
+printf 'image: layerpin-e2e-slim\n' > layerpin.yaml
+cat > Dockerfile.user <<'DOCKERFILE'
+FROM layerpin-e2e/python AS build
+WORKDIR /src
+COPY . .
+RUN echo built > /built
+
+FROM layerpin-e2e/python
+WORKDIR /app
+COPY --from=build /src/app.py ./
+COPY --from=build /src/lib ./lib/
+ENTRYPOINT ["python3"]
+CMD ["app.py"]
+DOCKERFILE
+"$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >/dev/null 2>&1
+check "the slim shape pins: the final stage carries the check" grep -q '^COPY --from=build /etc/layerpin /etc/layerpin$' Dockerfile
+slim=$("$LAYERPIN" build -- --network=none 2>"$work/slim.log" | head -n 1)
+images="$images $slim"
+check "it builds" test -n "$slim"
+out=$($docker run --rm --network=none "$slim" 2>"$work/slim.err")
+case "$(cat "$work/slim.err") $out" in "layerpin: commit unknown src sha256:"*" verified "[1-9]*" files slim 1") pass "the final image checks its traced files at start-up, then runs" ;;
+*) fail "slim start-up (got: $(cat "$work/slim.err") $out)" ;; esac
+out=$("$LAYERPIN" verify --image "$slim" 2>&1)
+case "$out" in "ok: commit unknown, "*" verified"*) pass "verify --image passes on the final image" ;; *) fail "verify --image slim (got: $out)" ;; esac
+
 # A final image without a shell (FROM scratch): the manifest and labels, no RUN; checked from outside.
 mkdir -p "$work/scratch/static"
 cd "$work/scratch"

@@ -160,12 +160,31 @@ package enum DockerfilePinner {
         }
         var insertions: [Int: [String]] = [:]
         var replacements: [Int: [String]] = [:]
-        let shell = hasShell(stage, in: file)
+        // The target copies --from the pinned stage (a slim final stage): the manifest is made there,
+        // and carried, checked and labelled in the target, where its layout holds.
+        let carried = !isBuilt(targetStage, from: stage, in: file)
+        let shell = hasShell(carried ? targetStage : stage, in: file)
         func verification(groups: [String], verifyMode: String?) -> [String] {
-            Self.verification(groups: groups, verifyMode: verifyMode, withShell: shell)
+            carried
+                ? ["COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/"]
+                : Self.verification(groups: groups, verifyMode: verifyMode, withShell: shell)
         }
         // The entry point last: its line goes after whatever else is inserted at the same place.
         func finished() -> String {
+            if carried, let (targetStart, targetEnd) = bounds(of: targetStage, in: file) {
+                let name = file.stages[stage].name ?? String(stage)
+                let copies = (targetStart..<targetEnd).filter {
+                    file.instructions[$0].keyword == "COPY"
+                        && file.instructions[$0].flag("from")?.lowercased()
+                            == name.lowercased()
+                }
+                let after = file.instructions[copies.last ?? targetStart].lines.upperBound + 1
+                insertions[after, default: []] +=
+                    ["ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED"]
+                    + (groups.contains("deps") ? ["ARG LAYERPIN_DEPS_DIGEST"] : [])
+                    + ["COPY --from=\(name) /etc/layerpin /etc/layerpin"]
+                    + Array(Self.verification(groups: groups, verifyMode: verifyMode, withShell: shell).dropFirst())
+            }
             if shell {
                 wrapEntrypoint(of: targetStage, pinned: stage, in: file, into: &insertions, replacing: &replacements)
             }
@@ -222,21 +241,25 @@ package enum DockerfilePinner {
         return finished()
     }
 
-    /// The start-up check around the target's own program, when the target image carries the
-    /// verifier (it is the pinned stage, or built `FROM` it).
-    static func wrapEntrypoint(
-        of target: Int, pinned: Int, in file: Dockerfile, into insertions: inout [Int: [String]],
-        replacing replacements: inout [Int: [String]]
-    ) {
+    /// Whether `target` is `stage` or built `FROM` it (through stages).
+    static func isBuilt(_ target: Int, from stage: Int, in file: Dockerfile) -> Bool {
         let stages = file.stages
         var ancestor: Int? = target
-        while let current = ancestor, current != pinned {
+        while let current = ancestor, current != stage {
             ancestor = stages.firstIndex {
                 $0.name != nil && $0.name?.lowercased() == stages[current].image.lowercased()
             }
             if let next = ancestor, next >= current { ancestor = nil }
         }
-        guard ancestor == pinned, let (start, end) = bounds(of: target, in: file) else { return }
+        return ancestor == stage
+    }
+
+    /// The start-up check around the target's own program (the target carries the verifier).
+    static func wrapEntrypoint(
+        of target: Int, pinned: Int, in file: Dockerfile, into insertions: inout [Int: [String]],
+        replacing replacements: inout [Int: [String]]
+    ) {
+        guard let (start, end) = bounds(of: target, in: file) else { return }
         let verifier = "/etc/layerpin/verify.sh"
         if let index = (start..<end).last(where: { file.instructions[$0].keyword == "ENTRYPOINT" }) {
             let entrypoint = file.instructions[index]

@@ -27,89 +27,162 @@ package enum ImageLayout {
         let position =
             target.map { target in stages.firstIndex { $0.name?.lowercased() == target.lowercased() } }
             ?? (stages.isEmpty ? nil : stages.count - 1)
-        guard var position else { return nil }
-        // A target that copies nothing from the context (a dev-envs stage `FROM builder`) holds
-        // what the stage it is built from copied, at the same paths.
-        while let (start, end) = DockerfilePinner.bounds(of: position, in: file),
-            !file.instructions[start..<end].contains(where: DockerfilePinner.copiesContext),
-            let parent = stages.firstIndex(where: { $0.name?.lowercased() == stages[position].image.lowercased() }),
-            parent < position
-        {
-            position = parent
-        }
-        let start = stages[position].from
-        let end = position + 1 < stages.count ? stages[position + 1].from : file.instructions.count
+        guard let position else { return nil }
         var globals: [String: String] = [:]
         for instruction in file.instructions[..<(stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
             for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
         }
+        var layouts: [Int: StageLayout] = [:]
+        let layout = stageLayout(
+            position, in: file, directories: directories, paths: paths, globals: globals, done: &layouts)
+        // Nothing copied from the context at all: the caller falls back to the configured workdir.
+        // Copied into another stage but none of it reaching this one: an empty layout (provenance only).
+        guard !layout.mappings.isEmpty || layout.copiesFromStages else { return nil }
+        // More specific context paths first: the first mapping that covers an entry places it.
+        return layout.mappings.sorted { $0.context.count > $1.context.count }
+    }
+
+    /// What one stage holds of the context, and what its later instructions resolve against.
+    struct StageLayout {
+        var mappings: [Manifest.Mapping] = []
         var variables: [String: String] = [:]
         var workdir = "/"
         var knownDirectories: Set<String> = ["/"]
+        /// It copies `--from` another stage that holds context files.
+        var copiesFromStages = false
+    }
+
+    /// A stage's layout: what it inherits `FROM` a stage (files at the same paths, `ENV`, `WORKDIR`),
+    /// what it copies from the context, and what it copies `--from` an earlier stage (context files
+    /// there, traced to where the copy puts them).
+    static func stageLayout(
+        _ stage: Int, in file: Dockerfile, directories: Set<[UInt8]>, paths: [[UInt8]], globals: [String: String],
+        done: inout [Int: StageLayout]
+    ) -> StageLayout {
+        if let known = done[stage] { return known }
+        let stages = file.stages
+        func stageNamed(_ name: String) -> Int? {
+            stages.firstIndex { $0.name?.lowercased() == name.lowercased() }
+                ?? Int(name).flatMap {
+                    stages.indices.contains($0) ? $0 : nil
+                }
+        }
+        var layout = StageLayout()
+        if let parent = stageNamed(stages[stage].image), parent < stage {
+            layout = stageLayout(
+                parent, in: file, directories: directories, paths: paths, globals: globals, done: &done)
+            layout.copiesFromStages = false
+        }
         func knowDirectory(_ path: String) {
             var current = ""
             for component in ImagePath.components(path) {
                 current += "/" + component
-                knownDirectories.insert(current)
+                layout.knownDirectories.insert(current)
             }
         }
-        var mappings: [Manifest.Mapping] = []
-        for instruction in file.instructions[start..<end] {
+        /// Places one copied thing: a directory's contents at `target`, a file at `target` or by its
+        /// name inside it.
+        func place(context: [UInt8], isDirectory: Bool, name: String, target: String, intoDirectory: Bool) {
+            if isDirectory {
+                layout.mappings.append(Manifest.Mapping(context: context, image: target))
+                knowDirectory(target)
+            } else {
+                let image = intoDirectory ? join(target, name) : target
+                // A later file copied to the same path replaces the earlier one.
+                layout.mappings.removeAll {
+                    $0.image == image && !$0.context.isEmpty && !directories.contains($0.context)
+                }
+                layout.mappings.append(Manifest.Mapping(context: context, image: image))
+                if intoDirectory { knowDirectory(target) }
+            }
+        }
+        guard let (start, end) = DockerfilePinner.bounds(of: stage, in: file) else { return layout }
+        for instruction in file.instructions[(start + 1)..<end] {
             switch instruction.keyword {
             case "ARG":
                 for (name, value) in Variables.declarations(instruction) {
-                    variables[name] = value.map { Variables.expand($0, variables) } ?? globals[name] ?? variables[name]
+                    layout.variables[name] =
+                        value.map { Variables.expand($0, layout.variables) } ?? globals[name] ?? layout.variables[name]
                 }
             case "ENV":
                 for (name, value) in Variables.declarations(instruction) {
-                    variables[name] = Variables.expand(value ?? "", variables)
+                    layout.variables[name] = Variables.expand(value ?? "", layout.variables)
                 }
             case "WORKDIR":
                 if let path = instruction.words.first {
-                    workdir = resolve(Variables.expand(path, variables), in: workdir)
-                    knowDirectory(workdir)
+                    layout.workdir = resolve(Variables.expand(path, layout.variables), in: layout.workdir)
+                    knowDirectory(layout.workdir)
                 }
             case "COPY", "ADD":
-                guard !instruction.has(flag: "from"), instruction.heredocs.isEmpty, instruction.words.count >= 2 else {
+                guard instruction.heredocs.isEmpty, instruction.words.count >= 2 else { continue }
+                let words = instruction.words.map { Variables.expand($0, layout.variables) }
+                let destination = words.last!
+                let target = resolve(destination, in: layout.workdir)
+                let intoDirectory =
+                    destination.hasSuffix("/") || destination == "." || destination.hasSuffix("/.")
+                    || layout.knownDirectories.contains(target)
+                if let from = instruction.flag("from") {
+                    guard let source = stageNamed(from), source < stage else { continue }
+                    let copied = stageLayout(
+                        source, in: file, directories: directories, paths: paths, globals: globals, done: &done)
+                    for path in words.dropLast() {
+                        let copiedPath = resolve(path, in: "/")
+                        for mapping in copied.mappings {
+                            let isDirectory = mapping.context.isEmpty || directories.contains(mapping.context)
+                            if ImagePath.isWithin(mapping.image, copiedPath) {
+                                // Context files inside what is copied: below the target, as they were below it.
+                                let rest = ImagePath.components(mapping.image).dropFirst(
+                                    ImagePath.components(copiedPath).count
+                                ).joined(separator: "/")
+                                if rest.isEmpty && !isDirectory {
+                                    let name = String(ImagePath.components(mapping.image).last ?? "")
+                                    place(
+                                        context: mapping.context, isDirectory: false, name: name, target: target,
+                                        intoDirectory: intoDirectory)
+                                } else {
+                                    place(
+                                        context: mapping.context, isDirectory: isDirectory, name: "",
+                                        target: rest.isEmpty ? target : join(target, rest), intoDirectory: false)
+                                }
+                                layout.copiesFromStages = true
+                            } else if isDirectory && ImagePath.isWithin(copiedPath, mapping.image) {
+                                // A part of a copied context directory: that part of the context.
+                                let rest = ImagePath.components(copiedPath).dropFirst(
+                                    ImagePath.components(mapping.image).count
+                                ).joined(separator: "/")
+                                let context =
+                                    mapping.context + (mapping.context.isEmpty ? [] : [RawPath.separator])
+                                    + Array(rest.utf8)
+                                let name = String(rest.split(separator: "/").last ?? "")
+                                place(
+                                    context: context, isDirectory: directories.contains(context), name: name,
+                                    target: target, intoDirectory: intoDirectory)
+                                layout.copiesFromStages = true
+                            }
+                        }
+                    }
+                    layout.copiesFromStages = layout.copiesFromStages || !copied.mappings.isEmpty
                     continue
                 }
-                let words = instruction.words.map { Variables.expand($0, variables) }
                 let sources = words.dropLast().flatMap { source -> [String] in
                     guard source.contains(where: { "*?[".contains($0) }), !source.contains("://") else {
                         return [source]
                     }
                     return matches(of: source, among: paths)
                 }
-                let destination = words.last!
-                let target = resolve(destination, in: workdir)
-                let intoDirectory =
-                    destination.hasSuffix("/") || destination == "." || destination.hasSuffix("/.")
-                    || knownDirectories.contains(target)
-                for source in sources {
-                    if source.contains("://") {
-                        continue
-                    }
+                for source in sources where !source.contains("://") {
                     let cleaned = Array(PathCleaner.clean(source).utf8)
-                    if cleaned.isEmpty || directories.contains(cleaned) {
-                        mappings.append(Manifest.Mapping(context: cleaned, image: target))
-                        knowDirectory(target)
-                    } else {
-                        let name = source.split(separator: "/").last.map(String.init) ?? source
-                        let image = intoDirectory ? join(target, name) : target
-                        // A later file copied to the same path replaces the earlier one.
-                        mappings.removeAll {
-                            $0.image == image && !$0.context.isEmpty && !directories.contains($0.context)
-                        }
-                        mappings.append(Manifest.Mapping(context: cleaned, image: image))
-                        if intoDirectory { knowDirectory(target) }
-                    }
+                    let name = source.split(separator: "/").last.map(String.init) ?? source
+                    place(
+                        context: cleaned, isDirectory: cleaned.isEmpty || directories.contains(cleaned), name: name,
+                        target: target, intoDirectory: intoDirectory)
                 }
             default:
                 break
             }
         }
-        // More specific context paths first: the first mapping that covers an entry places it.
-        return mappings.isEmpty ? nil : mappings.sorted { $0.context.count > $1.context.count }
+        done[stage] = layout
+        return layout
     }
 
     /// The context paths a wildcard source matches, as many components deep as it has.
