@@ -280,6 +280,17 @@ struct RenderPinTests {
                 == expected)
     }
 
+    @Test("a compile from the copied source: the last copy is the application's, the one before it the dependencies'")
+    func compileShape() throws {
+        let lines = try Self.pinnedLines(
+            "FROM rust:1.64 AS build\nCOPY Cargo.toml .\nCOPY src ./src\nRUN cargo build --release\nFROM scratch\nCOPY --from=build /app /app\n",
+            deps: ["Cargo.toml"])
+        #expect(lines.firstIndex(of: "ARG LAYERPIN_DEPS_DIGEST")! < lines.firstIndex(of: "COPY Cargo.toml .")!)
+        #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! < lines.firstIndex(of: "COPY src ./src")!)
+        #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! > lines.firstIndex(of: "COPY Cargo.toml .")!)
+        #expect(lines.contains("COPY --from=build /etc/layerpin /etc/layerpin"))
+    }
+
     @Test("a stage without a shell (FROM scratch, distroless) gets the manifest and labels, never a RUN or a wrapper")
     func noShell() throws {
         for base in ["scratch", "gcr.io/distroless/static-debian12"] {

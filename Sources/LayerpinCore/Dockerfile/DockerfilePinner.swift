@@ -220,11 +220,20 @@ package enum DockerfilePinner {
             if let split = beforeInstall.first {
                 appCopy = split  // the install needs the whole source: the copy stays whole
             } else {
-                if let depsCopy = (start..<install).last(where: { copiesContext(file.instructions[$0]) }) {
+                let copiesBefore = (start..<install).filter { copiesContext(file.instructions[$0]) }
+                var depsCopy = copiesBefore.last
+                appCopy = ((install + 1)..<end).first { copiesContext(file.instructions[$0]) }
+                if appCopy == nil {
+                    // Nothing copied after the step: it builds from what was copied before it (a
+                    // compile: COPY Cargo.toml, COPY src, RUN cargo build). The last copy is the
+                    // application's, one before it the dependencies'.
+                    appCopy = copiesBefore.last
+                    depsCopy = copiesBefore.count > 1 ? copiesBefore[copiesBefore.count - 2] : nil
+                }
+                if let depsCopy {
                     insertions[file.instructions[depsCopy].lines.lowerBound, default: []].append(
                         "ARG LAYERPIN_DEPS_DIGEST")
                 }
-                appCopy = ((install + 1)..<end).first { copiesContext(file.instructions[$0]) }
             }
         } else {
             appCopy = (start..<end).last { copiesContext(file.instructions[$0]) }
