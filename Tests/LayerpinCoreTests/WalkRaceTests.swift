@@ -21,10 +21,10 @@ private final class DirectorySwapper: Sendable {
             while !stop.load(ordering: .relaxed) {
                 rename(root + "/dir", root + "/dir.real")
                 symlink(outside + "/dir", root + "/dir")
-                usleep(500)
+                usleep(500)  // swapped: long enough for a walk to meet it
                 unlink(root + "/dir")
                 rename(root + "/dir.real", root + "/dir")
-                usleep(500)
+                usleep(2000)  // in place: long enough for a walk to finish
                 swaps.add(1, ordering: .relaxed)
             }
             done.store(true, ordering: .releasing)
@@ -65,7 +65,7 @@ struct WalkRaceTests {
         // Until both have run to the end often enough for the check to mean something (on a loaded
         // machine most rounds meet a swapped directory and stop with an error, as they should).
         var round = 0
-        while round < 3000 && (round < 300 || fingerprints < 10 || archives < 10) {
+        while round < 5000 && (round < 300 || fingerprints < 10 || archives < 10) {
             round += 1
             var fingerprinter = Fingerprinter(root: tree.root)
             fingerprinter.useStatCache = false
