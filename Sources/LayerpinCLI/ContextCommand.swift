@@ -24,7 +24,8 @@ struct ContextCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Write a deterministic tar of the context (and the Dockerfile) to FILE, or - for stdout.", valueName: "file"
+            "Write a deterministic tar of the context to FILE, or - for stdout (a Dockerfile the context excludes as .layerpin/Dockerfile).",
+            valueName: "file"
         ))
     var tar: String?
 

@@ -217,7 +217,9 @@ struct ArchiveCommandTests {
         Fixture.unescape(text, marker: UInt8(ascii: "\\"), digits: 3, radix: 8)
     }
 
-    @Test("the Dockerfile is added when the context excludes it; the stat cache never goes in")
+    @Test(
+        "a Dockerfile the context excludes travels as .layerpin/Dockerfile, out of COPY's way; the stat cache never goes in"
+    )
     func dockerfileAdded() throws {
         let tree = TreeBuilder("app.py = x\nDockerfile = FROM scratch\n")
         defer { tree.remove() }
@@ -227,13 +229,13 @@ struct ArchiveCommandTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(result.stdout).write(to: URL(fileURLWithPath: path))
         let names = try CommandRunner.run("/bin/tar", ["-tf", path]).stdoutText
-        #expect(names == ".dockerignore\nDockerfile\napp.py\n")
+        #expect(names == ".dockerignore\n.layerpin/\n.layerpin/Dockerfile\napp.py\n")
         _ = try CommandRunner.layerpin(["digest"], in: tree.root)  // writes .layerpin/cache
         let again = try CommandRunner.layerpin(["context", "--tar", "-"], in: tree.root)
         #expect(again.stdout.count > 0)
         try Data(again.stdout).write(to: URL(fileURLWithPath: path))
         #expect(
             try CommandRunner.run("/bin/tar", ["-tf", path]).stdoutText
-                == ".dockerignore\n.layerpin/\nDockerfile\napp.py\n")
+                == ".dockerignore\n.layerpin/\n.layerpin/Dockerfile\napp.py\n")
     }
 }

@@ -26,6 +26,8 @@ CMD ["src/app/main.py"]
 FROM builder AS dev-envs
 RUN echo dev > /dev-marker
 DOCKERFILE
+# A common line: the Dockerfiles themselves stay out of the context (COPY . . never copies them).
+printf 'Dockerfile*\n' >> .dockerignore
 "$LAYERPIN" dockerfile --from Dockerfile.user --target builder -o Dockerfile >"$work/pin.out" 2>&1
 check "the user's Dockerfile pins" test $? -eq 0
 tool=$(grep -n 'upgrade pip' Dockerfile | cut -d: -f1)
@@ -51,6 +53,8 @@ case "$(cat "$work/startup.err")" in "layerpin: commit unknown src sha256:"*" ve
 case "$out" in "hello from python-app (six 1.16.0"*) pass "then the user's program runs (ENTRYPOINT python3 + CMD)" ;; *) fail "the program (got: $out)" ;; esac
 out=$($docker run --rm --network=none "$first" -c 'print(6 * 7)' 2>/dev/null)
 check "arguments replace CMD as before pinning: python3 -c runs" test "$out" = 42
+$docker run --rm --entrypoint sh "$first" -c 'test ! -e /app/Dockerfile && test ! -e /app/Dockerfile.user'
+check "a Dockerfile .dockerignore keeps out is not in the image (as with docker build DIR)" test $? -eq 0
 out=$("$LAYERPIN" verify --image "$first" 2>&1)
 case "$out" in "ok: commit unknown, "*" (0 files)"*) fail "verify --image checked no file (got: $out)" ;;
 "ok: commit unknown, "*) pass "verify --image passes, checking files" ;; *) fail "verify --image (got: $out)" ;; esac

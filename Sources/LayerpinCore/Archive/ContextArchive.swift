@@ -82,8 +82,13 @@ package struct ContextArchive: Sendable {
         try emit(try prepare(in: rootDirectory), to: descriptor, from: rootDirectory, expecting: expected)
     }
 
+    /// Where the archive carries a Dockerfile the context leaves out (`docker build -` reads the
+    /// Dockerfile from the archive): under `.layerpin/`, which no verifier counts, never at its own
+    /// path, where `COPY . .` would put it into the image although `docker build DIR` does not.
+    package static let transportedDockerfile = ".layerpin/Dockerfile"
+
     /// The entries to archive: the context as walked, less the stat cache, plus the Dockerfile
-    /// when the context lacks it (`docker build -` reads it from the archive).
+    /// when the context leaves it out (at `transportedDockerfile`).
     func prepare(in rootDirectory: borrowing OpenDirectory) throws(LayerpinError) -> [ContextEntry] {
         let context = try BuildContext.scan(in: rootDirectory, dockerfile: dockerfile, generation: generation)
         // layerpin's own stat cache differs from machine to machine and no image needs it.
@@ -115,7 +120,13 @@ package struct ContextArchive: Sendable {
         if dockerfilePath.first != RawPath.separator, !entries.contains(where: { $0.path == dockerfilePath }),
             let bytes = try rootDirectory.read(dockerfilePath)
         {
-            entries.append(ContextEntry(path: dockerfilePath, kind: .file, mode: 0o100644, size: Int64(bytes.count)))
+            if !entries.contains(where: { $0.path == StatCache.directory }) {
+                entries.append(ContextEntry(path: StatCache.directory, kind: .directory, mode: 0o040755, size: 0))
+            }
+            entries.append(
+                ContextEntry(
+                    path: Array(Self.transportedDockerfile.utf8), kind: .file, mode: 0o100644, size: Int64(bytes.count))
+            )
             entries.sort { RawPath.precedes($0.path, $1.path) }
         }
         return entries
@@ -126,6 +137,7 @@ package struct ContextArchive: Sendable {
 
     /// Where an archive entry's bytes are read from: a plan file from the plan's own directory.
     private func source(of path: [UInt8]) -> [UInt8] {
+        if path == Array(Self.transportedDockerfile.utf8) { return Array((dockerfile ?? "Dockerfile").utf8) }
         guard planOutputs != Planner.defaultOutputs, RawPath.isWithin(path, StatCache.directory),
             let name = Self.planFiles.first(where: { Array((Planner.defaultOutputs + "/" + $0).utf8) == path })
         else { return path }

@@ -59,7 +59,11 @@ package struct DockerBuild: Sendable {
     /// The `docker build` arguments for a manifest (the context comes on stdin): by default its
     /// tags; `target` is the stage to build (the plan's, or a dependency stage).
     package func arguments(_ manifest: Manifest, tags: [String]? = nil, target: String? = nil) -> [String] {
-        var arguments = ["build", "-f", planner.fingerprinter.dockerfileName]
+        // A Dockerfile the context leaves out travels at its own place in the archive.
+        let dockerfile = planner.fingerprinter.dockerfileName
+        let inContext =
+            dockerfile.hasPrefix("/") || manifest.entries.contains { $0.path == Array(dockerfile.utf8) }
+        var arguments = ["build", "-f", inContext ? dockerfile : ContextArchive.transportedDockerfile]
         if let target { arguments += ["--target", target] }
         for name in manifest.buildArgs.keys.sorted() {
             arguments += ["--build-arg", "\(name)=\(manifest.buildArgs[name]!)"]
