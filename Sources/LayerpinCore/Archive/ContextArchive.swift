@@ -117,7 +117,7 @@ package struct ContextArchive: Sendable {
             entries.sort { RawPath.precedes($0.path, $1.path) }
         }
         let dockerfilePath = Array((dockerfile ?? "Dockerfile").utf8)
-        if dockerfilePath.first != RawPath.separator, !entries.contains(where: { $0.path == dockerfilePath }),
+        if dockerfilePath.first != RawPath.separator, context.matcher.isExcluded(dockerfilePath),
             let bytes = try rootDirectory.read(dockerfilePath)
         {
             if !entries.contains(where: { $0.path == StatCache.directory }) {

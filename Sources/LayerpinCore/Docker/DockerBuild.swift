@@ -58,12 +58,13 @@ package struct DockerBuild: Sendable {
 
     /// The `docker build` arguments for a manifest (the context comes on stdin): by default its
     /// tags; `target` is the stage to build (the plan's, or a dependency stage).
-    package func arguments(_ manifest: Manifest, tags: [String]? = nil, target: String? = nil) -> [String] {
-        // A Dockerfile the context leaves out travels at its own place in the archive.
+    /// `dockerfileExcluded`: the context's `.dockerignore` keeps the Dockerfile out, so it travels
+    /// as `ContextArchive.transportedDockerfile`.
+    package func arguments(
+        _ manifest: Manifest, tags: [String]? = nil, target: String? = nil, dockerfileExcluded: Bool = false
+    ) -> [String] {
         let dockerfile = planner.fingerprinter.dockerfileName
-        let inContext =
-            dockerfile.hasPrefix("/") || manifest.entries.contains { $0.path == Array(dockerfile.utf8) }
-        var arguments = ["build", "-f", inContext ? dockerfile : ContextArchive.transportedDockerfile]
+        var arguments = ["build", "-f", dockerfileExcluded ? ContextArchive.transportedDockerfile : dockerfile]
         if let target { arguments += ["--target", target] }
         for name in manifest.buildArgs.keys.sorted() {
             arguments += ["--build-arg", "\(name)=\(manifest.buildArgs[name]!)"]
@@ -108,6 +109,9 @@ package struct DockerBuild: Sendable {
         let rootDirectory = try OpenDirectory(root)
         var (manifest, fingerprint) = try planner.manifest(in: rootDirectory)
         let target = fingerprint.target
+        // The archive's rule: a Dockerfile the walk leaves out travels under .layerpin/.
+        let dockerfileName = planner.fingerprinter.dockerfileName
+        let excluded = !dockerfileName.hasPrefix("/") && fingerprint.ignore.isExcluded(Array(dockerfileName.utf8))
         // The manifest names the tags actually built (and so the image's own manifest label).
         manifest.tags = tags(manifest)
         _ = try planner.write(manifest, in: rootDirectory)
@@ -117,13 +121,16 @@ package struct DockerBuild: Sendable {
         archive.planOutputs = planner.outputs
         // A build that stops reading the context (it failed) closes the pipe: the executable
         // ignores SIGPIPE, so writing fails with EPIPE instead of killing the process.
-        let status = try runner.runFeeding(docker, arguments(manifest, target: target), in: root) {
+        let status = try runner.runFeeding(
+            docker, arguments(manifest, target: target, dockerfileExcluded: excluded), in: root
+        ) {
             descriptor throws(LayerpinError) in
             try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
         }
         guard status == 0 else {
             throw .buildFailed(
-                command: ([docker] + arguments(manifest, target: target)).joined(separator: " "), status: status)
+                command: ([docker] + arguments(manifest, target: target, dockerfileExcluded: excluded)).joined(
+                    separator: " "), status: status)
         }
         var tags = manifest.tags
         if let cache = cacheReference(manifest), let built = tags.first {
@@ -142,7 +149,7 @@ package struct DockerBuild: Sendable {
         {
             let tag = "\(repository):deps-\(deps.hex.prefix(12))"
             // Only the stage's own tag: the manifest's tags name the final image.
-            let stageArguments = arguments(manifest, tags: [tag], target: stage)
+            let stageArguments = arguments(manifest, tags: [tag], target: stage, dockerfileExcluded: excluded)
             let stageStatus = try runner.runFeeding(docker, stageArguments, in: root) {
                 descriptor throws(LayerpinError) in
                 try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
