@@ -114,25 +114,34 @@ package enum DockerfilePinner {
         return stages.firstIndex { $0.name?.lowercased() == target.lowercased() }
     }
 
+    /// The earlier stage `name` refers to, as `COPY --from` names one: by name (case-insensitively)
+    /// or, with `byIndex`, by its number; nil for an image.
+    static func stage(named name: String, before stage: Int, in file: Dockerfile, byIndex: Bool = true) -> Int? {
+        let stages = file.stages
+        let found =
+            stages.firstIndex { $0.name?.lowercased() == name.lowercased() }
+            ?? (byIndex ? Int(name).flatMap { stages.indices.contains($0) ? $0 : nil } : nil)
+        return found.flatMap { $0 < stage ? $0 : nil }
+    }
+
+    /// The earlier stage a stage is built `FROM`, when its base is one (`FROM builder AS dev`).
+    static func parent(of stage: Int, in file: Dockerfile) -> Int? {
+        Self.stage(named: file.stages[stage].image, before: stage, in: file, byIndex: false)
+    }
+
     /// The stage to pin for a target: the target when it copies from the context, else the first
     /// that does among the stages it is built `FROM` (nearest first), then those it copies from.
     static func pinnedStage(for target: Int, in file: Dockerfile) -> Int? {
-        let stages = file.stages
-        func stageNamed(_ name: String) -> Int? {
-            stages.firstIndex { $0.name?.lowercased() == name.lowercased() }
-                ?? Int(name).flatMap {
-                    stages.indices.contains($0) ? $0 : nil
-                }
-        }
         var queue = [target]
         var seen: Set<Int> = []
         while !queue.isEmpty {
             let stage = queue.removeFirst()
             guard seen.insert(stage).inserted, let (start, end) = bounds(of: stage, in: file) else { continue }
             if file.instructions[start..<end].contains(where: copiesContext) { return stage }
-            if let parent = stageNamed(stages[stage].image), parent < stage { queue.append(parent) }
+            if let parent = parent(of: stage, in: file) { queue.append(parent) }
             for instruction in file.instructions[start..<end] where instruction.keyword == "COPY" {
-                if let source = instruction.flag("from"), let from = stageNamed(source), from < stage {
+                if let source = instruction.flag("from"), let from = Self.stage(named: source, before: stage, in: file)
+                {
                     queue.append(from)
                 }
             }
@@ -252,14 +261,8 @@ package enum DockerfilePinner {
 
     /// Whether `target` is `stage` or built `FROM` it (through stages).
     static func isBuilt(_ target: Int, from stage: Int, in file: Dockerfile) -> Bool {
-        let stages = file.stages
         var ancestor: Int? = target
-        while let current = ancestor, current != stage {
-            ancestor = stages.firstIndex {
-                $0.name != nil && $0.name?.lowercased() == stages[current].image.lowercased()
-            }
-            if let next = ancestor, next >= current { ancestor = nil }
-        }
+        while let current = ancestor, current != stage { ancestor = parent(of: current, in: file) }
         return ancestor == stage
     }
 
@@ -302,18 +305,10 @@ package enum DockerfilePinner {
     /// Whether a stage has a shell to run the verifier: not built on `scratch` or a distroless image
     /// (through the stages it is built `FROM`).
     static func hasShell(_ stage: Int, in file: Dockerfile) -> Bool {
-        let stages = file.stages
         var current = stage
-        var seen: Set<Int> = []
-        while seen.insert(current).inserted {
-            let image = stages[current].image.lowercased()
-            if let parent = stages.firstIndex(where: { $0.name?.lowercased() == image }), parent < current {
-                current = parent
-                continue
-            }
-            return image != "scratch" && !image.contains("distroless")
-        }
-        return true
+        while let parent = parent(of: current, in: file) { current = parent }
+        let image = file.stages[current].image.lowercased()
+        return image != "scratch" && !image.contains("distroless")
     }
 
     /// `ENV LAYERPIN_VERIFY=warn|off` for the start-up check, from `layerpin.yaml` `verify:`; none

@@ -24,10 +24,7 @@ package enum ImageLayout {
         guard let file = try? DockerfileParser.parse(text) else { return nil }
         let stages = file.stages
         // BuildKit matches a target stage name case-insensitively.
-        let position =
-            target.map { target in stages.firstIndex { $0.name?.lowercased() == target.lowercased() } }
-            ?? (stages.isEmpty ? nil : stages.count - 1)
-        guard let position else { return nil }
+        guard let position = DockerfilePinner.targetStage(target, in: file) else { return nil }
         var globals: [String: String] = [:]
         for instruction in file.instructions[..<(stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
             for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
@@ -60,15 +57,8 @@ package enum ImageLayout {
         done: inout [Int: StageLayout]
     ) -> StageLayout {
         if let known = done[stage] { return known }
-        let stages = file.stages
-        func stageNamed(_ name: String) -> Int? {
-            stages.firstIndex { $0.name?.lowercased() == name.lowercased() }
-                ?? Int(name).flatMap {
-                    stages.indices.contains($0) ? $0 : nil
-                }
-        }
         var layout = StageLayout()
-        if let parent = stageNamed(stages[stage].image), parent < stage {
+        if let parent = DockerfilePinner.parent(of: stage, in: file) {
             layout = stageLayout(
                 parent, in: file, directories: directories, paths: paths, globals: globals, done: &done)
             layout.copiesFromStages = false
@@ -122,7 +112,7 @@ package enum ImageLayout {
                     destination.hasSuffix("/") || destination == "." || destination.hasSuffix("/.")
                     || layout.knownDirectories.contains(target)
                 if let from = instruction.flag("from") {
-                    guard let source = stageNamed(from), source < stage else { continue }
+                    guard let source = DockerfilePinner.stage(named: from, before: stage, in: file) else { continue }
                     let copied = stageLayout(
                         source, in: file, directories: directories, paths: paths, globals: globals, done: &done)
                     for path in words.dropLast() {
