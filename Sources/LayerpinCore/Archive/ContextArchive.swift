@@ -133,7 +133,7 @@ package struct ContextArchive: Sendable {
     }
 
     /// The files of a plan, as `Planner.write` names them.
-    static let planFiles = ["build-args.env", "manifest.json", "verify.sh"]
+    static let planFiles = [Planner.buildArgsFile, Planner.manifestFile, Planner.verifierFile]
 
     /// Where an archive entry's bytes are read from: a plan file from the plan's own directory.
     private func source(of path: [UInt8]) -> [UInt8] {

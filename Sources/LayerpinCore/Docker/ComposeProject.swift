@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Yams
 
 /// The compose that runs a project: compose v2 (`docker compose`, or a standalone `docker-compose`
@@ -20,6 +21,9 @@ package struct ComposeCLI: Sendable, Equatable {
         isV2 && command.last == "compose" && command.count == 2 ? "docker compose" : command.joined(separator: " ")
     }
 
+    private static let found = Mutex<[[String]: ComposeCLI]>([:])
+
+    /// The compose to use, asked once per run for each set of candidates (`version --short`).
     package static func find(
         docker: String, runner: ToolRunner = ToolRunner(),
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -28,15 +32,20 @@ package struct ComposeCLI: Sendable, Equatable {
         if let named = environment["LAYERPIN_COMPOSE"], !named.isEmpty {
             candidates = [named.split(separator: " ").map(String.init)]
         }
+        let key = candidates.flatMap { $0 + ["\u{0}"] }
+        if let known = found.withLock({ $0[key] }) { return known }
+        // None answers: name the last candidate, so the error says what was tried.
+        var compose = ComposeCLI(command: candidates.last!, isV2: false)
         for command in candidates {
             if let output = try? runner.run(command[0], Array(command.dropFirst()) + ["version", "--short"], in: "/") {
                 let version = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 let major = Int(version.drop { $0 == "v" }.prefix { $0.isNumber }) ?? 0
-                return ComposeCLI(command: command, isV2: major >= 2)
+                compose = ComposeCLI(command: command, isV2: major >= 2)
+                break
             }
         }
-        // None answers: name the last candidate, so the error says what was tried.
-        return ComposeCLI(command: candidates.last!, isV2: false)
+        found.withLock { $0[key] = compose }
+        return compose
     }
 
     /// Where the project comes from: compose files (`-f`, repeated; none: compose's own default

@@ -11,6 +11,10 @@ package struct Planner: Sendable {
     package var outputs: String = Planner.defaultOutputs
 
     package static let defaultOutputs = ".layerpin"
+    /// The files `write` puts into the outputs directory.
+    static let manifestFile = "manifest.json"
+    static let buildArgsFile = "build-args.env"
+    static let verifierFile = "verify.sh"
 
     package init(root: String, dockerfile: String? = nil, configFile: String? = nil, runner: ToolRunner = ToolRunner())
     {
@@ -118,8 +122,8 @@ package struct Planner: Sendable {
     func write(_ manifest: Manifest, in root: borrowing OpenDirectory) throws(LayerpinError) -> Outputs {
         let script = try VerifyScript.render(manifest)
         let outputs = Outputs(
-            manifest: self.outputs + "/manifest.json", buildArgs: self.outputs + "/build-args.env",
-            verifier: self.outputs + "/verify.sh")
+            manifest: self.outputs + "/" + Self.manifestFile, buildArgs: self.outputs + "/" + Self.buildArgsFile,
+            verifier: self.outputs + "/" + Self.verifierFile)
         try root.makeDirectory(StatCache.directory)
         if self.outputs != Self.defaultOutputs { try root.makeDirectories(Array(self.outputs.utf8)) }
         // What a killed run left behind goes now, so it is never sent in a build context.
@@ -154,7 +158,7 @@ package struct Planner: Sendable {
 
     /// The manifest a previous plan left, if any and readable.
     func previousManifest(in root: borrowing OpenDirectory) -> Manifest? {
-        let path = outputs + "/manifest.json"
+        let path = outputs + "/" + Self.manifestFile
         guard let bytes = try? root.read(Array(path.utf8)) else { return nil }
         return try? Manifest.read(bytes, file: path)
     }
