@@ -55,6 +55,7 @@ struct DoctorCommand: ParsableCommand {
                             ])
                         }),
                     "mismatches": Report.json(report.files.mismatches),
+                    "outputMismatches": Report.json(report.files.outputMismatches),
                 ]).canonicalText)
         } else if diagnoses.isEmpty {
             Output.write("ok: \(name) runs the working tree's code (context \(report.manifest.context))\n")

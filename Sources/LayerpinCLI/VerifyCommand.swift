@@ -85,7 +85,9 @@ struct VerifyCommand: ParsableCommand {
                 limits: ImageFileSystem.Limits(maxEntries: maxEntries, maxBytes: maxBytes)))
         Output.write(json ? Self.json(report).canonicalText : Self.text(report, subject: subject))
         if !report.ok {
-            let count = report.problems.count + report.files.mismatches.count + (report.freshness.isStale ? 1 : 0)
+            let count =
+                report.problems.count + report.files.mismatches.count + report.files.outputMismatches.count
+                + (report.freshness.isStale ? 1 : 0)
             Output.diagnostic("\(count) finding(s); the files were checked against \(report.manifestSource)")
             throw DifferenceFound()
         }
@@ -124,6 +126,7 @@ struct VerifyCommand: ParsableCommand {
                 report.files.entries == 0
                 ? "provenance only: no context file reaches this image; labels and baked manifest checked"
                 : "\(report.files.entries) entries (\(report.files.files) files) verified"
+                    + (report.files.outputFiles > 0 ? ", \(report.files.outputFiles) build outputs" : "")
             return "ok: commit \(Output.shown(report.manifest.commit)), \(checked); "
                 + DeployWording.freshnessNote(report.freshness) + "\n" + runtime
         }
@@ -132,6 +135,9 @@ struct VerifyCommand: ParsableCommand {
         text += DeployWording.stale(report.freshness, subject: subject) ?? ""
         lines = report.problems.filter { !$0.isState }.map(DeployWording.describe)
         lines += report.files.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
+        lines += report.files.outputMismatches.map {
+            "build output changed since the build: \($0.kind.rawValue) \(RawPath.display($0.path))"
+        }
         return text + lines.map { $0 + "\n" }.joined() + runtime
     }
 
@@ -143,10 +149,14 @@ struct VerifyCommand: ParsableCommand {
             "entries": .int(Int64(report.files.entries)),
             "files": .int(Int64(report.files.files)),
             "mismatches": Report.json(report.files.mismatches),
+            "outputs": .object([
+                "files": .int(Int64(report.files.outputFiles)),
+                "mismatches": Report.json(report.files.outputMismatches),
+            ]),
             "runtime": Report.json(report.files.runtime),
             "problems": .array(report.problems.map { .string(DeployWording.describe($0)) }),
             "integrity": .object([
-                "ok": .bool(report.files.mismatches.isEmpty),
+                "ok": .bool(report.files.passed),
                 "manifest": .string(report.manifest.manifestDigest.description),
                 "source": .string(report.manifestSource),
             ]),

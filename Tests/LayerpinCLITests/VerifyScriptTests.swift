@@ -41,7 +41,7 @@ struct VerifyScriptTests {
     static let busyboxPath: String = {
         let directory = NSTemporaryDirectory() + "/layerpin-busybox-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for applet in ["sh", "sha256sum", "find", "stat", "cat", "sort", "awk", "xargs", "tr", "printf"] {
+        for applet in ["sh", "sha256sum", "find", "stat", "cat", "sort", "awk", "xargs", "tr", "printf", "mv", "rm", "id"] {
             try? FileManager.default.createSymbolicLink(
                 atPath: directory + "/" + applet, withDestinationPath: "/bin/busybox")
         }
@@ -182,6 +182,96 @@ struct VerifyScriptTests {
                 "\(label):\n\(run.stderr)")
             #expect(run.status == (failures.isEmpty ? 0 : 1), "\(label)")
         }
+    }
+
+    static let shells: [(String, String, [String], String)] = [
+        ("busybox", "/bin/busybox", ["sh"], busyboxPath),
+        ("dash", "/bin/dash", [], "/usr/bin:/bin"),
+        ("bash", "/bin/bash", ["--posix"], "/usr/bin:/bin"),
+    ]
+
+    /// The build-output lines of a run, as a sorted set of "kind path".
+    static func outputMismatches(_ lines: String, prefix: String) -> [String] {
+        mismatches(lines, prefix: prefix + "build output changed since the build: ")
+    }
+
+    @Test(
+        "build outputs: what the build's own steps left is recorded, then checked alike by verify.sh and layerpin verify",
+        arguments: [
+            // (what the build did after the COPY, what happened after the build, source, output verdicts)
+            ("an install into the app directory", ["app/node_modules/a/index.js"], [String](), [String](), [String]()),
+            ("an output changed", ["app/node_modules/a/index.js"], ["app/node_modules/a/index.js = changed"], [],
+                ["content /app/node_modules/a/index.js"]),
+            ("an output made executable", ["app/dist/main.js"], ["chmod 755 app/dist/main.js"], [], ["mode /app/dist/main.js"]),
+            ("an output removed", ["app/dist/main.js"], ["rm app/dist/main.js"], [], ["missing /app/dist/main.js"]),
+            ("a source file the build changed", ["app/src/app.py = compiled"], [], [], []),
+            ("... and changed back", ["app/src/app.py = compiled"], ["app/src/app.py = print(1)\\n"], [],
+                ["content /app/src/app.py"]),
+            ("a source file the build removed", ["rm app/requirements.txt"], [], [], []),
+            ("... and put back", ["rm app/requirements.txt"], ["app/requirements.txt = six\\n"], [],
+                ["extra /app/requirements.txt"]),
+            ("a source file changed after the build", ["app/dist/main.js"], ["app/src/app.py = print(2)"],
+                ["content /app/src/app.py"], []),
+            ("a file added after the build", ["app/dist/main.js"], ["app/dist/new.js"], ["extra /app/dist/new.js"], []),
+        ])
+    func buildOutputs(name: String, build: [String], after: [String], source: [String], outputs: [String]) throws {
+        let context = TreeBuilder(Self.spec)
+        defer { context.remove() }
+        context.file("layerpin.yaml", "workdir: /app\n")
+        context.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
+        let script = context.root + "/.layerpin/verify.sh"
+        for (label, executable, prefix, path) in Self.shells {
+            let image = TreeBuilder("etc/layerpin/")
+            defer { image.remove() }
+            for line in Self.spec.split(separator: "\n") { image.add("app/" + line.trimmingCharacters(in: .whitespaces)) }
+            image.apply(build)
+            let environment = ["PATH": path, "LAYERPIN_ROOT": image.root]
+            let record = try CommandRunner.run(executable, prefix + [script, "--record"], environment: environment)
+            #expect(record.status == 0, "\(name) under \(label): \(record.stderr)")
+            image.apply(after)
+            let start = try CommandRunner.run(executable, prefix + [script], environment: environment)
+            #expect(Self.mismatches(start.stderr, prefix: "layerpin: ") == source.sorted(), "\(name) under \(label)")
+            #expect(
+                Self.outputMismatches(start.stderr, prefix: "layerpin: ") == outputs.sorted(),
+                "\(name) under \(label):\n\(start.stderr)")
+            #expect(start.status == (source.isEmpty && outputs.isEmpty ? 0 : 1), "\(name) under \(label)")
+            let ours = try CommandRunner.layerpin(
+                ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
+            #expect(Self.mismatches(ours.stdoutText, prefix: "") == source.sorted(), "\(name): \(ours.stdoutText)")
+            #expect(Self.outputMismatches(ours.stdoutText, prefix: "") == outputs.sorted(), "\(name): \(ours.stdoutText)")
+            #expect(ours.status == (source.isEmpty && outputs.isEmpty ? 0 : 1), "\(name)")
+        }
+    }
+
+    @Test("inside the build, a file recorded before the COPY may stay, but the COPY's own files must match the manifest")
+    func recordThenBuild() throws {
+        let context = TreeBuilder(Self.spec)
+        defer { context.remove() }
+        context.file("layerpin.yaml", "workdir: /app\n")
+        context.file(".dockerignore", "layerpin.yaml\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
+        let script = context.root + "/.layerpin/verify.sh"
+        // Before the COPY: an install wrote node_modules, and the base image had an app.py.
+        let image = TreeBuilder("etc/layerpin/\napp/node_modules/a.js = x\napp/src/app.py = from the base image\n")
+        defer { image.remove() }
+        let environment = ["PATH": Self.busyboxPath, "LAYERPIN_ROOT": image.root]
+        #expect(try CommandRunner.run("/bin/busybox", ["sh", script, "--record"], environment: environment).status == 0)
+        let unchecked = try CommandRunner.run("/bin/busybox", ["sh", script, "--build"], environment: environment)
+        #expect(unchecked.status == 1)  // the COPY has not run: its files are missing
+        for line in Self.spec.split(separator: "\n") { image.add("app/" + line.trimmingCharacters(in: .whitespaces)) }
+        let copied = try CommandRunner.run("/bin/busybox", ["sh", script, "--build"], environment: environment)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        // The COPY changed a recorded file the manifest does not know: the manifest is stale.
+        image.apply(["app/node_modules/a.js = from a stale context"])
+        let stale = try CommandRunner.run("/bin/busybox", ["sh", script, "--build"], environment: environment)
+        #expect(stale.status == 1)
+        #expect(Self.outputMismatches(stale.stderr, prefix: "layerpin: ") == ["content /app/node_modules/a.js"])
+        // A record that cannot be written (no directory /etc/layerpin) fails the step, saying why.
+        image.apply(["rm etc/layerpin/outputs", "rmdir etc/layerpin", "etc/layerpin = not a directory"])
+        let denied = try CommandRunner.run("/bin/busybox", ["sh", script, "--record"], environment: environment)
+        #expect(denied.status == 1)
+        #expect(denied.stderr.contains("cannot write \(image.root)/etc/layerpin/outputs"), "\(denied.stderr)")
     }
 
     /// Runs verify.sh of `context` against `image` under the three shells; their mismatch lines.

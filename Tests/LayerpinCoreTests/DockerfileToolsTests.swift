@@ -87,8 +87,10 @@ struct RenderPinTests {
         #expect(keywords.firstIndex(of: "ARG LAYERPIN_DEPS_DIGEST")! < install)
         #expect(keywords.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! > install)
         #expect(keywords.firstIndex(of: "ARG LAYERPIN_COMMIT")! > install)
+        // What the build put under /app before the COPY is recorded, the check follows it.
         let copy = try #require(keywords.firstIndex(of: "COPY ."))
-        #expect(keywords[copy + 2] == "RUN /etc/layerpin/verify.sh")
+        #expect(keywords[copy - 1] == "RUN /etc/layerpin/verify.sh" && file.instructions[copy - 1].words.last == "--record")
+        #expect(keywords[copy + 1] == "RUN /etc/layerpin/verify.sh" && file.instructions[copy + 1].words.last == "--build")
         #expect(file.instructions[install].flag("mount") == "type=cache,target=/root/.cache/pip")
         #expect(!text.contains("# syntax"))
         #expect(file.instructions.last?.arguments == .exec(["python", "src/main.py"]))
@@ -182,8 +184,10 @@ struct RenderPinTests {
         let tail = Array(devEnvs[devEnvs.firstIndex(of: "FROM builder AS dev-envs")!...])
         #expect(
             tail == [
-                "FROM builder AS dev-envs", "RUN apk update && apk add git", "ENTRYPOINT [\"/etc/layerpin/verify.sh\"]",
-                "CMD [\"python3\", \"app.py\"]", "",
+                "FROM builder AS dev-envs", "RUN apk update && apk add git",
+                // What that step wrote under /code is recorded as the build's own output.
+                "RUN [\"/etc/layerpin/verify.sh\", \"--record\"]",
+                "ENTRYPOINT [\"/etc/layerpin/verify.sh\"]", "CMD [\"python3\", \"app.py\"]", "",
             ])
         // Built as builder, dev-envs is untouched.
         let builder = try Self.pinnedLines(original, target: "builder")
@@ -337,8 +341,9 @@ struct RenderPinTests {
                 ARG LAYERPIN_SRC_DIGEST
                 ARG LAYERPIN_COMMIT
                 ARG LAYERPIN_CREATED
-                COPY src ./src
                 COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
+                RUN ["/etc/layerpin/verify.sh", "--record"]
+                COPY src ./src
                 RUN ["/etc/layerpin/verify.sh", "--build"]
                 LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT org.opencontainers.image.created=$LAYERPIN_CREATED io.layerpin.digest.deps=$LAYERPIN_DEPS_DIGEST io.layerpin.digest.src=$LAYERPIN_SRC_DIGEST
                 ENTRYPOINT ["/etc/layerpin/verify.sh"]

@@ -1,4 +1,5 @@
 import Foundation
+import LayerpinDigest
 import LayerpinTestSupport
 import Testing
 
@@ -43,6 +44,39 @@ struct VerifierTests {
         let report = try Verifier.verify(imageRoot: tree.root, against: manifest)
         #expect(report.mismatches.map { "\($0.kind.rawValue) \(RawPath.display($0.path))" } == expected, "\(name)")
         #expect(report.files == 3)
+    }
+
+    @Test(
+        "a build-outputs table that is not one is refused, naming its line",
+        arguments: [
+            ("f\t-\t" + String(repeating: "a", count: 64) + "\tapp/x\n", 1, "the path must be absolute"),
+            ("# ok\nd\t-\t-\t/app/x\nd\t-\t-\t/app/x\n", 3, "/app/x is recorded twice"),
+            ("f\tx\t" + String(repeating: "A", count: 64) + "\t/app/x\n", 1, "a file wants EXEC"),
+            ("f\ty\t" + String(repeating: "a", count: 64) + "\t/app/x\n", 1, "a file wants EXEC"),
+            ("q\t-\t-\t/app/x\n", 1, "unknown kind 'q'"),
+            ("d /app/x\n", 1, "separated by tabs"),
+        ])
+    func outputsRefused(text: String, line: Int, message: String) {
+        #expect {
+            _ = try BuildOutputs.read(Array(text.utf8))
+        } throws: { error in
+            guard case LayerpinError.invalidManifest(let problem) = error else { return false }
+            return problem.file == BuildOutputs.imagePath && problem.line == line && problem.message.contains(message)
+        }
+    }
+
+    @Test("a build-outputs table reads every kind, a tab-free raw path kept as bytes")
+    func outputsRead() throws {
+        let digest = String(repeating: "0f", count: 32)
+        let outputs = try BuildOutputs.read(
+            Array("# header\n\nf\tx\t\(digest)\t/app/run\nd\t-\t-\t/app/d\nl\t-\t../t\t/app/l\na\t-\t-\t/app/gone\n".utf8)
+                + [0x66, 0x09, 0x2D, 0x09] + Array(digest.utf8) + [0x09, 0x2F, 0xE9, 0x0A])
+        #expect(outputs.states[Array("/app/run".utf8)] == .file(Digest(parsing: "sha256:" + digest), executable: true))
+        #expect(outputs.states[Array("/app/d".utf8)] == .directory)
+        #expect(outputs.states[Array("/app/l".utf8)] == .symlink(target: Array("../t".utf8)))
+        #expect(outputs.states[Array("/app/gone".utf8)] == .absent)
+        #expect(outputs.states[[0x2F, 0xE9]] == .file(Digest(parsing: "sha256:" + digest), executable: false))
+        #expect(outputs.fileCount == 2)
     }
 
     @Test("every mismatch is reported, not the first; .layerpin under the app is not an extra")

@@ -25,7 +25,7 @@ extension ImageFileSystem {
             layer.prefix = prefix
             try layer.apply(layer: reader, budget: &budget)
             stack(layer)
-            settleBakedManifest()
+            settleBakedFiles()
         }
     }
 
@@ -74,7 +74,7 @@ extension ImageFileSystem {
                 }
                 system.stack(layer)
             }
-            system.settleBakedManifest()
+            system.settleBakedFiles()
             return system
         }
     }

@@ -21,8 +21,16 @@ package struct ImageFileSystem: Sendable {
     var nodes: [[UInt8]: Node] = [:]
     /// The image config's labels (empty for a plain tar).
     package var labels: [String: String] = [:]
+    /// The bytes of layerpin's own files the image carries (`bakedPaths`), by path.
+    var baked: [[UInt8]: [UInt8]] = [:]
+
     /// The bytes of `/etc/layerpin/manifest.json` when the image has one.
-    package var bakedManifest: [UInt8]?
+    package var bakedManifest: [UInt8]? {
+        get { baked[Self.bakedManifestPath] }
+        set { baked[Self.bakedManifestPath] = newValue }
+    }
+    /// The bytes of `/etc/layerpin/outputs` (`BuildOutputs`) when the image has one.
+    package var bakedOutputs: [UInt8]? { baked[Self.bakedOutputsPath] }
 
     /// Limits against decompression bombs and entry floods.
     package struct Limits: Sendable {
@@ -36,6 +44,9 @@ package struct ImageFileSystem: Sendable {
     }
 
     static let bakedManifestPath = Array("etc/layerpin/manifest.json".utf8)
+    static let bakedOutputsPath = Array(BuildOutputs.imagePath.utf8.dropFirst())
+    /// The files whose bytes are kept while the layers stream past.
+    static let bakedPaths: Set<[UInt8]> = [bakedManifestPath, bakedOutputsPath]
 
     /// The entries under an image directory (absolute, e.g. `/app`), keyed by image path, for the
     /// verifier; `.layerpin/` directly under it is skipped as the digests skip it. The directory is

@@ -18,15 +18,16 @@ extension ImageFileSystem {
             for path in nodes.keys where RawPath.isWithin(path, hidden) { nodes[path] = nil }
         }
         for (path, node) in upper.nodes { nodes[path] = node }
-        if upper.bakedManifest != nil { bakedManifest = upper.bakedManifest }
+        baked.merge(upper.baked) { _, upper in upper }
     }
 
-    /// The baked manifest only while the file system still holds it, unchanged, as a file: hidden
+    /// Each baked file only while the file system still holds it, unchanged, as a file: hidden
     /// by a whiteout or an opaque directory, or replaced by a symlink or other bytes, it is gone.
-    mutating func settleBakedManifest() {
-        guard let bytes = bakedManifest else { return }
-        let node = nodes[Self.bakedManifestPath]
-        if node?.kind != .file || node?.digest != SHA256Hasher.digest(of: bytes) { bakedManifest = nil }
+    mutating func settleBakedFiles() {
+        for (path, bytes) in baked {
+            let node = nodes[path]
+            if node?.kind != .file || node?.digest != SHA256Hasher.digest(of: bytes) { baked[path] = nil }
+        }
     }
 
     /// Reads one tar's entries into this tree (hashing files as they stream past).
@@ -67,7 +68,7 @@ extension ImageFileSystem {
                 nodes[path] = Node(kind: .file, executable: executable, digest: linked.digest, target: nil)
             case .file:
                 var total: Int64 = 0
-                var manifest: [UInt8]? = path == Self.bakedManifestPath ? [] : nil
+                var kept: [UInt8]? = Self.bakedPaths.contains(path) ? [] : nil
                 while true {
                     let count = try reader.read(into: buffer)
                     if count == 0 { break }
@@ -75,14 +76,15 @@ extension ImageFileSystem {
                     try budget.spend(Int64(count), entry: header.path)
                     let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
                     hasher.update(chunk)
-                    if manifest != nil { manifest! += chunk }
+                    if kept != nil { kept! += chunk }
+                    if (kept?.count ?? 0) > BuildOutputs.sizeLimit { kept = nil }  // never the image's own
                 }
                 guard total == header.size else {
                     throw ImageArchiveFailure(
                         problem: .truncatedEntry(read: total, expected: header.size), entry: header.path)
                 }
                 nodes[path] = Node(kind: .file, executable: executable, digest: hasher.finalize(), target: nil)
-                if let manifest { bakedManifest = manifest }
+                if let kept { baked[path] = kept }
             case .special:
                 nodes[path] = Node(kind: .file, executable: false, digest: nil, target: nil)
             }

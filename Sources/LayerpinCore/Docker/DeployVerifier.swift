@@ -15,7 +15,7 @@ package struct DeployReport: Sendable {
     /// State problems first.
     package var problems: [DeployProblem] = []
 
-    package var ok: Bool { problems.isEmpty && files.mismatches.isEmpty && !freshness.isStale }
+    package var ok: Bool { problems.isEmpty && files.passed && !freshness.isStale }
 }
 
 /// What a deploy-side verify expects the image to carry.
@@ -60,7 +60,7 @@ package enum DeployVerifier {
         var report = DeployReport(
             manifest: reference,
             manifestSource: baked != nil ? "\(bakedManifestPath) (in the image)" : describe(expectedFrom),
-            files: Verifier.verify(system, against: reference))
+            files: try Verifier.verify(system, against: reference))
         // The labels must agree with the manifest the files were checked against.
         if let label = system.labels[ImageNames.manifestLabel], label != reference.manifestDigest.description {
             report.problems.append(

@@ -152,6 +152,19 @@ package struct Doctor: Sendable {
                         "something changed the files inside the container (docker exec, a volume): recreate it from its image"
                 ))
         }
+        let outputProblems = report.files.outputMismatches
+        if !outputProblems.isEmpty && found.isEmpty {
+            found.append(
+                Diagnosis(
+                    cause: "build-outputs-differ",
+                    finding: .note(
+                        "build outputs changed since the build: "
+                            + outputProblems.prefix(5).map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
+                            .joined(separator: ", ")),
+                    fix:
+                        "something changed what the build wrote (docker exec, a volume over it, the program itself): recreate the container from its image, or list the paths it writes under runtime: in layerpin.yaml"
+                ))
+        }
         return (found, report)
     }
 

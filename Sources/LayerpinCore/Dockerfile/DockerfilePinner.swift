@@ -173,13 +173,22 @@ package enum DockerfilePinner {
         // and carried, checked and labelled in the target, where its layout holds.
         let carried = !isBuilt(targetStage, from: stage, in: file)
         let shell = hasShell(carried ? targetStage : stage, in: file)
-        func verification(groups: [String], verifyMode: String?) -> [String] {
-            carried
-                ? ["COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/"]
-                : Self.verification(groups: groups, verifyMode: verifyMode, withShell: shell)
+        /// The lines before the application COPY at `index` (the manifest and verifier, and a record
+        /// of what the build put there before it) and those after it (the check and the labels).
+        func verification(before index: Int) -> [String] {
+            carried || !shell ? [] : Self.manifestCopy + asRoot(Self.run("--record"), user(before: index, in: file))
         }
+        func verification(after index: Int) -> [String] {
+            if carried { return Self.manifestCopy }
+            return shell
+                ? [Self.run("--build")] + Self.labels(groups: groups, verifyMode: verifyMode)
+                : Self.manifestCopy + Self.labels(groups: groups, verifyMode: nil)
+        }
+        // Where the check runs: the instruction after which the copied files are all there.
+        var checkedAfter = start
         // The entry point last: its line goes after whatever else is inserted at the same place.
         func finished() -> String {
+            var chain = [targetStage]
             if carried, let (targetStart, targetEnd) = bounds(of: targetStage, in: file) {
                 let name = file.stages[stage].name ?? String(stage)
                 let copies = (targetStart..<targetEnd).filter {
@@ -187,12 +196,24 @@ package enum DockerfilePinner {
                         && file.instructions[$0].flag("from")?.lowercased()
                             == name.lowercased()
                 }
-                let after = file.instructions[copies.last ?? targetStart].lines.upperBound + 1
+                checkedAfter = copies.last ?? targetStart
+                let after = file.instructions[checkedAfter].lines.upperBound + 1
+                // What came with the copies from other stages is the build's own output.
                 insertions[after, default: []] +=
                     ["ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED"]
                     + (groups.contains("deps") ? ["ARG LAYERPIN_DEPS_DIGEST"] : [])
                     + ["COPY --from=\(name) /etc/layerpin /etc/layerpin"]
-                    + Array(Self.verification(groups: groups, verifyMode: verifyMode, withShell: shell).dropFirst())
+                    + (shell ? asRoot(Self.run("--record", "--build"), user(before: checkedAfter + 1, in: file)) : [])
+                    + Self.labels(groups: groups, verifyMode: shell ? verifyMode : nil)
+            } else {
+                while let last = chain.last, last != stage, let parent = parent(of: last, in: file) {
+                    chain.append(parent)
+                }
+            }
+            // What later steps write under the covered directories is recorded after the last of them.
+            if shell, let last = lastChange(after: checkedAfter, in: chain, of: file) {
+                insertions[file.instructions[last].lines.upperBound + 1, default: []] += asRoot(
+                    Self.run("--record"), user(before: last + 1, in: file))
             }
             if shell {
                 wrapEntrypoint(of: targetStage, pinned: stage, in: file, into: &insertions, replacing: &replacements)
@@ -222,8 +243,10 @@ package enum DockerfilePinner {
                 insertions[after, default: []] += [
                     "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED",
                 ]
+                insertions[after, default: []] += verification(before: install + 1)
                 insertions[after, default: []] += copy.lines.map { file.line($0) }
-                insertions[after, default: []] += verification(groups: groups, verifyMode: verifyMode)
+                insertions[after, default: []] += verification(after: install)
+                checkedAfter = install
                 return finished()
             }
             if let split = beforeInstall.first {
@@ -255,7 +278,9 @@ package enum DockerfilePinner {
         insertions[copy.lines.lowerBound, default: []] += [
             "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED",
         ]
-        insertions[copy.lines.upperBound + 1, default: []] += verification(groups: groups, verifyMode: verifyMode)
+        insertions[copy.lines.lowerBound, default: []] += verification(before: appCopy)
+        insertions[copy.lines.upperBound + 1, default: []] += verification(after: appCopy)
+        checkedAfter = appCopy
         return finished()
     }
 
@@ -292,14 +317,55 @@ package enum DockerfilePinner {
         }
     }
 
-    /// The manifest and verifier in /etc/layerpin, the in-build check, the labels. A stage without a
-    /// shell (`FROM scratch`, distroless) gets no `RUN`: it still carries the manifest and labels,
-    /// and `verify --image`/`--container` check it from outside.
-    static func verification(groups: [String], verifyMode: String?, withShell: Bool = true) -> [String] {
-        ["COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/"]
-            + (withShell ? ["RUN [\"/etc/layerpin/verify.sh\", \"--build\"]"] : [])
-            + ["LABEL " + ImageNames.dockerfileLabels(groups: groups).joined(separator: " ")]
-            + (withShell ? verifyModeLine(verifyMode).map { [$0] } ?? [] : [])
+    /// The manifest and verifier in /etc/layerpin. In a stage with a shell they come before the
+    /// application COPY, with a record of what the build put under the covered directories
+    /// before it; the check follows the COPY. A stage without a shell (`FROM scratch`, distroless)
+    /// gets no `RUN`: it still carries the manifest and labels, and `verify --image`/`--container`
+    /// check it from outside.
+    static let manifestCopy = ["COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/"]
+
+    /// `RUN ["/etc/layerpin/verify.sh", ARGUMENTS…]`.
+    static func run(_ arguments: String...) -> String {
+        "RUN " + DockerfileRenderer.jsonArray(["/etc/layerpin/verify.sh"] + arguments)
+    }
+
+    /// The labels, and the start-up check's mode.
+    static func labels(groups: [String], verifyMode: String?) -> [String] {
+        ["LABEL " + ImageNames.dockerfileLabels(groups: groups).joined(separator: " ")]
+            + (verifyModeLine(verifyMode).map { [$0] } ?? [])
+    }
+
+    /// A step that writes `/etc/layerpin/outputs`, as root when the Dockerfile chose another user
+    /// before it (that user again after it).
+    static func asRoot(_ line: String, _ user: String?) -> [String] {
+        guard let user, !["root", "0", "root:root", "0:0"].contains(user) else { return [line] }
+        return ["USER root", line, "USER " + user]
+    }
+
+    /// The `USER` in effect before instruction `index`: the last one above it in its stage, else
+    /// in the stages it is built `FROM`; nil when the Dockerfile sets none (the base image's).
+    static func user(before index: Int, in file: Dockerfile) -> String? {
+        guard var stage = file.stages.lastIndex(where: { $0.from < index }) else { return nil }
+        var end = index
+        while true {
+            let start = file.stages[stage].from
+            if let found = (start..<end).last(where: { file.instructions[$0].keyword == "USER" }) {
+                return file.instructions[found].words.joined(separator: " ")
+            }
+            guard let up = parent(of: stage, in: file), let (_, upEnd) = bounds(of: up, in: file) else { return nil }
+            stage = up
+            end = upEnd
+        }
+    }
+
+    /// The last instruction after `index` in the given stages that changes the file system.
+    static func lastChange(after index: Int, in stages: [Int], of file: Dockerfile) -> Int? {
+        stages.compactMap { stage -> Int? in
+            guard let (start, end) = bounds(of: stage, in: file) else { return nil }
+            return (max(start, index + 1)..<max(end, index + 1)).last {
+                ["RUN", "COPY", "ADD", "WORKDIR"].contains(file.instructions[$0].keyword)
+            }
+        }.max()
     }
 
     /// Whether a stage has a shell to run the verifier: not built on `scratch` or a distroless image

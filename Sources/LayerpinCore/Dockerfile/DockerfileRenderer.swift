@@ -68,11 +68,10 @@ package struct DockerfileRenderer: Sendable {
             "ARG LAYERPIN_SRC_DIGEST",
             "ARG LAYERPIN_COMMIT",
             "ARG LAYERPIN_CREATED",
-            "COPY . ./",
-            "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",
-            "RUN [\"/etc/layerpin/verify.sh\", \"--build\"]",
         ]
+        lines += DockerfilePinner.manifestCopy + [DockerfilePinner.run("--record"), "COPY . ./", DockerfilePinner.run("--build")]
         lines += template.afterCopy
+        if !template.afterCopy.isEmpty { lines.append(DockerfilePinner.run("--record")) }
         let labels = ImageNames.dockerfileLabels(groups: fingerprint.groups.map(\.name))
         lines.append("LABEL " + labels.joined(separator: " \\\n      "))
         if let mode = DockerfilePinner.verifyModeLine(config.verify) { lines.append(mode) }

@@ -1,8 +1,11 @@
 import LayerpinDigest
 
 extension Verifier {
-    /// Checks an image file system read from archives against a manifest.
-    package static func verify(_ system: ImageFileSystem, against manifest: Manifest) -> VerificationReport {
+    /// Checks an image file system read from archives against a manifest, and against the build
+    /// outputs it records.
+    package static func verify(_ system: ImageFileSystem, against manifest: Manifest) throws(LayerpinError)
+        -> VerificationReport
+    {
         var found: [([UInt8], Found)] = []
         func single(_ image: String, digest: Bool = true) {
             let path = Array(image.utf8.drop { $0 == RawPath.separator })
@@ -25,6 +28,8 @@ extension Verifier {
             }
         }
         for file in manifest.looseFiles { single(file) }
-        return separatingRuntime(compare(expected: manifest.imageEntries(), found: found), of: manifest)
+        let outputs = try system.bakedOutputs.map { bytes throws(LayerpinError) in try BuildOutputs.read(bytes) }
+        return separatingRuntime(
+            compare(expected: manifest.imageEntries(), found: found, outputs: outputs ?? BuildOutputs()), of: manifest)
     }
 }

@@ -41,12 +41,20 @@ package struct Mismatch: Sendable, Hashable, Comparable {
 /// The outcome of checking a tree against a manifest: every mismatch, not the first.
 package struct VerificationReport: Sendable {
     package var mismatches: [Mismatch]
+    /// Differences from what the build's own steps recorded (`BuildOutputs`): failures too, told
+    /// apart from the source files'.
+    package var outputMismatches: [Mismatch] = []
     /// Differences under the paths the application writes at run time (`runtime:`): information,
     /// never a failure.
     package var runtime: [Mismatch] = []
     /// Entries the manifest expected, and how many of them are files.
     package var entries: Int
     package var files: Int
+    /// Files the build's own steps recorded, checked against that record.
+    package var outputFiles: Int = 0
+
+    /// Nothing differs, from the manifest or from the recorded build outputs.
+    package var passed: Bool { mismatches.isEmpty && outputMismatches.isEmpty }
 }
 
 /// Checks trees against a manifest: a tree laid out as the build context, or a file system laid
@@ -138,7 +146,15 @@ package enum Verifier {
                 try addSingle(image)
             }
         }
-        return separatingRuntime(compare(expected: manifest.imageEntries(), found: found), of: manifest)
+        // What the build's own steps recorded, read as the image's processes would reach it.
+        var outputs = BuildOutputs()
+        if let directory = try root.openDirectoryBeneath(Array("etc/layerpin".utf8)),
+            let bytes = try directory.read(Array("outputs".utf8), limit: BuildOutputs.sizeLimit)
+        {
+            outputs = try BuildOutputs.read(bytes, file: imageRoot + BuildOutputs.imagePath)
+        }
+        return separatingRuntime(
+            compare(expected: manifest.imageEntries(), found: found, outputs: outputs), of: manifest)
     }
 
     static func modeName(_ executable: Bool) -> String { executable ? "executable" : "not executable" }
@@ -148,59 +164,95 @@ package enum Verifier {
         guard !manifest.runtime.isEmpty else { return report }
         let paths = RuntimePaths(of: manifest)
         var report = report
-        report.runtime = report.mismatches.filter { paths.contains($0.path) }
+        report.runtime = (report.mismatches + report.outputMismatches).filter { paths.contains($0.path) }.sorted()
         report.mismatches.removeAll { paths.contains($0.path) }
+        report.outputMismatches.removeAll { paths.contains($0.path) }
         return report
     }
 
     /// Every difference between what the manifest expects and what was found, sorted by path, each
-    /// with both values.
-    static func compare(expected: [([UInt8], Manifest.Entry)], found: [([UInt8], Found)]) -> VerificationReport {
+    /// with both values. A path the build's own steps recorded (`outputs`) is checked against that
+    /// record instead, and its differences are reported apart, as build outputs.
+    static func compare(
+        expected: [([UInt8], Manifest.Entry)], found: [([UInt8], Found)], outputs: BuildOutputs = BuildOutputs()
+    ) -> VerificationReport {
         var actual: [[UInt8]: Found] = [:]
         for (path, entry) in found { actual[path] = entry }
         var mismatches: [Mismatch] = []
         var expectedPaths = Set<[UInt8]>()
         for (path, entry) in expected {
             expectedPaths.insert(path)
-            guard let here = actual[path] else {
-                mismatches.append(Mismatch(kind: .missing, path: path, expected: entry.kind.rawValue))
-                continue
-            }
-            guard here.kind == entry.kind else {
-                mismatches.append(
-                    Mismatch(kind: .kind, path: path, expected: entry.kind.rawValue, found: here.kind.rawValue))
-                continue
-            }
-            switch entry.kind {
-            case .file:
-                if here.digest != entry.sha256 {
-                    mismatches.append(
-                        Mismatch(
-                            kind: .content, path: path, expected: entry.sha256?.description,
-                            found: here.digest?.description))
-                }
-                if here.executable != entry.executable {
-                    mismatches.append(
-                        Mismatch(
-                            kind: .mode, path: path, expected: Self.modeName(entry.executable),
-                            found: Self.modeName(here.executable)))
-                }
-            case .symlink:
-                if here.target != entry.target {
-                    mismatches.append(
-                        Mismatch(
-                            kind: .target, path: path, expected: entry.target.map(RawPath.display),
-                            found: here.target.map(RawPath.display)))
-                }
-            case .directory: break
+            if outputs.states[path] == nil {
+                mismatches += differences(at: path, expected: BuildOutputs.State(entry), found: actual[path])
             }
         }
-        for (path, here) in found where !expectedPaths.contains(path) {
+        var outputMismatches: [Mismatch] = []
+        for (path, state) in outputs.states {
+            outputMismatches += differences(at: path, expected: state, found: actual[path])
+        }
+        for (path, here) in found where !expectedPaths.contains(path) && outputs.states[path] == nil {
             mismatches.append(Mismatch(kind: .extra, path: path, found: here.kind.rawValue))
         }
         return VerificationReport(
-            mismatches: mismatches.sorted(), entries: expected.count,
-            files: expected.count { $0.1.kind == .file })
+            mismatches: mismatches.sorted(), outputMismatches: outputMismatches.sorted(), entries: expected.count,
+            files: expected.count { $0.1.kind == .file && outputs.states[$0.0] == nil },
+            outputFiles: outputs.fileCount)
+    }
+
+    /// How what is at `path` differs from what should be there.
+    static func differences(at path: [UInt8], expected: BuildOutputs.State, found here: Found?) -> [Mismatch] {
+        guard let here else {
+            if case .absent = expected { return [] }
+            return [Mismatch(kind: .missing, path: path, expected: expected.kind?.rawValue)]
+        }
+        guard let kind = expected.kind else { return [Mismatch(kind: .extra, path: path, found: here.kind.rawValue)] }
+        guard here.kind == kind else {
+            return [Mismatch(kind: .kind, path: path, expected: kind.rawValue, found: here.kind.rawValue)]
+        }
+        var result: [Mismatch] = []
+        switch expected {
+        case .file(let digest, let executable):
+            if here.digest != digest {
+                result.append(
+                    Mismatch(kind: .content, path: path, expected: digest?.description, found: here.digest?.description))
+            }
+            if here.executable != executable {
+                result.append(
+                    Mismatch(
+                        kind: .mode, path: path, expected: Self.modeName(executable),
+                        found: Self.modeName(here.executable)))
+            }
+        case .symlink(let target):
+            if here.target != target {
+                result.append(
+                    Mismatch(
+                        kind: .target, path: path, expected: RawPath.display(target),
+                        found: here.target.map(RawPath.display)))
+            }
+        case .directory, .absent: break
+        }
+        return result
+    }
+}
+
+extension BuildOutputs.State {
+    /// What a manifest entry expects at its image path.
+    init(_ entry: Manifest.Entry) {
+        switch entry.kind {
+        case .file: self = .file(entry.sha256, executable: entry.executable)
+        case .directory: self = .directory
+        case .symlink: self = .symlink(target: entry.target ?? [])
+        }
+    }
+
+    /// The kind of entry expected; nil where nothing is.
+    var kind: EntryKind? {
+        switch self {
+        case .file: .file
+        case .directory: .directory
+        case .symlink: .symlink
+        case .absent: nil
+        }
     }
 }
 

@@ -10,8 +10,9 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
 ARG LAYERPIN_SRC_DIGEST
 ARG LAYERPIN_COMMIT
 ARG LAYERPIN_CREATED
-COPY . ./
 COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
+RUN ["/etc/layerpin/verify.sh", "--record"]
+COPY . ./
 RUN ["/etc/layerpin/verify.sh", "--build"]
 LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT \
       org.opencontainers.image.created=$LAYERPIN_CREATED \
