@@ -256,7 +256,12 @@ struct VerifyScriptTests {
         let image = TreeBuilder("etc/layerpin/\napp/node_modules/a.js = x\napp/src/app.py = from the base image\n")
         defer { image.remove() }
         let environment = ["PATH": Self.busyboxPath, "LAYERPIN_ROOT": image.root]
-        #expect(try CommandRunner.run("/bin/busybox", ["sh", script, "--record"], environment: environment).status == 0)
+        let before = try CommandRunner.run("/bin/busybox", ["sh", script, "--record-before-copy"], environment: environment)
+        #expect(before.status == 0)
+        // Only what the manifest does not name: the COPY writes the rest.
+        let recorded = try String(contentsOfFile: image.root + "/etc/layerpin/outputs", encoding: .utf8)
+        let paths = recorded.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "\t").last }
+        #expect(paths.sorted() == ["/app/node_modules", "/app/node_modules/a.js"], "\(recorded)")
         let unchecked = try CommandRunner.run("/bin/busybox", ["sh", script, "--build"], environment: environment)
         #expect(unchecked.status == 1)  // the COPY has not run: its files are missing
         for line in Self.spec.split(separator: "\n") { image.add("app/" + line.trimmingCharacters(in: .whitespaces)) }

@@ -70,8 +70,9 @@ second=$(build builder)
 images="$images $second"
 layers "$first" >"$work/l1"
 layers "$second" >"$work/l2"
-# The last three layers are the application's (COPY . ., COPY .layerpin/…, RUN verify.sh).
-shared=$(($(wc -l <"$work/l1") - 3))
+# The last four layers are the application's (COPY .layerpin/…, RUN verify.sh --record-before-copy,
+# COPY . ., RUN verify.sh --build).
+shared=$(($(wc -l <"$work/l1") - 4))
 check "a code-only rebuild keeps the dependency layers (tool upgrade, deps COPY, install)" \
     test "$(head -n "$shared" "$work/l1")" = "$(head -n "$shared" "$work/l2")"
 out=$($docker run --rm --network=none "$second" 2>/dev/null)

@@ -176,7 +176,8 @@ package enum DockerfilePinner {
         /// The lines before the application COPY at `index` (the manifest and verifier, and a record
         /// of what the build put there before it) and those after it (the check and the labels).
         func verification(before index: Int) -> [String] {
-            carried || !shell ? [] : Self.manifestCopy + asRoot(Self.run("--record"), user(before: index, in: file))
+            carried || !shell
+                ? [] : Self.manifestCopy + asRoot(Self.run("--record-before-copy"), user(before: index, in: file))
         }
         func verification(after index: Int) -> [String] {
             if carried { return Self.manifestCopy }

@@ -93,7 +93,11 @@ package enum VerifyScript {
         #                                  any mismatch fails the step
         #   verify.sh --record [--build]   inside `docker build`: record in /etc/layerpin/outputs
         #                                  what the build's own steps left under the covered
-        #                                  directories (then check, with --build)
+        #                                  directories that differs from the manifest (then
+        #                                  check, with --build)
+        #   verify.sh --record-before-copy inside `docker build`, before the application COPY:
+        #                                  record what is already there that the manifest does
+        #                                  not name (an install's node_modules, the base image's)
         # LAYERPIN_ROOT (default empty) is prefixed to every image path (to check an unpacked image).
         set -u
         LC_ALL=C
@@ -114,12 +118,13 @@ package enum VerifyScript {
             case "${1:-}" in
             --build) build=1 ;;
             --record) record=1 ;;
+            --record-before-copy) record=2 ;;
             *) break ;;
             esac
             shift
         done
         mode="${LAYERPIN_VERIFY:-enforce}"
-        [ "$build" = 1 ] || [ "$record" = 1 ] && mode=enforce
+        [ "$build" = 1 ] || [ "$record" != 0 ] && mode=enforce
         # What the build's own steps recorded: at start-up every path there is checked against it;
         # inside the build only paths the manifest does not name (it is the COPY that put those).
         outputs="$root/etc/layerpin/outputs"
@@ -288,7 +293,7 @@ package enum VerifyScript {
             printf '%s\n' "$places" | while IFS="$tab" read -r kind x value path; do
                 case "$kind" in
                 c | t)
-                    if [ "$record" = 1 ]; then
+                    if [ "$record" != 0 ]; then
                         find "$root$path" \( -name "*$nl*" -o -name "*$tab*" \) -exec sh -c 'for f; do printf "unrecordable %s\n" "${f#"$0"}"; done' "$root" {} + 2>/dev/null
                     else
                         find "$root$path" -name "*$nl*" -exec sh -c 'for f; do printf "extra %s\n" "${f#"$0"}"; done' "$root" {} + 2>/dev/null
@@ -297,8 +302,9 @@ package enum VerifyScript {
                 esac
             done
         )
-        if [ "$record" = 1 ]; then
-            # What differs from the manifest, as it is now: the table of build outputs.
+        if [ "$record" != 0 ]; then
+            # What differs from the manifest, as it is now: the table of build outputs. Before the
+            # COPY, only what is there at paths the manifest does not name (the COPY writes those).
             if [ -n "$strays" ]; then
                 printf '%s\n' "$strays" | while IFS= read -r stray; do
                     [ -n "$stray" ] && echo "layerpin: cannot record the build output ${stray#unrecordable }: a tab or newline in its name" >&2
@@ -307,11 +313,11 @@ package enum VerifyScript {
             fi
             recording="$outputs.tmp.$$"
             problems=$(
-                printf '@entries\n%s\n@found\n%s\n@sums\n%s\n' "$entries" "$found" "$sums" | awk -F "$tab" -v root="$root" -v rootlength="${#root}" -v recording="$recording" "$layerpin_awk_prelude$layerpin_awk_sums"'
+                printf '@entries\n%s\n@found\n%s\n@sums\n%s\n' "$entries" "$found" "$sums" | awk -F "$tab" -v root="$root" -v rootlength="${#root}" -v recording="$recording" -v before="$((record - 1))" "$layerpin_awk_prelude$layerpin_awk_sums"'
                 END {
                     print "# layerpin build outputs: what the build left that the manifest does not say; written by verify.sh --record" > recording
                     for (path in seen) {
-                        if (path in covered) continue
+                        if ((path in covered) || (before && (path in kind))) continue
                         if (seen[path] == "o") { print "special " path; continue }
                         owner = substr(perms[path], length(perms[path]) - 2, 1)
                         x = (owner ~ /[1357]/) ? "x" : "-"
@@ -324,7 +330,7 @@ package enum VerifyScript {
                         else if (seen[path] == "d") printf "d\t-\t-\t%s\n", path > recording
                         else printf "l\t-\t%s\t%s\n", targets[path], path > recording
                     }
-                    for (path in kind) if (!(path in seen)) printf "a\t-\t-\t%s\n", path > recording
+                    if (!before) for (path in kind) if (!(path in seen)) printf "a\t-\t-\t%s\n", path > recording
                     # the file is closed when awk exits
                 }'
             )

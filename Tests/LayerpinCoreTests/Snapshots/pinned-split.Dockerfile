@@ -8,7 +8,7 @@ ARG LAYERPIN_SRC_DIGEST
 ARG LAYERPIN_COMMIT
 ARG LAYERPIN_CREATED
 COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/
-RUN ["/etc/layerpin/verify.sh", "--record"]
+RUN ["/etc/layerpin/verify.sh", "--record-before-copy"]
 COPY . .
 RUN ["/etc/layerpin/verify.sh", "--build"]
 LABEL org.opencontainers.image.revision=$LAYERPIN_COMMIT org.opencontainers.image.created=$LAYERPIN_CREATED io.layerpin.digest.deps=$LAYERPIN_DEPS_DIGEST io.layerpin.digest.src=$LAYERPIN_SRC_DIGEST
