@@ -24,7 +24,7 @@ struct DigestCommand: ParsableCommand {
         name: .long, help: ArgumentHelp("Compute from git objects at this revision (no checkout).", valueName: "rev"))
     var git: String?
 
-    @Flag(name: .long, help: "Neither read nor write the stat cache (.layerpin/cache).")
+    @Flag(name: .long, help: "Neither read nor write the stat cache (kept outside the context).")
     var noCache = false
 
     func run() throws {

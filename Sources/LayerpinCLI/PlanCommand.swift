@@ -15,7 +15,7 @@ struct PlanOptions: ParsableArguments {
             "The Dockerfile stage to build (default: layerpin.yaml target:, else the last).", valueName: "stage"))
     var target: String?
 
-    @Flag(name: .long, help: "Neither read nor write the stat cache (.layerpin/cache).")
+    @Flag(name: .long, help: "Neither read nor write the stat cache (kept outside the context).")
     var noCache = false
 
     var planner: Planner {

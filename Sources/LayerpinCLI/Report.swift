@@ -6,7 +6,7 @@ import LayerpinCore
 enum Warnings {
     static func print(_ fingerprint: Fingerprint) {
         if fingerprint.statCacheDamaged {
-            Output.warning(".layerpin/cache was damaged: it was discarded and rebuilt (every file was hashed again)")
+            Output.warning("the stat cache was damaged: it was discarded and rebuilt (every file was hashed again)")
         }
         for requirement in fingerprint.localPathRequirements {
             Output.warning(

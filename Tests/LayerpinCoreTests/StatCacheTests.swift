@@ -5,33 +5,50 @@ import Testing
 
 @testable import LayerpinCore
 
-@Suite("The stat cache (.layerpin/cache)")
+@Suite("The stat cache (outside the context: .git/layerpin/, else the user's cache directory)")
 struct StatCacheTests {
     private func fingerprint(_ tree: TreeBuilder) throws -> Fingerprint {
         try Fingerprinter(root: tree.root).fingerprint()
     }
 
+    /// A context that is a git work tree keeping `.git` out: its cache goes in `.git/layerpin/`.
+    private func repository(_ spec: String) -> TreeBuilder {
+        let tree = TreeBuilder(spec)
+        tree.add(".git/")
+        tree.file(".dockerignore", ".git\n")
+        return tree
+    }
+
+    /// Where the cache of `tree` is.
+    private func cachePath(_ tree: TreeBuilder) throws -> String {
+        try #require(StatCache.Location.forContext(root: tree.root) { $0 == Array(".git".utf8) }).path
+    }
+
     @Test("a cached run gives the same digests and writes the cache atomically")
     func sameDigests() throws {
-        let tree = TreeBuilder("a = one\nb/c = two\nrequirements.txt = six\n")
+        let tree = repository("a = one\nb/c = two\nrequirements.txt = six\n")
         defer { tree.remove() }
         let cold = try fingerprint(tree)
-        #expect(FileManager.default.fileExists(atPath: tree.root + "/.layerpin/cache"))
+        let path = try cachePath(tree)
+        #expect(path.hasPrefix(URL(fileURLWithPath: tree.root).resolvingSymlinksInPath().path + "/.git/layerpin/stat-cache."))
+        #expect(FileManager.default.fileExists(atPath: path))
         let warm = try fingerprint(tree)
         #expect(warm.groups.map(\.digest) == cold.groups.map(\.digest))
         #expect(warm.context.digest == cold.context.digest)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: tree.root + "/.layerpin")
-        #expect(leftovers == ["cache"])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: tree.root + "/.git/layerpin")
+        #expect(leftovers == [String(path.split(separator: "/").last!)])
+        // Nothing of layerpin's in the context itself.
+        #expect(!FileManager.default.fileExists(atPath: tree.root + "/.layerpin"))
     }
 
     @Test("an unchanged re-run does not rewrite the cache; a change does")
     func noRewrite() throws {
-        let tree = TreeBuilder("a = one\nb = two\n")
+        let tree = repository("a = one\nb = two\n")
         defer { tree.remove() }
         _ = try fingerprint(tree)
         usleep(20_000)  // past the racy window of the files just written
         _ = try fingerprint(tree)  // re-hashes the racy entries, rewrites once
-        let path = tree.root + "/.layerpin/cache"
+        let path = try cachePath(tree)
         let written = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
         _ = try fingerprint(tree)
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int == written)
@@ -106,8 +123,9 @@ struct StatCacheTests {
         ])
         let rootDirectory = try OpenDirectory(tree.root)
         let root = rootDirectory.rawValue
-        try cache.write(root: root)
-        let loaded = StatCache.load(root: root)
+        let location = StatCache.Location(directory: tree.root + "/cache", name: "c")
+        try cache.write(at: location, contextRoot: root)
+        let loaded = StatCache.load(at: location)
         #expect(loaded.records == cache.records)
         #expect(loaded.paths == [[0x61], [0x61, 0xFF, 0x0A]])
         #expect(loaded.writtenAtNanoseconds > 0)
@@ -144,13 +162,15 @@ struct StatCacheTests {
         let record = Self.sampleRecord
         let rootDirectory = try OpenDirectory(tree.root)
         let root = rootDirectory.rawValue
-        try StatCache(records: [([0x62], record), ([0x61], record)]).write(root: root)
-        #expect(StatCache.load(root: root).paths == [[0x61], [0x62]])
+        let location = StatCache.Location(directory: tree.root + "/cache", name: "c")
+        let name = Array("cache/c".utf8)
+        try StatCache(records: [([0x62], record), ([0x61], record)]).write(at: location, contextRoot: root)
+        #expect(StatCache.load(at: location).paths == [[0x61], [0x62]])
         // Damaged and then sealed again, so the structural checks (not the checksum) must refuse it.
-        var bytes = Array(try #require(try FileSystem.readSmallFile(at: root, StatCache.path)).dropLast(32))
+        var bytes = Array(try #require(try FileSystem.readSmallFile(at: root, name)).dropLast(32))
         corruption.apply(&bytes)
-        try FileSystem.writeAtomically(at: root, StatCache.path, StatCache.sealed(bytes))
-        let (cache, outcome) = StatCache.loading(root: root)
+        try FileSystem.writeAtomically(at: root, name, StatCache.sealed(bytes))
+        let (cache, outcome) = StatCache.loading(at: location)
         #expect(cache.count == 0)
         #expect(outcome == .damaged)
     }
@@ -162,24 +182,59 @@ struct StatCacheTests {
         let record = Self.sampleRecord
         let rootDirectory = try OpenDirectory(tree.root)
         let root = rootDirectory.rawValue
-        try StatCache(records: [([0x61], record)]).write(root: root)
-        let good = try #require(try FileSystem.readSmallFile(at: root, StatCache.path))
-        #expect(StatCache.loading(root: root).outcome == .loaded)
+        let location = StatCache.Location(directory: tree.root + "/cache", name: "c")
+        let name = Array("cache/c".utf8)
+        try StatCache(records: [([0x61], record)]).write(at: location, contextRoot: root)
+        let good = try #require(try FileSystem.readSmallFile(at: root, name))
+        #expect(StatCache.loading(at: location).outcome == .loaded)
         // A flip in a digest byte is well-formed: only the checksum can see it.
         for offset in [8 + 4 + 1 + 36 + 5, 8 + 4, good.count - 1] {
             var flipped = good
             flipped[offset] ^= 0x01
-            try FileSystem.writeAtomically(at: root, StatCache.path, flipped)
-            let (cache, outcome) = StatCache.loading(root: root)
+            try FileSystem.writeAtomically(at: root, name, flipped)
+            let (cache, outcome) = StatCache.loading(at: location)
             #expect(cache.count == 0, "offset \(offset)")
             #expect(outcome == .damaged, "offset \(offset)")
         }
         var older = good
         older[6] = UInt8(ascii: "1")
-        try FileSystem.writeAtomically(at: root, StatCache.path, older)
-        #expect(StatCache.loading(root: root).outcome == .outdated)
-        try FileSystem.writeAtomically(at: root, StatCache.path, [])
-        #expect(StatCache.loading(root: root).outcome == .damaged)
+        try FileSystem.writeAtomically(at: root, name, older)
+        #expect(StatCache.loading(at: location).outcome == .outdated)
+        try FileSystem.writeAtomically(at: root, name, [])
+        #expect(StatCache.loading(at: location).outcome == .damaged)
+    }
+
+    @Test("where the cache goes: .git/layerpin/ when the context keeps .git out, else the user's cache directory")
+    func location() throws {
+        let tree = TreeBuilder("app/a = one\n.git/\n")
+        defer { tree.remove() }
+        let root = URL(fileURLWithPath: tree.root).resolvingSymlinksInPath().path
+        let environment = ["HOME": "/home/u", "XDG_CACHE_HOME": "/xdg"]
+        let excluded = try #require(
+            StatCache.Location.forContext(root: tree.root, environment: environment) { $0 == Array(".git".utf8) })
+        #expect(excluded.directory == root + "/.git/layerpin")
+        #expect(excluded.name.hasPrefix("stat-cache.") && excluded.name.count == "stat-cache.".count + 16)
+        // .git sent with the context: the cache would change what is hashed, so it goes elsewhere.
+        let sent = StatCache.Location.forContext(root: tree.root, environment: environment) { _ in false }
+        #expect(sent?.directory == "/xdg/layerpin")
+        // A context below the repository's root: .git is outside it, whatever .dockerignore says.
+        let below = StatCache.Location.forContext(root: tree.root + "/app", environment: environment) { _ in false }
+        #expect(below?.directory == root + "/.git/layerpin")
+        #expect(below?.name != excluded.name)  // one cache per context
+        // A `.git` file (a worktree) is not followed; no XDG: the home's .cache.
+        let worktree = TreeBuilder("a = one\n.git = gitdir: /etc\n")
+        defer { worktree.remove() }
+        let home = StatCache.Location.forContext(root: worktree.root, environment: ["HOME": "/home/u"]) { _ in true }
+        #expect(home?.directory == "/home/u/.cache/layerpin")
+        #expect(StatCache.Location.forContext(root: worktree.root, environment: [:]) { _ in true } == nil)
+    }
+
+    @Test("a cache an older version left in .layerpin/cache is removed, so docker build DIR no longer copies it")
+    func legacyRemoved() throws {
+        let tree = repository("a = one\n.layerpin/cache = LPSTAT1 old\n")
+        defer { tree.remove() }
+        _ = try fingerprint(tree)
+        #expect(!FileManager.default.fileExists(atPath: tree.root + "/.layerpin/cache"))
     }
 
     @Test("a content change that keeps size and mtime is still seen (ctime moves)")
@@ -198,10 +253,10 @@ struct StatCacheTests {
 
     @Test("a corrupt cache is ignored, never trusted")
     func corrupt() throws {
-        let tree = TreeBuilder("a = one\n")
+        let tree = repository("a = one\n")
         defer { tree.remove() }
         let expected = try fingerprint(tree).context.digest
-        tree.file(".layerpin/cache", "LPSTAT1\n\u{1}garbage")
+        try Data("LPSTAT2\n\u{1}garbage".utf8).write(to: URL(fileURLWithPath: try cachePath(tree)))
         #expect(try fingerprint(tree).context.digest == expected)
     }
 

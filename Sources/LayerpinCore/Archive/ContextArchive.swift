@@ -3,7 +3,7 @@ import LayerpinDigest
 import LayerpinIgnore
 
 /// The build context as a deterministic tar: exactly the entries `context --list` prints (plus the
-/// Dockerfile when the context would not carry it, less layerpin's stat cache
+/// Dockerfile when the context would not carry it, less a stat cache an older version left in
 /// `.layerpin/cache`), in path-byte order, every mtime the same,
 /// uid/gid 0 without names, modes normalised as the digest spec does (files 0644 or 0755,
 /// directories 0755, symlinks 0777). The same content gives the same bytes on any machine.
@@ -18,6 +18,10 @@ package struct ContextArchive: Sendable {
     /// Where the plan was written, relative to the root: its files travel as `.layerpin/…`, where
     /// the pinned Dockerfile copies them from (a compose service sharing its context has its own).
     package var planOutputs: String = Planner.defaultOutputs
+    /// Whether a Dockerfile the context leaves out travels in the archive (`docker build -` reads
+    /// it from there); off when the archive is unpacked as a directory context and the Dockerfile
+    /// is given beside it, as `docker build -f FILE DIR` gives it.
+    package var carriesExcludedDockerfile = true
     /// Seconds since the epoch for every entry.
     package var mtime: Int64
     package var gzip: Bool
@@ -94,7 +98,7 @@ package struct ContextArchive: Sendable {
         // layerpin's own stat cache differs from machine to machine and no image needs it.
         // Nor a temporary file a killed run left in .layerpin/ (the next plan removes it).
         var entries = context.entries.filter { entry in
-            !RawPath.isWithin(entry.path, StatCache.path)
+            !RawPath.isWithin(entry.path, StatCache.legacyPath)
                 && !(RawPath.isWithin(entry.path, StatCache.directory)
                     && FileSystem.isTemporaryName(Array(entry.path.split(separator: RawPath.separator).last ?? [])))
         }
@@ -117,7 +121,8 @@ package struct ContextArchive: Sendable {
             entries.sort { RawPath.precedes($0.path, $1.path) }
         }
         let dockerfilePath = Array((dockerfile ?? "Dockerfile").utf8)
-        if dockerfilePath.first != RawPath.separator, context.matcher.isExcluded(dockerfilePath),
+        if carriesExcludedDockerfile, dockerfilePath.first != RawPath.separator,
+            context.matcher.isExcluded(dockerfilePath),
             let bytes = try rootDirectory.read(dockerfilePath)
         {
             if !entries.contains(where: { $0.path == StatCache.directory }) {

@@ -138,11 +138,6 @@ package enum DockerfileLinter {
                 add("LP005", endLine, "\(junk) is part of the build context", "add \(junk) to .dockerignore")
             }
         }
-        if context.entries.contains(StatCache.path) {
-            add(
-                "LP005", endLine, ".layerpin/cache is part of the build context", "add .layerpin/cache to .dockerignore"
-            )
-        }
         // LP009: `COPY . .` with no WORKDIR puts the context at `/`, among the system's own files:
         // an extra file there cannot be told from the system's, so only the names the context puts
         // at the top are verified.

@@ -23,7 +23,6 @@ package struct Initializer: Sendable {
     static let dockerignore = """
         # Written by `layerpin init`: what the image never needs, and what would make every build differ.
         .git
-        .layerpin/cache
         **/__pycache__
         **/*.pyc
         **/node_modules

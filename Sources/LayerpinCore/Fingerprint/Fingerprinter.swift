@@ -15,7 +15,7 @@ package struct Fingerprinter: Sendable {
     package var target: String?
     /// Whose `.dockerignore` walk to follow.
     package var engine: EngineSelection = .configuredOrDetected
-    /// Reuse and refresh `.layerpin/cache`.
+    /// Reuse and refresh the stat cache (`StatCache.Location`: outside the context).
     package var useStatCache: Bool = true
     /// Threads that read and hash files. More than the cores helps on cold caches (I/O latency).
     package var workers: Int = max(4, FileSystem.onlineProcessors)
@@ -89,9 +89,9 @@ package struct Fingerprinter: Sendable {
 
     /// Hashes every file and symlink, the files `cache` does not already know; writes the cache
     /// back when it is on and something changed.
-    func hash(_ entries: [ContextEntry], cache: StatCache, root descriptor: Int32) throws(LayerpinError)
-        -> [HashedEntry]
-    {
+    func hash(
+        _ entries: [ContextEntry], cache: StatCache, root descriptor: Int32, saveTo location: StatCache.Location? = nil
+    ) throws(LayerpinError) -> [HashedEntry] {
         var digests = cache.digests(forSorted: entries)
         let excluded = GroupPartition.excludedFromDigests
         var pending: [Int] = []
@@ -120,14 +120,14 @@ package struct Fingerprinter: Sendable {
             hashedEntries[index].stamp = results[slot].status.stamp
         }
         // Rewrite only when something was hashed or a file went away: an unchanged re-run writes nothing.
-        if useStatCache && (!pending.isEmpty || cache.count != cacheable) {
+        if useStatCache, let location, !pending.isEmpty || cache.count != cacheable {
             var next = StatCache()
             for (index, entry) in hashedEntries.enumerated() where entry.kind == .file {
                 guard let digest = digests[index] else { continue }
                 next.append(entry.path, StatCache.Record(stamp: entry.stamp, digest: digest))
             }
             // The cache only saves time: a read-only tree simply goes without it.
-            try? next.write(root: descriptor)
+            try? next.write(at: location, contextRoot: descriptor)
         }
         var hashed: [HashedEntry] = []
         hashed.reserveCapacity(hashedEntries.count)
@@ -174,10 +174,12 @@ struct WorkingTreeSource: FingerprintSource {
     {
         let cache = Mutex((StatCache(), StatCache.Loaded.absent))
         let loading = DispatchGroup()
-        if fingerprinter.useStatCache {
-            let root = root
+        let location =
+            fingerprinter.useStatCache
+            ? StatCache.Location.forContext(root: fingerprinter.root) { matcher.isExcluded($0) } : nil
+        if let location {
             DispatchQueue.global().async(group: loading) {
-                let loaded = StatCache.loading(root: root)
+                let loaded = StatCache.loading(at: location)
                 cache.withLock { $0 = loaded }
             }
         }
@@ -188,6 +190,6 @@ struct WorkingTreeSource: FingerprintSource {
         let entries = try walker.walk()
         loading.wait()
         let (loaded, outcome) = cache.withLock { $0 }
-        return (try fingerprinter.hash(entries, cache: loaded, root: root), outcome == .damaged)
+        return (try fingerprinter.hash(entries, cache: loaded, root: root, saveTo: location), outcome == .damaged)
     }
 }

@@ -1,6 +1,7 @@
+import Foundation
 import LayerpinDigest
 
-/// The stat cache in `.layerpin/cache`, like git's index: for each file, the `lstat` fields it was
+/// The stat cache (kept outside the context, at its `Location`), like git's index: for each file, the `lstat` fields it was
 /// hashed under and the digest. A file whose fields still match reuses the digest, except a "racy"
 /// one whose mtime is not older than the cache file itself (it may have changed within the same
 /// clock tick after it was hashed): that one is hashed again.
@@ -28,7 +29,9 @@ struct StatCache {
     /// What every version's magic starts with: an older cache is rebuilt without a word.
     static let magicFamily = Array("LPSTAT".utf8)
     static let directory = Array(".layerpin".utf8)
-    static let path = Array(".layerpin/cache".utf8)
+    /// Where versions before the cache moved out of the context kept it: removed when a cache is
+    /// written, so a plain `docker build DIR` no longer copies it.
+    static let legacyPath = Array(".layerpin/cache".utf8)
     /// Bytes of a record after its path: size, mtime, ctime, inode, mode, digest.
     private static let fieldsSize = 8 * 4 + 4 + 32
 
@@ -100,15 +103,16 @@ struct StatCache {
         case absent, loaded, outdated, damaged
     }
 
-    /// Loads the cache under `root`; an absent, unreadable, outdated or damaged cache is an empty one.
-    static func load(root: Int32) -> StatCache { loading(root: root).cache }
+    /// Loads the cache at `location`; an absent, unreadable, outdated or damaged cache is an empty one.
+    static func load(at location: Location?) -> StatCache { loading(at: location).cache }
 
-    /// Loads the cache under `root`, and says how that went.
-    static func loading(root: Int32) -> (cache: StatCache, outcome: Loaded) {
+    /// Loads the cache at `location`, and says how that went.
+    static func loading(at location: Location?) -> (cache: StatCache, outcome: Loaded) {
+        guard let location, let directory = try? OpenDirectory(location.directory) else { return (StatCache(), .absent) }
         let status: FileSystem.Status
         let bytes: [UInt8]
         do throws(FileSystem.CallError) {
-            let file = try FileSystem.openFile(at: root, path)
+            let file = try FileSystem.openFile(at: directory.rawValue, Array(location.name.utf8))
             status = try FileSystem.status(of: file.rawValue)
             bytes = try FileSystem.readWhole(file.rawValue, status: status, limit: 1 << 30)
         } catch {
@@ -154,10 +158,25 @@ struct StatCache {
         body + SHA256Hasher.digest(of: body).bytes
     }
 
-    /// Writes the cache under `root` atomically (creating `.layerpin/`).
-    func write(root: Int32) throws(FileSystem.CallError) {
-        try FileSystem.makeDirectory(at: root, Self.directory)
-        try FileSystem.writeAtomically(at: root, Self.path, Self.sealed(bytes))
+    /// Writes the cache at `location` atomically (making its directory), and removes a cache an
+    /// older version left inside the context at `root`.
+    func write(at location: Location, contextRoot root: Int32) throws(LayerpinError) {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: location.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .systemCall(operation: "mkdir", path: Array(location.directory.utf8), errno: FileSystem.noSuchFile)
+        }
+        let directory = try OpenDirectory(location.directory)
+        do {
+            try FileSystem.writeAtomically(at: directory.rawValue, Array(location.name.utf8), Self.sealed(bytes))
+        } catch {
+            throw .systemCall(operation: error.operation, path: Array(location.path.utf8), errno: error.errno)
+        }
+        // Through `.layerpin` opened as a directory (never a link out of the context).
+        if let plans = try? FileSystem.openDirectory(at: root, Self.directory) {
+            FileSystem.unlink(at: plans.rawValue, Array("cache".utf8))
+        }
     }
 
     /// Calls `body` with the path bytes of record `index`, in place.
