@@ -74,6 +74,9 @@ let package = Package(
             name: "fuzz-image-archive", dependencies: ["LayerpinCore", "LayerpinFuzzSupport"],
             path: "Fuzz/image-archive"),
 
+        // The end-to-end difference test's image reader (Tests/e2e/image-difference.sh).
+        .executableTarget(name: "layerpin-image-tree", dependencies: ["LayerpinCore"], path: "Tests/image-tree"),
+
         .target(name: "LayerpinTestSupport", dependencies: ["LayerpinCore"], path: "Tests/LayerpinTestSupport"),
 
         .testTarget(name: "LayerpinIgnoreTests", dependencies: ["LayerpinIgnore", "LayerpinTestSupport"]),

@@ -97,3 +97,21 @@ package struct ImageFileSystem: Sendable {
     /// Where the tar's root sits in the file system (for `docker cp` of a directory).
     var prefix: [UInt8] = []
 }
+
+extension ImageFileSystem {
+    /// Every entry, one a line sorted by raw path: `KIND EXEC VALUE /PATH`, VALUE the SHA-256 of a
+    /// file, a symlink's target, `-` otherwise; paths and targets in the digest spec's encoding.
+    package func listing() -> String {
+        nodes.keys.sorted(by: RawPath.precedes).map { path in
+            let node = nodes[path]!
+            let value =
+                switch node.kind {
+                case .file: node.digest?.hex ?? "special"
+                case .symlink: String(decoding: TreeListing.encodePath(node.target ?? []), as: UTF8.self)
+                case .directory: "-"
+                }
+            return "\(node.kind.rawValue) \(node.kind == .file && node.executable ? "x" : "-") \(value) /"
+                + String(decoding: TreeListing.encodePath(path), as: UTF8.self) + "\n"
+        }.joined()
+    }
+}

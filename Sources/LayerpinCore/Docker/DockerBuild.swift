@@ -56,15 +56,27 @@ package struct DockerBuild: Sendable {
         }
     }
 
-    /// The `docker build` arguments for a manifest (the context comes on stdin): by default its
-    /// tags; `target` is the stage to build (the plan's, or a dependency stage).
-    /// `dockerfileExcluded`: the context's `.dockerignore` keeps the Dockerfile out, so it travels
-    /// as `ContextArchive.transportedDockerfile`.
+    /// How the context reaches the engine.
+    package enum ContextSource: Sendable, Equatable {
+        /// layerpin's archive on stdin, the Dockerfile inside it.
+        case archive
+        /// The archive unpacked into `directory`, the Dockerfile beside it (not in it): how a
+        /// Dockerfile the context's `.dockerignore` keeps out reaches the engine as `docker build
+        /// DIR` sends it, read by the engine and never seen by `COPY`. With an archive on stdin
+        /// the engine applies no `.dockerignore`, and a Dockerfile in it would be copied.
+        case directory(String, dockerfile: String)
+    }
+
+    /// The `docker build` arguments for a manifest: by default its tags; `target` is the stage to
+    /// build (the plan's, or a dependency stage).
     package func arguments(
-        _ manifest: Manifest, tags: [String]? = nil, target: String? = nil, dockerfileExcluded: Bool = false
+        _ manifest: Manifest, tags: [String]? = nil, target: String? = nil, context: ContextSource = .archive
     ) -> [String] {
-        let dockerfile = planner.fingerprinter.dockerfileName
-        var arguments = ["build", "-f", dockerfileExcluded ? ContextArchive.transportedDockerfile : dockerfile]
+        var arguments = ["build", "-f"]
+        switch context {
+        case .archive: arguments.append(planner.fingerprinter.dockerfileName)
+        case .directory(_, let dockerfile): arguments.append(dockerfile)
+        }
         if let target { arguments += ["--target", target] }
         for name in manifest.buildArgs.keys.sorted() {
             arguments += ["--build-arg", "\(name)=\(manifest.buildArgs[name]!)"]
@@ -75,7 +87,10 @@ package struct DockerBuild: Sendable {
         if let cache = cacheReference(manifest) {
             arguments += ["--build-arg", "BUILDKIT_INLINE_CACHE=1", "--cache-from", cache]
         }
-        return arguments + extraArguments + ["-"]
+        switch context {
+        case .archive: return arguments + extraArguments + ["-"]
+        case .directory(let directory, _): return arguments + extraArguments + [directory]
+        }
     }
 
     /// The named stage that installs the dependencies, when the Dockerfile has one of its own: a
@@ -109,7 +124,6 @@ package struct DockerBuild: Sendable {
         let rootDirectory = try OpenDirectory(root)
         var (manifest, fingerprint) = try planner.manifest(in: rootDirectory)
         let target = fingerprint.target
-        // The archive's rule: a Dockerfile the walk leaves out travels under .layerpin/.
         let dockerfileName = planner.fingerprinter.dockerfileName
         let excluded = !dockerfileName.hasPrefix("/") && fingerprint.ignore.isExcluded(Array(dockerfileName.utf8))
         // The manifest names the tags actually built (and so the image's own manifest label).
@@ -119,18 +133,42 @@ package struct DockerBuild: Sendable {
             root: root, dockerfile: planner.fingerprinter.dockerfile, generation: fingerprint.ignore.generation,
             mtime: ContextArchive.mtime(commitTime: manifest.git?.commitTime, environment: [:]))
         archive.planOutputs = planner.outputs
-        // A build that stops reading the context (it failed) closes the pipe: the executable
-        // ignores SIGPIPE, so writing fails with EPIPE instead of killing the process.
-        let status = try runner.runFeeding(
-            docker, arguments(manifest, target: target, dockerfileExcluded: excluded), in: root
-        ) {
-            descriptor throws(LayerpinError) in
-            try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
+        var context = ContextSource.archive
+        var staging: StagingDirectory?
+        defer { staging?.remove() }
+        if excluded {
+            // The Dockerfile beside an unpacked copy of the archive, never inside it.
+            let made = try StagingDirectory()
+            staging = made
+            archive.carriesExcludedDockerfile = false
+            let dockerfile = made.path + "/Dockerfile"
+            guard let bytes = try rootDirectory.read(Array(dockerfileName.utf8)) else {
+                throw .systemCall(operation: "open", path: Array(dockerfileName.utf8), errno: 2)
+            }
+            try NamedFile.write(dockerfile, bytes)
+            let directory = made.path + "/context"
+            let unpacked = try runner.runFeeding("tar", ["-x", "-p", "-f", "-", "-C", directory], in: root) {
+                descriptor throws(LayerpinError) in
+                try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
+            }
+            guard unpacked == 0 else {
+                throw .toolFailed(command: "tar -x -C \(directory)", status: unpacked, stderrTail: "")
+            }
+            context = .directory(directory, dockerfile: dockerfile)
         }
+        /// One `docker build`, fed the archive when the context is one.
+        func build(_ arguments: [String]) throws(LayerpinError) -> Int32 {
+            guard context == .archive else { return try runner.runFeeding(docker, arguments, in: root) { _ in } }
+            // A build that stops reading the context (it failed) closes the pipe: the executable
+            // ignores SIGPIPE, so writing fails with EPIPE instead of killing the process.
+            return try runner.runFeeding(docker, arguments, in: root) { descriptor throws(LayerpinError) in
+                try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
+            }
+        }
+        let buildArguments = arguments(manifest, target: target, context: context)
+        let status = try build(buildArguments)
         guard status == 0 else {
-            throw .buildFailed(
-                command: ([docker] + arguments(manifest, target: target, dockerfileExcluded: excluded)).joined(
-                    separator: " "), status: status)
+            throw .buildFailed(command: ([docker] + buildArguments).joined(separator: " "), status: status)
         }
         var tags = manifest.tags
         if let cache = cacheReference(manifest), let built = tags.first {
@@ -149,11 +187,8 @@ package struct DockerBuild: Sendable {
         {
             let tag = "\(repository):deps-\(deps.hex.prefix(12))"
             // Only the stage's own tag: the manifest's tags name the final image.
-            let stageArguments = arguments(manifest, tags: [tag], target: stage, dockerfileExcluded: excluded)
-            let stageStatus = try runner.runFeeding(docker, stageArguments, in: root) {
-                descriptor throws(LayerpinError) in
-                try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
-            }
+            let stageArguments = arguments(manifest, tags: [tag], target: stage, context: context)
+            let stageStatus = try build(stageArguments)
             guard stageStatus == 0 else {
                 throw .buildFailed(command: ([docker] + stageArguments).joined(separator: " "), status: stageStatus)
             }

@@ -579,6 +579,13 @@ enum FileSystem {
     /// The processors online (at least 1).
     static var onlineProcessors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
+    /// Creates a new directory relative to `directory`; an existing one is an error (EEXIST).
+    static func makeNewDirectory(at directory: Int32, _ path: [UInt8], mode: mode_t) throws(CallError) {
+        try withCString(path) { cPath throws(CallError) in
+            try check("mkdir") { mkdirat(directory, cPath, mode) }
+        }
+    }
+
     /// Creates a directory relative to `directory` unless it exists.
     static func makeDirectory(at directory: Int32, _ path: [UInt8]) throws(CallError) {
         do {
