@@ -83,6 +83,21 @@ write("repeated-layer-image.tar",
       [entry(name, data) for name, data in dict(zip(repeated_names, repeated)).items()]
       + [entry("config.json", config), entry("manifest.json", repeated_index)])
 
+# dockerd 20.10's own form of a repeated layer: the second copy is a symlink to the first
+# (`empty2/layer.tar -> ../empty/layer.tar`), resolved inside the archive; one leading out of it is
+# a missing layer.
+linked_names = ["base/layer.tar", "empty/layer.tar", "change/layer.tar", "empty2/layer.tar"]
+linked_index = json.dumps([{"Config": "config.json", "Layers": linked_names}]).encode()
+write("linked-layer-image.tar",
+      [entry("base/layer.tar", layers[0]), entry("empty/layer.tar", empty), entry("change/layer.tar", repeated[2]),
+       entry("empty2/", kind=tarfile.DIRTYPE, mode=0o755),
+       entry("empty2/layer.tar", kind=tarfile.SYMTYPE, linkname="../empty/layer.tar")]
+      + [entry("config.json", config), entry("manifest.json", linked_index)])
+write("layer-link-escape-image.tar",
+      [entry("base/layer.tar", layers[0]), entry("empty2/layer.tar", kind=tarfile.SYMTYPE, linkname="../../outside/layer.tar")]
+      + [entry("config.json", config),
+         entry("manifest.json", json.dumps([{"Config": "config.json", "Layers": ["base/layer.tar", "empty2/layer.tar"]}]).encode())])
+
 # The engine's layer semantics, where a reader can be fooled (each must never verify "ok"):
 # a later layer turns srv (never named as a directory below) into a symlink to evil/, which holds
 # the evil app; a later layer hides the baked manifest with an opaque whiteout, or replaces it with

@@ -73,6 +73,16 @@ struct ArchiveCommandTests {
         #expect(result.stdoutText.hasPrefix("ok: commit unknown, 1 entries (1 files) verified"))
     }
 
+    @Test("dockerd 20.10's repeated layer, a symlink to the first copy, is read through the link inside the archive")
+    func linkedLayer() throws {
+        let result = try Self.verifyImageArchive("linked-layer-image.tar", plannedFor: "main.py = print(1)\\n\n")
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderr)")
+        #expect(result.stdoutText.hasPrefix("ok: commit unknown, 1 entries (1 files) verified"))
+        let escape = try Self.verifyImageArchive("layer-link-escape-image.tar", plannedFor: "main.py = print(1)\\n\n")
+        #expect(escape.status == 2)
+        #expect(escape.stderr.contains("empty2/layer.tar"), "\(escape.stderr)")
+    }
+
     @Test(
         "a later layer that turns an ancestor of the app into a symlink: what lay under it is gone, the link is followed"
     )

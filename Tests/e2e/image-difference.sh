@@ -35,7 +35,7 @@ compare() {
     set -- --network=none
     [ -n "$target" ] && set -- "$@" --target "$target"
     (cd "$dir" && "$LAYERPIN" dockerfile --from "$user_file" ${target:+--target "$target"} -o Dockerfile \
-        && "$LAYERPIN" plan) >"$work/pin.log" 2>&1 || { fail "$case_name: pins and plans ($(tail -n 3 "$work/pin.log"))"; return; }
+        && "$LAYERPIN" plan ${target:+--target "$target"}) >"$work/pin.log" 2>&1 || { fail "$case_name: pins and plans ($(tail -n 3 "$work/pin.log"))"; return; }
     user_id=$($docker build -q "$@" -f "$user_file" "$dir" 2>"$work/build.log") \
         || { fail "$case_name: the user's Dockerfile builds ($(tail -n 3 "$work/build.log"))"; return; }
     pinned_id=$($docker build -q "$@" "$dir" 2>"$work/build.log") \

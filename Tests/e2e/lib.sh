@@ -21,17 +21,27 @@ finish() {
     [ "$failed" -eq 0 ]
 }
 
-# layerpin-e2e/busybox, a base image made from Debian's busybox-static (nothing can be pulled).
+# The revision of the stand-in base images below: an image of an older one is made again.
+rootfs_revision=2
+
+# image_current NAME: the engine holds NAME, made by this revision of lib.sh.
+image_current() {
+    [ "$($docker image inspect -f '{{index .Config.Labels "io.layerpin.e2e.rootfs"}}' "$1" 2>/dev/null)" = "$rootfs_revision" ]
+}
+
+# layerpin-e2e/busybox, a base image made from Debian's busybox-static (nothing can be pulled),
+# with the directories every real root file system has (/dev, /etc, /proc, /sys): a RUN step
+# leaves them behind as mount points where a base lacks them.
 # (`busybox --list` names busybox itself: linking that over the binary would leave a self-loop.)
 base_image() {
-    $docker image inspect layerpin-e2e/busybox >/dev/null 2>&1 && return 0
+    image_current layerpin-e2e/busybox && return 0
     rootfs=$(mktemp -d)
-    mkdir -p "$rootfs/bin" "$rootfs/tmp"
+    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/dev" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys"
     cp /bin/busybox "$rootfs/bin/"
     for applet in $("$rootfs/bin/busybox" --list); do
         [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
     done
-    tar -C "$rootfs" -c . | $docker import - layerpin-e2e/busybox >/dev/null
+    tar -C "$rootfs" -c . | $docker import -c "LABEL io.layerpin.e2e.rootfs=$rootfs_revision" - layerpin-e2e/busybox >/dev/null
     rm -rf "$rootfs"
 }
 
@@ -39,9 +49,9 @@ base_image() {
 # busybox-static (nothing can be pulled). Only the interpreter, its standard library, the shared
 # libraries they need, and pip (no other site packages, so an import proves an install).
 python_image() {
-    $docker image inspect layerpin-e2e/python >/dev/null 2>&1 && return 0
+    image_current layerpin-e2e/python && return 0
     rootfs=$(mktemp -d)
-    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/usr/bin" "$rootfs/usr/lib/python3/dist-packages" "$rootfs/root"
+    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/dev" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys" "$rootfs/usr/bin" "$rootfs/usr/lib/python3/dist-packages" "$rootfs/root"
     cp /bin/busybox "$rootfs/bin/"
     for applet in $("$rootfs/bin/busybox" --list); do
         [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
@@ -62,7 +72,8 @@ python_image() {
         cp -L "$library" "$rootfs$library"
     done
     [ -e "$rootfs/lib64" ] || ln -s lib "$rootfs/lib64" 2>/dev/null || true
-    tar -C "$rootfs" -c . | $docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - layerpin-e2e/python >/dev/null
+    tar -C "$rootfs" -c . | $docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+        -c "LABEL io.layerpin.e2e.rootfs=$rootfs_revision" - layerpin-e2e/python >/dev/null
     rm -rf "$rootfs"
 }
 

@@ -46,9 +46,22 @@ extension ImageFileSystem {
         try LayerpinError.mappingArchiveErrors {
             // Pass 1: the small JSON documents (index, manifests, config).
             var documents: [[UInt8]: [UInt8]] = [:]
+            // dockerd 20.10 writes a layer it already wrote as a symlink to the first copy
+            // (`B/layer.tar -> ../A/layer.tar`): each such link, resolved inside the archive.
+            var links: [[UInt8]: [UInt8]] = [:]
             var budget = Budget(limits: limits)
             try each(file) { reader, header throws in
                 try budget.count(header)
+                if header.kind == .symlink, let name = clean(header.path), let target = header.linkTarget,
+                    target.first != RawPath.separator,
+                    let resolved = clean(
+                        Array(
+                            name.split(separator: RawPath.separator).dropLast().joined(separator: [RawPath.separator]))
+                            + [RawPath.separator] + target)
+                {
+                    links[name] = resolved
+                    return
+                }
                 guard header.kind == .file, header.size <= 4 << 20 else { return }
                 let name = clean(header.path)
                 guard let name, isDocument(name) else { return }
@@ -60,7 +73,16 @@ extension ImageFileSystem {
             // Pass 2: each layer as it comes, by its position.
             // Keyed by name: a `Layers` list may name one blob twice (an empty layer repeated).
             var layerTrees: [[UInt8]: ImageFileSystem] = [:]
-            let wanted = Set(layers)
+            /// The file a layer's name leads to, through at most a few links.
+            func stored(_ name: [UInt8]) -> [UInt8] {
+                var current = name
+                for _ in 0..<8 {
+                    guard let next = links[current] else { return current }
+                    current = next
+                }
+                return current
+            }
+            let wanted = Set(layers.map(stored))
             try each(file) { reader, header throws in
                 guard let name = clean(header.path), wanted.contains(name), header.kind == .file else { return }
                 var layer = ImageFileSystem()
@@ -69,7 +91,7 @@ extension ImageFileSystem {
                 layerTrees[name] = layer
             }
             for name in layers {
-                guard let layer = layerTrees[name] else {
+                guard let layer = layerTrees[stored(name)] else {
                     throw ImageArchiveFailure(problem: .missingLayer(String(decoding: name, as: UTF8.self)))
                 }
                 system.stack(layer)

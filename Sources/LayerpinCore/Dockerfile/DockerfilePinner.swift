@@ -340,7 +340,8 @@ package enum DockerfilePinner {
     /// before it (that user again after it).
     static func asRoot(_ line: String, _ user: String?) -> [String] {
         guard let user, !["root", "0", "root:root", "0:0"].contains(user) else { return [line] }
-        return ["USER root", line, "USER " + user]
+        // By number: a base image's /etc/passwd need not name root.
+        return ["USER 0:0", line, "USER " + user]
     }
 
     /// The `USER` in effect before instruction `index`: the last one above it in its stage, else
