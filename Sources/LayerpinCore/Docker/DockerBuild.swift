@@ -147,7 +147,10 @@ package struct DockerBuild: Sendable {
             }
             try NamedFile.write(dockerfile, bytes)
             let directory = made.path + "/context"
-            let unpacked = try runner.runFeeding("tar", ["-x", "-p", "-f", "-", "-C", directory], in: root) {
+            // Unpacked with the time of unpacking (`-m`), never the archive's one fixed mtime: BuildKit
+            // skips a file whose size and mtime match the copy it synced last (moby/buildkit#4950),
+            // and every manifest has the same size.
+            let unpacked = try runner.runFeeding("tar", ["-x", "-m", "-p", "-f", "-", "-C", directory], in: root) {
                 descriptor throws(LayerpinError) in
                 try archive.write(to: descriptor, matching: manifest, from: rootDirectory)
             }
