@@ -13,8 +13,10 @@ all: build
 deps:
 	@scripts/apt-ensure $(APT_PACKAGES)
 
+# Node and npm for the Node app's stand-in image: Debian's, unless the machine has its own.
 e2e-deps:
 	@scripts/apt-ensure $(E2E_PACKAGES)
+	@command -v npm >/dev/null || scripts/apt-ensure nodejs npm
 
 build: deps
 	$(SWIFT) build

@@ -41,7 +41,9 @@ struct VerifyScriptTests {
     static let busyboxPath: String = {
         let directory = NSTemporaryDirectory() + "/layerpin-busybox-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for applet in ["sh", "sha256sum", "find", "stat", "cat", "sort", "awk", "xargs", "tr", "printf", "mv", "rm", "id"] {
+        for applet in [
+            "sh", "sha256sum", "find", "stat", "cat", "sort", "awk", "xargs", "tr", "printf", "mv", "rm", "id",
+        ] {
             try? FileManager.default.createSymbolicLink(
                 atPath: directory + "/" + applet, withDestinationPath: "/bin/busybox")
         }
@@ -200,18 +202,29 @@ struct VerifyScriptTests {
         arguments: [
             // (what the build did after the COPY, what happened after the build, source, output verdicts)
             ("an install into the app directory", ["app/node_modules/a/index.js"], [String](), [String](), [String]()),
-            ("an output changed", ["app/node_modules/a/index.js"], ["app/node_modules/a/index.js = changed"], [],
-                ["content /app/node_modules/a/index.js"]),
-            ("an output made executable", ["app/dist/main.js"], ["chmod 755 app/dist/main.js"], [], ["mode /app/dist/main.js"]),
+            (
+                "an output changed", ["app/node_modules/a/index.js"], ["app/node_modules/a/index.js = changed"], [],
+                ["content /app/node_modules/a/index.js"]
+            ),
+            (
+                "an output made executable", ["app/dist/main.js"], ["chmod 755 app/dist/main.js"], [],
+                ["mode /app/dist/main.js"]
+            ),
             ("an output removed", ["app/dist/main.js"], ["rm app/dist/main.js"], [], ["missing /app/dist/main.js"]),
             ("a source file the build changed", ["app/src/app.py = compiled"], [], [], []),
-            ("... and changed back", ["app/src/app.py = compiled"], ["app/src/app.py = print(1)\\n"], [],
-                ["content /app/src/app.py"]),
+            (
+                "... and changed back", ["app/src/app.py = compiled"], ["app/src/app.py = print(1)\\n"], [],
+                ["content /app/src/app.py"]
+            ),
             ("a source file the build removed", ["rm app/requirements.txt"], [], [], []),
-            ("... and put back", ["rm app/requirements.txt"], ["app/requirements.txt = six\\n"], [],
-                ["extra /app/requirements.txt"]),
-            ("a source file changed after the build", ["app/dist/main.js"], ["app/src/app.py = print(2)"],
-                ["content /app/src/app.py"], []),
+            (
+                "... and put back", ["rm app/requirements.txt"], ["app/requirements.txt = six\\n"], [],
+                ["extra /app/requirements.txt"]
+            ),
+            (
+                "a source file changed after the build", ["app/dist/main.js"], ["app/src/app.py = print(2)"],
+                ["content /app/src/app.py"], []
+            ),
             ("a file added after the build", ["app/dist/main.js"], ["app/dist/new.js"], ["extra /app/dist/new.js"], []),
         ])
     func buildOutputs(name: String, build: [String], after: [String], source: [String], outputs: [String]) throws {
@@ -224,7 +237,9 @@ struct VerifyScriptTests {
         for (label, executable, prefix, path) in Self.shells {
             let image = TreeBuilder("etc/layerpin/")
             defer { image.remove() }
-            for line in Self.spec.split(separator: "\n") { image.add("app/" + line.trimmingCharacters(in: .whitespaces)) }
+            for line in Self.spec.split(separator: "\n") {
+                image.add("app/" + line.trimmingCharacters(in: .whitespaces))
+            }
             image.apply(build)
             let environment = ["PATH": path, "LAYERPIN_ROOT": image.root]
             let record = try CommandRunner.run(executable, prefix + [script, "--record"], environment: environment)
@@ -239,12 +254,14 @@ struct VerifyScriptTests {
             let ours = try CommandRunner.layerpin(
                 ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
             #expect(Self.mismatches(ours.stdoutText, prefix: "") == source.sorted(), "\(name): \(ours.stdoutText)")
-            #expect(Self.outputMismatches(ours.stdoutText, prefix: "") == outputs.sorted(), "\(name): \(ours.stdoutText)")
+            #expect(
+                Self.outputMismatches(ours.stdoutText, prefix: "") == outputs.sorted(), "\(name): \(ours.stdoutText)")
             #expect(ours.status == (source.isEmpty && outputs.isEmpty ? 0 : 1), "\(name)")
         }
     }
 
-    @Test("inside the build, a file recorded before the COPY may stay, but the COPY's own files must match the manifest")
+    @Test(
+        "inside the build, a file recorded before the COPY may stay, but the COPY's own files must match the manifest")
     func recordThenBuild() throws {
         let context = TreeBuilder(Self.spec)
         defer { context.remove() }
@@ -256,11 +273,14 @@ struct VerifyScriptTests {
         let image = TreeBuilder("etc/layerpin/\napp/node_modules/a.js = x\napp/src/app.py = from the base image\n")
         defer { image.remove() }
         let environment = ["PATH": Self.busyboxPath, "LAYERPIN_ROOT": image.root]
-        let before = try CommandRunner.run("/bin/busybox", ["sh", script, "--record-before-copy"], environment: environment)
+        let before = try CommandRunner.run(
+            "/bin/busybox", ["sh", script, "--record-before-copy"], environment: environment)
         #expect(before.status == 0)
         // Only what the manifest does not name: the COPY writes the rest.
         let recorded = try String(contentsOfFile: image.root + "/etc/layerpin/outputs", encoding: .utf8)
-        let paths = recorded.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "\t").last }
+        let paths = recorded.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap {
+            $0.split(separator: "\t").last
+        }
         #expect(paths.sorted() == ["/app/node_modules", "/app/node_modules/a.js"], "\(recorded)")
         let unchecked = try CommandRunner.run("/bin/busybox", ["sh", script, "--build"], environment: environment)
         #expect(unchecked.status == 1)  // the COPY has not run: its files are missing

@@ -89,8 +89,11 @@ struct RenderPinTests {
         #expect(keywords.firstIndex(of: "ARG LAYERPIN_COMMIT")! > install)
         // What the build put under /app before the COPY is recorded, the check follows it.
         let copy = try #require(keywords.firstIndex(of: "COPY ."))
-        #expect(keywords[copy - 1] == "RUN /etc/layerpin/verify.sh" && file.instructions[copy - 1].words.last == "--record-before-copy")
-        #expect(keywords[copy + 1] == "RUN /etc/layerpin/verify.sh" && file.instructions[copy + 1].words.last == "--build")
+        #expect(
+            keywords[copy - 1] == "RUN /etc/layerpin/verify.sh"
+                && file.instructions[copy - 1].words.last == "--record-before-copy")
+        #expect(
+            keywords[copy + 1] == "RUN /etc/layerpin/verify.sh" && file.instructions[copy + 1].words.last == "--build")
         #expect(file.instructions[install].flag("mount") == "type=cache,target=/root/.cache/pip")
         #expect(!text.contains("# syntax"))
         #expect(file.instructions.last?.arguments == .exec(["python", "src/main.py"]))

@@ -30,7 +30,9 @@ struct StatCacheTests {
         defer { tree.remove() }
         let cold = try fingerprint(tree)
         let path = try cachePath(tree)
-        #expect(path.hasPrefix(URL(fileURLWithPath: tree.root).resolvingSymlinksInPath().path + "/.git/layerpin/stat-cache."))
+        #expect(
+            path.hasPrefix(
+                URL(fileURLWithPath: tree.root).resolvingSymlinksInPath().path + "/.git/layerpin/stat-cache."))
         #expect(FileManager.default.fileExists(atPath: path))
         let warm = try fingerprint(tree)
         #expect(warm.groups.map(\.digest) == cold.groups.map(\.digest))

@@ -69,7 +69,8 @@ struct VerifierTests {
     func outputsRead() throws {
         let digest = String(repeating: "0f", count: 32)
         let outputs = try BuildOutputs.read(
-            Array("# header\n\nf\tx\t\(digest)\t/app/run\nd\t-\t-\t/app/d\nl\t-\t../t\t/app/l\na\t-\t-\t/app/gone\n".utf8)
+            Array(
+                "# header\n\nf\tx\t\(digest)\t/app/run\nd\t-\t-\t/app/d\nl\t-\t../t\t/app/l\na\t-\t-\t/app/gone\n".utf8)
                 + [0x66, 0x09, 0x2D, 0x09] + Array(digest.utf8) + [0x09, 0x2F, 0xE9, 0x0A])
         #expect(outputs.states[Array("/app/run".utf8)] == .file(Digest(parsing: "sha256:" + digest), executable: true))
         #expect(outputs.states[Array("/app/d".utf8)] == .directory)

@@ -77,6 +77,35 @@ python_image() {
     rm -rf "$rootfs"
 }
 
+# layerpin-e2e/node: a node:20-slim stand-in made from the machine's own node and npm and
+# busybox-static (nothing can be pulled): the node binary with its shared libraries, and npm's
+# JavaScript wherever the distribution keeps it (NodeSource: /usr/lib/node_modules; Debian:
+# /usr/share/nodejs with npm's dependencies).
+node_image() {
+    image_current layerpin-e2e/node && return 0
+    node=$(command -v node) && npm_cli=$(readlink -f "$(command -v npm)") || return 1
+    rootfs=$(mktemp -d)
+    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/dev" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys" "$rootfs/usr/bin" "$rootfs/root"
+    cp /bin/busybox "$rootfs/bin/"
+    for applet in $("$rootfs/bin/busybox" --list); do
+        [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
+    done
+    cp -L "$node" "$rootfs/usr/bin/node"
+    for tree in /usr/lib/node_modules /usr/share/nodejs /usr/lib/nodejs; do
+        [ -d "$tree" ] && { tar -C / -cf - "${tree#/}" | tar -C "$rootfs" -xf -; }
+    done
+    printf '#!/bin/sh\nexec node %s "$@"\n' "$npm_cli" > "$rootfs/usr/bin/npm"
+    chmod 755 "$rootfs/usr/bin/npm"
+    ldd "$node" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' | sort -u | while read -r library; do
+        mkdir -p "$rootfs$(dirname "$library")"
+        cp -L "$library" "$rootfs$library"
+    done
+    [ -e "$rootfs/lib64" ] || ln -s lib "$rootfs/lib64" 2>/dev/null || true
+    tar -C "$rootfs" -c . | $docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'ENV HOME=/root' \
+        -c "LABEL io.layerpin.e2e.rootfs=$rootfs_revision" - layerpin-e2e/node >/dev/null
+    rm -rf "$rootfs"
+}
+
 # python_app DIR [IMAGE]: the sample app in DIR, its dependency in a local wheelhouse (PyPI is
 # reachable when the test is prepared; the builds themselves run with --network=none), its
 # layerpin.yaml pointing at the stand-in base image, and the Dockerfile layerpin renders.

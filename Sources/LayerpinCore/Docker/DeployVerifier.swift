@@ -135,9 +135,10 @@ package enum DeployVerifier {
         }
         var system = ImageFileSystem()
         system.labels = info.config.labels ?? [:]
-        // The baked manifest first: it says which directories to copy out.
-        if let manifestTar = try? client.spool(["cp", "\(name):\(bakedManifestPath)", "-"]) {
-            try system.addTar(manifestTar.path, prefix: Array("etc/layerpin".utf8))
+        // The baked manifest first (with the build outputs beside it): it says which directories
+        // to copy out.
+        if let manifestTar = try? client.spool(["cp", "\(name):/etc/layerpin", "-"]) {
+            try system.addTar(manifestTar.path, prefix: Array("etc".utf8))
         }
         var layoutSource: Manifest?
         if let bytes = system.bakedManifest { layoutSource = try? Manifest.read(bytes, file: bakedManifestPath) }

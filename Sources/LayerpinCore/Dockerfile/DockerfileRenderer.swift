@@ -69,7 +69,10 @@ package struct DockerfileRenderer: Sendable {
             "ARG LAYERPIN_COMMIT",
             "ARG LAYERPIN_CREATED",
         ]
-        lines += DockerfilePinner.manifestCopy + [DockerfilePinner.run("--record-before-copy"), "COPY . ./", DockerfilePinner.run("--build")]
+        lines +=
+            DockerfilePinner.manifestCopy + [
+                DockerfilePinner.run("--record-before-copy"), "COPY . ./", DockerfilePinner.run("--build"),
+            ]
         lines += template.afterCopy
         if !template.afterCopy.isEmpty { lines.append(DockerfilePinner.run("--record")) }
         let labels = ImageNames.dockerfileLabels(groups: fingerprint.groups.map(\.name))

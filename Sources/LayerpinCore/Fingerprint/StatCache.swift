@@ -108,7 +108,9 @@ struct StatCache {
 
     /// Loads the cache at `location`, and says how that went.
     static func loading(at location: Location?) -> (cache: StatCache, outcome: Loaded) {
-        guard let location, let directory = try? OpenDirectory(location.directory) else { return (StatCache(), .absent) }
+        guard let location, let directory = try? OpenDirectory(location.directory) else {
+            return (StatCache(), .absent)
+        }
         let status: FileSystem.Status
         let bytes: [UInt8]
         do throws(FileSystem.CallError) {

@@ -214,7 +214,8 @@ package enum Verifier {
         case .file(let digest, let executable):
             if here.digest != digest {
                 result.append(
-                    Mismatch(kind: .content, path: path, expected: digest?.description, found: here.digest?.description))
+                    Mismatch(kind: .content, path: path, expected: digest?.description, found: here.digest?.description)
+                )
             }
             if here.executable != executable {
                 result.append(
