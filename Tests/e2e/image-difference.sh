@@ -1,6 +1,6 @@
 #!/bin/sh
-# The invariant, tested by difference: for each Dockerfile shape (every Fixtures/layouts case and
-# the shapes below), three images are built on the real engine from the same directory:
+# The invariant, tested by difference: for each Dockerfile shape (every Fixtures/layouts case, the
+# shapes below and the sample Python app), three images are built on the real engine from the same directory:
 #   user     docker build -f <the user's Dockerfile>, kept outside the directory
 #   pinned   docker build of the file `layerpin dockerfile --from` wrote, from the directory
 #   layerpin layerpin build of that file (layerpin's own archive as the context)
@@ -161,5 +161,25 @@ RUN echo dev > /code/dev-marker
 DOCKERFILE
 compare target-with-dev-stage "$dir" "$work/shape-target-with-dev-stage.Dockerfile" builder
 compare target-with-dev-stage-as-dev "$dir" "$work/shape-target-with-dev-stage.Dockerfile" dev-envs
+
+# The end-to-end sample app with a user's multi-stage Dockerfile (a tool upgrade, COPY . . before
+# a real pip install from a local wheelhouse, ENTRYPOINT python3, a dev-envs stage after it).
+python_image
+python_app "$work/python-app" layerpin-e2e-difference
+rm "$work/python-app/Dockerfile"
+cat >"$work/python-app.Dockerfile" <<'DOCKERFILE'
+FROM layerpin-e2e/python AS builder
+RUN pip install --no-index --upgrade pip || true
+WORKDIR /app
+COPY . .
+RUN pip install --no-index --find-links wheels -r requirements.txt
+RUN python3 -m compileall -q src
+ENTRYPOINT ["python3"]
+CMD ["src/app/main.py"]
+
+FROM builder AS dev-envs
+RUN echo dev > /dev-marker
+DOCKERFILE
+compare python-app "$work/python-app" "$work/python-app.Dockerfile" builder
 
 finish

@@ -151,9 +151,10 @@ package enum DockerfilePinner {
 
     /// The pinned text, or the same text when it is pinned already.
     package static func pin(
-        _ text: String, dependencyFiles: [String], groups: [String], verifyMode: String? = nil, target: String? = nil
+        _ text: String, dependencyFiles: [String], groups: [String], verifyMode: String? = nil, target: String? = nil,
+        frontend: DockerfileFrontend = .current
     ) throws(DockerfileError) -> String {
-        let file = try DockerfileParser.parse(text)
+        let file = try DockerfileParser.parse(text, frontend: frontend)
         if file.instructions.contains(where: {
             $0.keyword == "ARG" && $0.words.first?.hasPrefix("LAYERPIN_SRC_DIGEST") == true
         }) {

@@ -123,7 +123,8 @@ extension DockerfileRenderer {
         do {
             return try DockerfilePinner.pin(
                 text, dependencyFiles: deps, groups: fingerprint.groups.map(\.name),
-                verifyMode: fingerprint.config.verify, target: fingerprint.target)
+                verifyMode: fingerprint.config.verify, target: fingerprint.target,
+                frontend: fingerprint.ignore.generation.dockerfileFrontend)
         } catch {
             throw .invalidDockerfile(file: path, error)
         }

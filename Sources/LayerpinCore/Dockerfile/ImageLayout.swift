@@ -19,9 +19,10 @@ package enum ImageLayout {
     /// The mappings of a Dockerfile, given the context's directories; nil when it copies nothing
     /// from the context (the caller falls back to the configured workdir).
     package static func mappings(
-        of text: String, directories: Set<[UInt8]>, paths: [[UInt8]] = [], target: String? = nil
+        of text: String, directories: Set<[UInt8]>, paths: [[UInt8]] = [], target: String? = nil,
+        frontend: DockerfileFrontend = .current
     ) -> [Manifest.Mapping]? {
-        guard let file = try? DockerfileParser.parse(text) else { return nil }
+        guard let file = try? DockerfileParser.parse(text, frontend: frontend) else { return nil }
         let stages = file.stages
         // BuildKit matches a target stage name case-insensitively.
         guard let position = DockerfilePinner.targetStage(target, in: file) else { return nil }

@@ -10,16 +10,17 @@ extension DockerfileLinter {
         engine: EngineSelection = .configuredOrDetected
     ) throws(LayerpinError) -> [LintFinding] {
         let text = String(decoding: try NamedFile.read(path), as: UTF8.self)
+        var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
+        fingerprinter.useStatCache = useStatCache
+        fingerprinter.engine = engine
+        let frontend = try fingerprinter.generation().dockerfileFrontend
         let file: Dockerfile
         do {
-            file = try DockerfileParser.parse(text)
+            file = try DockerfileParser.parse(text, frontend: frontend)
         } catch {
             throw .invalidDockerfile(file: path, error)
         }
         let rootDirectory = try OpenDirectory(root)
-        var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
-        fingerprinter.useStatCache = useStatCache
-        fingerprinter.engine = engine
         let fingerprint = try fingerprinter.fingerprint(in: rootDirectory)
         let context = try BuildContext.scan(
             in: rootDirectory, dockerfile: dockerfile, generation: fingerprint.ignore.generation)

@@ -79,7 +79,7 @@ package struct Planner: Sendable {
         if let text = fingerprint.dockerfileText,
             let mappings = ImageLayout.mappings(
                 of: text, directories: directories, paths: fingerprint.context.entries.map(\.path),
-                target: fingerprint.target)
+                target: fingerprint.target, frontend: fingerprint.ignore.generation.dockerfileFrontend)
         {
             return mappings
         }
