@@ -163,12 +163,17 @@ compare target-with-dev-stage "$dir" "$work/shape-target-with-dev-stage.Dockerfi
 compare target-with-dev-stage-as-dev "$dir" "$work/shape-target-with-dev-stage.Dockerfile" dev-envs
 
 # The end-to-end sample app with a user's multi-stage Dockerfile (a tool upgrade, COPY . . before
-# a real pip install from a local wheelhouse, ENTRYPOINT python3, a dev-envs stage after it).
+# a real pip install from a local wheelhouse, compileall, ENTRYPOINT python3, a dev-envs stage
+# after it). A .pyc records its source's mtime, which differs between any two builds (pip unpacks
+# at build time) and between a directory context (the working tree's mtimes) and layerpin's archive
+# (one fixed mtime): with SOURCE_DATE_EPOCH set, as reproducible builds do, Python writes
+# hash-based .pyc files instead, and the images compare by content.
 python_image
 python_app "$work/python-app" layerpin-e2e-difference
 rm "$work/python-app/Dockerfile"
 cat >"$work/python-app.Dockerfile" <<'DOCKERFILE'
 FROM layerpin-e2e/python AS builder
+ENV SOURCE_DATE_EPOCH=0
 RUN pip install --no-index --upgrade pip || true
 WORKDIR /app
 COPY . .
