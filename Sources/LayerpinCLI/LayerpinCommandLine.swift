@@ -73,7 +73,7 @@ struct Layerpin: ParsableCommand {
         subcommands: [
             ContextCommand.self, DigestCommand.self, PlanCommand.self, ArgsCommand.self, CheckCommand.self,
             DiffCommand.self, VerifyCommand.self, BuildCommand.self, DockerfileCommand.self, LintCommand.self,
-            InitCommand.self, HookCommand.self, ComposeCommand.self, DoctorCommand.self,
+            InitCommand.self, HookCommand.self, ComposeCommand.self, DeployCommand.self, DoctorCommand.self,
         ]
     )
 }

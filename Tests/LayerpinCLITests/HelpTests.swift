@@ -7,7 +7,7 @@ import Testing
 struct HelpTests {
     static let commands = [
         "", "context", "digest", "plan", "args", "check", "diff", "verify", "build", "dockerfile", "lint", "init",
-        "hook", "hook install", "compose", "doctor",
+        "hook", "hook install", "compose", "deploy", "doctor",
     ]
 
     @Test("help text, pinned", arguments: commands)

@@ -56,15 +56,16 @@ struct ManifestCommandTests {
         defer { tree.remove() }
         let words = try CommandRunner.layerpin(["args", "--format", "docker"], in: tree.root).stdoutText
             .split(whereSeparator: { $0 == " " || $0 == "\n" })
-        #expect(words.count == 20)
+        #expect(words.count == 22)
         #expect(words[0] == "--build-arg")
         #expect(words[1] == "LAYERPIN_COMMIT=unknown")
         #expect(words[3] == "LAYERPIN_CREATED=1970-01-01T00:00:00Z")
         #expect(words[8] == "--label")
         #expect(words[9].hasPrefix("io.layerpin.digest.context=sha256:"))
         #expect(words.contains { $0.hasPrefix("io.layerpin.manifest=sha256:") })
-        #expect(words[18] == "--tag")
-        #expect(words[19].hasPrefix("demo:src-"))
+        #expect(words.contains { $0.hasPrefix("io.layerpin.recipe=sha256:") })
+        #expect(words[20] == "--tag")
+        #expect(words[21].hasPrefix("demo:src-"))
     }
 
     @Test("check: 0 when fresh, 1 naming every stale file, 2 on a malformed manifest")

@@ -52,10 +52,26 @@ package struct Compose: Sendable {
         }
     }
 
+    /// When a service's image is built.
+    package enum BuildPolicy: Sendable {
+        /// Never: plan only.
+        case never
+        /// Always (`layerpin compose --build`): the engine's cache decides what runs again.
+        case always
+        /// Only when the engine has no image of the planned context and recipe under the planned
+        /// tag (`layerpin deploy`): an unchanged service costs no build at all, and a commit that
+        /// changed only another service's files rebuilds (and recreates) nothing of this one.
+        case whenMissing(DockerClient)
+    }
+
     package struct Result: Sendable {
         package var override: String
         package var composeFiles: [String]
         package var images: [String: String]
+        /// Each planned service's manifest (as built, with its tags).
+        package var manifests: [String: Manifest] = [:]
+        /// The services whose image was built this run (the others' image was there already).
+        package var rebuilt: Set<String> = []
         package var warnings: [String]
         /// The services whose build failed (left out of the override, so compose keeps what it has).
         package var failures: [(service: String, error: LayerpinError)] = []
@@ -141,11 +157,18 @@ package struct Compose: Sendable {
 
     /// Plans (and with `build`, builds) every service, and writes `.layerpin/compose.override.yml`.
     package func run(build: Bool) throws(LayerpinError) -> Result {
+        try run(building: build ? .always : .never)
+    }
+
+    /// Plans every service, builds those `policy` says, and writes `.layerpin/compose.override.yml`.
+    package func run(building policy: BuildPolicy) throws(LayerpinError) -> Result {
         let project = try project()
         let services = try services(of: project)
         let projectName = projectName(of: project)
         let files = try composeFiles()
         var images: [String: String] = [:]
+        var manifests: [String: Manifest] = [:]
+        var rebuilt: Set<String> = []
         var warnings: [String] = []
         var failures: [(service: String, error: LayerpinError)] = []
         var override = ComposeOverride()
@@ -177,23 +200,31 @@ package struct Compose: Sendable {
             planner.outputs = outputs
             planner.fingerprinter.target = service.target
             let repository = "\(projectName)-\(service.name)"
-            var manifest: Manifest
+            let builder = DockerBuild(
+                planner: planner, docker: docker, repository: repository,
+                extraArguments: userBuildArguments(service) + (service.network.map { ["--network", $0] } ?? []))
+            var (manifest, _) = try planner.manifest()
+            manifest.tags = builder.tags(manifest)
+            var build = false
+            switch policy {
+            case .never: break
+            case .always: build = true
+            case .whenMissing(let client):
+                build = try !Self.hasImage(ofContentOf: manifest, client: client)
+            }
             if build {
                 // One service that cannot be built never stops the others.
                 do {
-                    (manifest, _) = try DockerBuild(
-                        planner: planner, docker: docker, repository: repository,
-                        extraArguments: userBuildArguments(service) + (service.network.map { ["--network", $0] } ?? [])
-                    ).run()
+                    (manifest, _) = try builder.run()
+                    rebuilt.insert(service.name)
                 } catch {
                     failures.append((service.name, error))
                     continue
                 }
             } else {
-                (manifest, _) = try planner.manifest()
-                manifest.tags = DockerBuild(planner: planner, docker: docker, repository: repository).tags(manifest)
                 _ = try planner.write(manifest)
             }
+            manifests[service.name] = manifest
             let image = manifest.tags.first ?? repository
             images[service.name] = image
             warnings += Self.shadowing(service, manifest: manifest, dockerfile: dockerfile)
@@ -212,8 +243,18 @@ package struct Compose: Sendable {
         try rootDirectory.makeDirectory(StatCache.directory)
         try rootDirectory.write(Array(Self.overridePath.utf8), Array(yaml.utf8))
         return Result(
-            override: Self.overridePath, composeFiles: files, images: images, warnings: warnings,
-            failures: failures, upCommand: up)
+            override: Self.overridePath, composeFiles: files, images: images, manifests: manifests, rebuilt: rebuilt,
+            warnings: warnings, failures: failures, upCommand: up)
+    }
+
+    /// Whether the engine holds, under the tag a manifest names, an image built from the same
+    /// context and recipe (its labels), whatever commit that build was planned at.
+    package static func hasImage(ofContentOf manifest: Manifest, client: DockerClient) throws(LayerpinError) -> Bool {
+        guard let tag = manifest.tags.first, let labels = try client.inspectImage(tag)?.config?.labels else {
+            return false
+        }
+        return labels[ImageNames.contextDigestLabel] == manifest.context.description
+            && labels[ImageNames.recipeLabel] == manifest.recipe.description
     }
 
     /// The user's `build.args` for `docker build`, as compose passes them; layerpin's own names win.
@@ -256,11 +297,14 @@ package struct Compose: Sendable {
 
 /// `.layerpin/compose.override.yml`: what compose merges over the project's own files for each
 /// service layerpin planned: the digest image, layerpin's build args (merged with the user's by
-/// compose) and labels. No `version:`, no `pull_policy`: `up` uses the image as built.
+/// compose) and labels. No `version:`, no `pull_policy`: `up` uses the image as built. The deploy's
+/// own override (`.layerpin/deploy.override.yml`) names only the images: compose 1.29 counts the
+/// build section into a service's configuration, and a new commit's build args would recreate a
+/// service whose image did not change.
 struct ComposeOverride: Encodable {
     struct Service: Encodable {
         var image: String
-        var build: Build
+        var build: Build?
     }
 
     struct Build: Encodable {

@@ -41,6 +41,7 @@ package struct DockerBuild: Sendable {
             ImageNames.revisionLabel: manifest.commit,
             ImageNames.contextDigestLabel: manifest.context.description,
             ImageNames.manifestLabel: manifest.manifestDigest.description,
+            ImageNames.recipeLabel: manifest.recipe.description,
         ]
         if let time = manifest.git?.commitTime { labels[ImageNames.createdLabel] = time }
         for group in manifest.groups { labels[ImageNames.digestLabel(ofGroup: group.name)] = group.digest.description }

@@ -24,16 +24,17 @@ package struct Doctor: Sendable {
     package var client: DockerClient
     package var runner: ToolRunner
 
-    /// The compose file of the project, relative to the root (default: the one compose finds).
-    package var composeFile: String?
+    /// The project's compose files, profiles and env file (default: the files compose finds).
+    package var selection: ComposeCLI.Selection
 
     /// The project's compose, as `layerpin compose` reads it.
-    var compose: Compose {
-        Compose(root: root, selection: .init(files: composeFile.map { [$0] } ?? []), docker: client.docker)
-    }
+    var compose: Compose { Compose(root: root, selection: selection, docker: client.docker) }
 
-    package init(root: String, client: DockerClient, runner: ToolRunner = ToolRunner(), composeFile: String? = nil) {
-        self.composeFile = composeFile
+    package init(
+        root: String, client: DockerClient, runner: ToolRunner = ToolRunner(), composeFile: String? = nil,
+        selection: ComposeCLI.Selection? = nil
+    ) {
+        self.selection = selection ?? .init(files: composeFile.map { [$0] } ?? [])
         self.root = root
         self.client = client
         self.runner = runner
@@ -129,7 +130,11 @@ package struct Doctor: Sendable {
                 let full = Array(record.dropFirst(3))
                 guard full.starts(with: Array(prefix.utf8)) else { continue }
                 let path = Array(full.dropFirst(prefix.utf8.count))
-                if !RawPath.isWithin(path, StatCache.directory) && fingerprint.ignore.isExcluded(path) {
+                // layerpin's own plans (`.layerpin/`, a nested context's too) are no change of the user's.
+                let layerpins = path.split(separator: RawPath.separator).contains {
+                    $0.elementsEqual(StatCache.directory)
+                }
+                if !layerpins && fingerprint.ignore.isExcluded(path) {
                     found.append(
                         Diagnosis(
                             cause: "ignored-change",

@@ -10,6 +10,9 @@ package enum ImageNames {
     package static let contextDigestLabel = "io.layerpin.digest.context"
     /// The manifest's own digest.
     package static let manifestLabel = "io.layerpin.manifest"
+    /// The recipe digest (Dockerfile, base, build args, platform): with the context digest, what
+    /// makes an image the same build whatever commit it was planned at.
+    package static let recipeLabel = "io.layerpin.recipe"
     /// `LAYERPIN_VERIFY`, read by the start-up verifier: enforce, warn or off.
     package static let verifyModeVariable = "LAYERPIN_VERIFY"
 
