@@ -59,6 +59,8 @@ package struct ToolRunner: Sendable {
         writer.start()
         let errorTail = StderrCollector(handle: stderr.fileHandleForReading)
         var failure: LayerpinError?
+        // With stderr merged into stdout, the last of that is what a failure says.
+        var mergedTail: [UInt8] = []
         let descriptor = stdout.fileHandleForReading.fileDescriptor
         var buffer = [UInt8](repeating: 0, count: 256 << 10)
         while true {
@@ -66,6 +68,10 @@ package struct ToolRunner: Sendable {
                 (try? FileSystem.read(descriptor, into: raw)) ?? 0
             }
             if count == 0 { break }
+            if mergingStandardError {
+                mergedTail += buffer[max(0, count - 4096)..<count]
+                if mergedTail.count > 4096 { mergedTail.removeFirst(mergedTail.count - 4096) }
+            }
             if failure == nil {
                 let result = buffer.withUnsafeBytes { raw in
                     Result { () throws(LayerpinError) in try consume(UnsafeRawBufferPointer(rebasing: raw[..<count])) }
@@ -74,7 +80,10 @@ package struct ToolRunner: Sendable {
             }
         }
         process.waitUntilExit()
-        let tail = errorTail.finish()
+        var tail = errorTail.finish()
+        if mergingStandardError {
+            tail = String(decoding: mergedTail, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         if let failure { throw failure }
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             throw .toolFailed(command: command, status: process.terminationStatus, stderrTail: tail)
