@@ -40,6 +40,41 @@ struct LintRuleTests {
         #expect(try !Self.rules(Self.base + good).contains(rule), "\(rule) should stay quiet")
     }
 
+    @Test(
+        "LP004 compares paths by component: what the context puts under the volume, or the app below it",
+        arguments: [
+            // (Dockerfile after FROM, context entries, fires)
+            ("WORKDIR /\nCOPY . .\nVOLUME /data\n", ["app.py"], false),
+            ("WORKDIR /\nCOPY . .\nVOLUME /data\n", ["app.py", "data/seed.db"], true),
+            ("COPY . /srv\nVOLUME /srv\n", ["app.py"], true),
+            ("COPY . /srv\nVOLUME /srv2\n", ["app.py"], false),
+            ("WORKDIR /app\nCOPY . .\nVOLUME /\n", ["app.py"], true),
+            ("WORKDIR /app\nCOPY . .\nVOLUME /app/logs\n", ["app.py"], false),
+            ("WORKDIR /app\nCOPY . .\nVOLUME [\"/app/static\"]\n", ["app.py", "static/site.css"], true),
+            ("COPY app.py /usr/local/bin/app\nVOLUME /usr/local/bin\n", ["app.py"], true),
+        ])
+    func volumeByComponent(dockerfile: String, entries: [String], fires: Bool) throws {
+        let context = DockerfileLinter.Context(
+            entries: entries.map { Array($0.utf8) }, grouped: Set(entries.map { Array($0.utf8) }), workdir: nil)
+        let text = "FROM python:3.11@sha256:" + String(repeating: "a", count: 64) + "\n" + dockerfile
+        #expect(try Self.rules(text, context: context).contains("LP004") == fires, "\(dockerfile)")
+    }
+
+    @Test("LP007: an ADD of a URL pinned by --checksum is pinned content, said as info")
+    func addChecksum() throws {
+        let pinned = try DockerfileLinter.lint(
+            DockerfileParser.parse(
+                Self.base + "ADD --checksum=sha256:" + String(repeating: "b", count: 64)
+                    + " https://example.invalid/x.tgz /x.tgz\n"),
+            context: Self.context)
+        let finding = try #require(pinned.first { $0.rule == "LP007" })
+        #expect(finding.severity == .info)
+        #expect(finding.message.contains("pinned by --checksum"))
+        let unpinned = DockerfileLinter.lint(
+            try DockerfileParser.parse(Self.base + "ADD https://example.invalid/x.tgz /x.tgz\n"), context: Self.context)
+        #expect(unpinned.first { $0.rule == "LP007" }?.severity == .warning)
+    }
+
     @Test("LP008 (info): a base image by tag only; by digest is fine")
     func baseTag() throws {
         #expect(try Self.rules("FROM python:3.11\n") == ["LP008"])

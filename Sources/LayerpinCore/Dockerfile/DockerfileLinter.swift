@@ -48,6 +48,35 @@ package enum DockerfileLinter {
         }
     }
 
+    /// The application path a `VOLUME` on `volume` hides, if any: one it lies above (or on), or one
+    /// it lies below where the context puts something (compared by component: `WORKDIR /` with
+    /// `VOLUME /data` hides nothing unless the context has a `data`).
+    static func shadowedApplication(by volume: String, in mappings: [Manifest.Mapping], entries: [[UInt8]]) -> String? {
+        for mapping in mappings {
+            if ImagePath.isWithin(mapping.image, volume) { return mapping.image }
+            guard ImagePath.isWithin(volume, mapping.image) else { continue }
+            let below = ImagePath.components(volume).dropFirst(ImagePath.components(mapping.image).count)
+            let relative = Array(below.joined(separator: "/").utf8)
+            let path = mapping.context.isEmpty ? relative : mapping.context + [RawPath.separator] + relative
+            if entries.contains(where: { RawPath.isWithin($0, path) }) { return volume }
+        }
+        return nil
+    }
+
+    /// Every directory the entries lie in, at every depth (an empty directory, with nothing below
+    /// it, is not among them: the linter knows paths, not kinds).
+    static func directories(of entries: [[UInt8]]) -> Set<[UInt8]> {
+        var directories = Set<[UInt8]>()
+        for entry in entries {
+            var path = entry
+            while let slash = path.lastIndex(of: RawPath.separator) {
+                path = Array(path[..<slash])
+                guard directories.insert(path).inserted else { break }
+            }
+        }
+        return directories
+    }
+
     static let changingArgs = [
         "LAYERPIN_SRC_DIGEST", "LAYERPIN_COMMIT", "CACHEBUST", "CACHE_BUST", "GIT_COMMIT", "COMMIT",
         "GIT_SHA", "BUILD_DATE", "BUILD_TIME", "VERSION_SHA",
@@ -55,10 +84,16 @@ package enum DockerfileLinter {
 
     package static func lint(_ file: Dockerfile, context: Context) -> [LintFinding] {
         var findings: [LintFinding] = []
-        func add(_ rule: String, _ line: Int, _ message: String, _ hint: String) {
-            let severity = rules.first { $0.id == rule }!.severity
+        func add(_ rule: String, _ line: Int, _ message: String, _ hint: String, severity: LintFinding.Severity? = nil)
+        {
+            let severity = severity ?? rules.first { $0.id == rule }!.severity
             findings.append(LintFinding(rule: rule, severity: severity, line: line, message: message, hint: hint))
         }
+        // Where the context lands in the image, as the build lays it out (else the workdir).
+        let application =
+            ImageLayout.mappings(
+                of: file.text(), directories: Self.directories(of: context.entries), paths: context.entries)
+            ?? [Manifest.Mapping(context: [], image: context.workdir ?? "/app")]
         let start = file.stages.last?.from ?? 0
         let install = DockerfilePinner.installIndex(in: file)
         var workdir = context.workdir
@@ -99,19 +134,30 @@ package enum DockerfileLinter {
                         "declare it after the install step: an ARG invalidates every later RUN")
                 }
             case "VOLUME":
-                let paths = instruction.words
-                if let app = workdir, paths.contains(where: { ImagePath.overlaps(app, $0) }) {
-                    add(
-                        "LP004", line,
-                        "VOLUME over the application path \(app): compose keeps the old anonymous volume and hides new code",
-                        "drop the VOLUME, or put data elsewhere (docker/compose#9450)")
+                for volume in instruction.words {
+                    if let app = shadowedApplication(by: volume, in: application, entries: context.entries) {
+                        add(
+                            "LP004", line,
+                            "VOLUME \(volume) covers the application at \(app): compose keeps the old anonymous volume and hides new code",
+                            "drop the VOLUME, or put data elsewhere (docker/compose#9450)")
+                        break
+                    }
                 }
             case "ADD":
                 if instruction.words.dropLast().contains(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") })
                 {
-                    add(
-                        "LP007", line, "ADD of a URL is fetched on every build and its content is not in any digest",
-                        "download it in a RUN with a checksum, or vendor it into the context")
+                    if let checksum = instruction.flag("checksum") {
+                        add(
+                            "LP007", line,
+                            "ADD of a URL pinned by --checksum=\(checksum): the build refuses other content, though it is in no layerpin digest",
+                            "keep the checksum current when the URL's content changes", severity: .info)
+                    } else {
+                        add(
+                            "LP007", line,
+                            "ADD of a URL is fetched on every build and its content is not in any digest",
+                            "pin it with ADD --checksum=sha256:…, download it in a RUN with a checksum, or vendor it into the context"
+                        )
+                    }
                 }
             default:
                 break
