@@ -60,6 +60,42 @@ struct LintRuleTests {
         #expect(try Self.rules(text, context: context).contains("LP004") == fires, "\(dockerfile)")
     }
 
+    @Test(
+        "LP001 looks at every stage the last one is built from, at ADD too, and is not fooled by a tool upgrade",
+        arguments: [
+            (
+                "FROM python:3.11 AS builder\nWORKDIR /code\nCOPY . /code\nRUN pip install -r requirements.txt\n"
+                    + "FROM builder AS dev-envs\nRUN apk add git\n", 3, true
+            ),
+            ("FROM python:3.11\nWORKDIR /app\nADD . /app\nRUN pip install -r requirements.txt\n", 3, true),
+            (
+                "FROM python:3.11\nRUN pip install --upgrade pip\nWORKDIR /app\nCOPY requirements.txt .\n"
+                    + "RUN pip install -r requirements.txt\nCOPY . .\n", 0, false
+            ),
+            (
+                "FROM python:3.11 AS unused\nCOPY . /x\nRUN pip install -r requirements.txt\n"
+                    + "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n", 0,
+                false
+            ),
+            ("FROM python:3.11\nADD https://example.invalid/x.tgz /x.tgz\nRUN pip install -r /x.tgz\n", 0, false),
+        ])
+    func sourceBeforeInstall(dockerfile: String, line: Int, fires: Bool) throws {
+        let findings = DockerfileLinter.lint(try DockerfileParser.parse(dockerfile), context: Self.context)
+        let found = findings.first { $0.rule == "LP001" }
+        #expect((found != nil) == fires, "\(dockerfile)")
+        if fires { #expect(found?.line == line) }
+    }
+
+    @Test("LP005 points at the COPY that takes the whole context, not at the last line")
+    func junkLine() throws {
+        let context = DockerfileLinter.Context(
+            entries: [Array("app.py".utf8), Array("node_modules/x/index.js".utf8)], grouped: [Array("app.py".utf8)],
+            workdir: "/app")
+        let findings = DockerfileLinter.lint(
+            try DockerfileParser.parse(Self.base + "COPY . .\nRUN true\nCMD [\"x\"]\n"), context: context)
+        #expect(findings.first { $0.rule == "LP005" }?.line == 3)
+    }
+
     @Test("LP007: an ADD of a URL pinned by --checksum is pinned content, said as info")
     func addChecksum() throws {
         let pinned = try DockerfileLinter.lint(

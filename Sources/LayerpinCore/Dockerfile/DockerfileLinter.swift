@@ -48,6 +48,29 @@ package enum DockerfileLinter {
         }
     }
 
+    /// The stages the last stage is built from: itself, the stages it is built `FROM` and those it
+    /// (or they) copy `--from`, as BuildKit builds them.
+    static func buildPath(of file: Dockerfile) -> [Int] {
+        guard !file.stages.isEmpty else { return [] }
+        var path: [Int] = []
+        var queue = [file.stages.count - 1]
+        while let stage = queue.popLast() {
+            guard !path.contains(stage), let (start, end) = DockerfilePinner.bounds(of: stage, in: file) else {
+                continue
+            }
+            path.append(stage)
+            if let parent = DockerfilePinner.parent(of: stage, in: file) { queue.append(parent) }
+            for instruction in file.instructions[start..<end] where instruction.keyword == "COPY" {
+                if let source = instruction.flag("from"),
+                    let from = DockerfilePinner.stage(named: source, before: stage, in: file)
+                {
+                    queue.append(from)
+                }
+            }
+        }
+        return path.sorted()
+    }
+
     /// The application path a `VOLUME` on `volume` hides, if any: one it lies above (or on), or one
     /// it lies below where the context puts something (compared by component: `WORKDIR /` with
     /// `VOLUME /data` hides nothing unless the context has a `data`).
@@ -96,7 +119,13 @@ package enum DockerfileLinter {
             ?? [Manifest.Mapping(context: [], image: context.workdir ?? "/app")]
         let start = file.stages.last?.from ?? 0
         let install = DockerfilePinner.installIndex(in: file)
-        var workdir = context.workdir
+        // The stages the last one is built from (FROM a stage, COPY --from), each with its install.
+        let path = Self.buildPath(of: file)
+        let installs = Dictionary(
+            uniqueKeysWithValues: path.compactMap { stage in
+                DockerfilePinner.installIndex(in: file, stage: stage).map { (stage, $0) }
+            })
+        func stage(of index: Int) -> Int? { file.stages.lastIndex { $0.from <= index } }
         for (index, instruction) in file.instructions.enumerated() {
             let line = instruction.lines.lowerBound
             switch instruction.keyword {
@@ -108,10 +137,29 @@ package enum DockerfileLinter {
                         "LP008", line, "base image \(image) is named by tag only", "pin it by digest: \(image)@sha256:…"
                     )
                 }
-            case "WORKDIR" where index >= start:
-                workdir = instruction.words.first
-            case "COPY" where index >= start && install.map({ index < $0 }) == true && !instruction.has(flag: "from"):
-                let sources = Array(instruction.words.dropLast())
+            case "COPY", "ADD":
+                if instruction.keyword == "ADD" {
+                    if instruction.words.dropLast().contains(where: {
+                        $0.hasPrefix("http://") || $0.hasPrefix("https://")
+                    }) {
+                        if let checksum = instruction.flag("checksum") {
+                            add(
+                                "LP007", line,
+                                "ADD of a URL pinned by --checksum=\(checksum): the build refuses other content, though it is in no layerpin digest",
+                                "keep the checksum current when the URL's content changes", severity: .info)
+                        } else {
+                            add(
+                                "LP007", line,
+                                "ADD of a URL is fetched on every build and its content is not in any digest",
+                                "pin it with ADD --checksum=sha256:…, download it in a RUN with a checksum, or vendor it into the context"
+                            )
+                        }
+                    }
+                }
+                guard let stage = stage(of: index), let install = installs[stage], index < install,
+                    DockerfilePinner.copiesContext(instruction)
+                else { break }
+                let sources = instruction.words.dropLast().filter { !$0.contains("://") }
                 let copiesSource =
                     sources.contains { $0 == "." || $0 == "./" }
                     || sources.contains { source in
@@ -143,22 +191,6 @@ package enum DockerfileLinter {
                         break
                     }
                 }
-            case "ADD":
-                if instruction.words.dropLast().contains(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") })
-                {
-                    if let checksum = instruction.flag("checksum") {
-                        add(
-                            "LP007", line,
-                            "ADD of a URL pinned by --checksum=\(checksum): the build refuses other content, though it is in no layerpin digest",
-                            "keep the checksum current when the URL's content changes", severity: .info)
-                    } else {
-                        add(
-                            "LP007", line,
-                            "ADD of a URL is fetched on every build and its content is not in any digest",
-                            "pin it with ADD --checksum=sha256:…, download it in a RUN with a checksum, or vendor it into the context"
-                        )
-                    }
-                }
             default:
                 break
             }
@@ -175,7 +207,12 @@ package enum DockerfileLinter {
                     "key the layer to a content digest instead (ARG LAYERPIN_SRC_DIGEST)")
             }
         }
-        let endLine = file.instructions.last?.lines.upperBound ?? 1
+        // LP005 points at the copy of the whole context that takes the junk into the image.
+        let contextCopy = file.instructions.enumerated().first { index, instruction in
+            stage(of: index).map(path.contains) == true && DockerfilePinner.copiesContext(instruction)
+                && instruction.words.dropLast().contains { $0 == "." || $0 == "./" }
+        }
+        let endLine = contextCopy?.element.lines.lowerBound ?? file.instructions.last?.lines.upperBound ?? 1
         for junk in [".git", "__pycache__", "node_modules"] {
             let component = Array(junk.utf8)
             if context.entries.contains(where: {
