@@ -25,9 +25,15 @@ struct LintCommand: ParsableCommand {
         let path =
             dockerfile
             ?? ((options.root.root == "." ? "" : options.root.root + "/") + (options.root.file ?? "Dockerfile"))
-        let findings = try DockerfileLinter.lint(
+        let report = try DockerfileLinter.lint(
             file: path, context: options.root.root, dockerfile: options.root.file, configFile: options.config,
             useStatCache: !options.noCache, engine: options.root.engineSelection)
+        let findings = report.findings
+        if !report.contextChecked {
+            Output.diagnostic(
+                "\(options.root.root == "." ? "the current directory" : options.root.root) holds no project (no Dockerfile, layerpin.yaml or plan): \(path) was checked alone; the rules about the context's files (LP005, LP006, LP001's file groups) need one (--root DIR)"
+            )
+        }
         switch format {
         case .text:
             Output.write(

@@ -111,6 +111,21 @@ struct DockerfileCommandTests {
         #expect(try CommandRunner.layerpin(["lint"], in: tree.root).status == 0)  // info only
     }
 
+    @Test("lint FILE outside a project checks the file alone and says what it could not check")
+    func outsideProject() throws {
+        let elsewhere = TreeBuilder(
+            "Dockerfile.web = FROM python:3.11\\nWORKDIR /app\\nCOPY . .\\nRUN pip install -r requirements.txt\\n\n")
+        defer { elsewhere.remove() }
+        let empty = TreeBuilder("notes.txt = not a project\n")
+        defer { empty.remove() }
+        let result = try CommandRunner.layerpin(["lint", elsewhere.root + "/Dockerfile.web"], in: empty.root)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdoutText.contains("Dockerfile.web:3: warning LP001 "))
+        #expect(result.stderr.contains("holds no project"), "\(result.stderr)")
+        #expect(result.stderr.contains("was checked alone"))
+        #expect(!result.stderr.contains("would be empty"))
+    }
+
     @Test("a malformed Dockerfile is exit 2 naming the line")
     func malformed() throws {
         let tree = TreeBuilder("app.py\n")
