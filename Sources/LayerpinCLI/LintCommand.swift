@@ -34,29 +34,35 @@ struct LintCommand: ParsableCommand {
                 "\(options.root.root == "." ? "the current directory" : options.root.root) holds no project (no Dockerfile, layerpin.yaml or plan): \(path) was checked alone; the rules about the context's files (LP005, LP006, LP001's file groups) need one (--root DIR)"
             )
         }
+        // A finding in another file (a Makefile, a CI workflow) names that file, under the root.
+        let root = options.root.root == "." ? "" : options.root.root + "/"
+        func location(_ finding: LintFinding) -> String { finding.file.map { root + $0 } ?? path }
         switch format {
         case .text:
             Output.write(
-                findings.map { "\(path):\($0.line): \($0.severity.rawValue) \($0.rule) \($0.message) (\($0.hint))\n" }
-                    .joined())
+                findings.map {
+                    "\(location($0)):\($0.line): \($0.severity.rawValue) \($0.rule) \($0.message) (\($0.hint))\n"
+                }
+                .joined())
         case .json:
             Output.write(
                 JSONValue.array(
                     findings.map {
                         .object([
-                            "rule": .string($0.rule), "severity": .string($0.severity.rawValue), "file": .string(path),
+                            "rule": .string($0.rule), "severity": .string($0.severity.rawValue),
+                            "file": .string(location($0)),
                             "line": .int(Int64($0.line)), "message": .string($0.message), "hint": .string($0.hint),
                         ])
                     }
                 ).canonicalText)
         case .sarif:
-            Output.write(Self.sarif(findings, file: path).canonicalText)
+            Output.write(Self.sarif(findings, location: location).canonicalText)
         }
         if findings.contains(where: { $0.severity >= .warning }) { throw DifferenceFound() }
     }
 
     /// SARIF 2.1.0, one run, the rules listed.
-    static func sarif(_ findings: [LintFinding], file: String) -> JSONValue {
+    static func sarif(_ findings: [LintFinding], location: (LintFinding) -> String) -> JSONValue {
         .object([
             "version": .string("2.1.0"),
             "$schema": .string("https://json.schemastore.org/sarif-2.1.0.json"),
@@ -83,7 +89,7 @@ struct LintCommand: ParsableCommand {
                                 "locations": .array([
                                     .object([
                                         "physicalLocation": .object([
-                                            "artifactLocation": .object(["uri": .string(file)]),
+                                            "artifactLocation": .object(["uri": .string(location(finding))]),
                                             "region": .object(["startLine": .int(Int64(finding.line))]),
                                         ])
                                     ])

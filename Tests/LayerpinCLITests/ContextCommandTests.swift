@@ -111,6 +111,24 @@ struct DockerfileCommandTests {
         #expect(try CommandRunner.layerpin(["lint"], in: tree.root).status == 0)  // info only
     }
 
+    @Test("lint names the Makefile line that feeds a build arg from the clock (LP003)")
+    func clockFedMakefile() throws {
+        let tree = TreeBuilder("requirements.txt = six\napp.py = print(1)\n")
+        defer { tree.remove() }
+        tree.file(
+            "Dockerfile",
+            "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nARG CACHEBUST\nCOPY . .\n"
+        )
+        tree.file("Makefile", "image:\n\tdocker build --build-arg CACHEBUST=$$(date +%s) -t app .\n")
+        let result = try CommandRunner.layerpin(["lint"], in: tree.root)
+        #expect(result.status == 1)
+        #expect(
+            result.stdoutText.contains("Makefile:2: warning LP003 build arg CACHEBUST is fed by the clock"),
+            "\(result.stdoutText)")
+        let sarif = try CommandRunner.layerpin(["lint", "--format", "sarif"], in: tree.root)
+        #expect(sarif.stdoutText.contains("\"uri\":\"Makefile\"") || sarif.stdoutText.contains("\"uri\": \"Makefile\""))
+    }
+
     @Test("lint FILE outside a project checks the file alone and says what it could not check")
     func outsideProject() throws {
         let elsewhere = TreeBuilder(

@@ -1,3 +1,4 @@
+import Foundation
 import LayerpinDockerfile
 
 /// One lint finding: a stable rule id, a one-line message, the line, and a fix hint.
@@ -16,6 +17,8 @@ package struct LintFinding: Sendable, Equatable {
     package var line: Int
     package var message: String
     package var hint: String
+    /// The file it is in, when not the Dockerfile (a Makefile, a CI workflow), relative to the root.
+    package var file: String? = nil
 }
 
 /// Cache-order and staleness rules for a Dockerfile and its build context.
@@ -46,6 +49,37 @@ package enum DockerfileLinter {
             self.grouped = grouped
             self.workdir = workdir
         }
+    }
+
+    /// LP003: a build arg the Dockerfile declares, given a value from the clock where a shell
+    /// evaluates it (`--build-arg CACHEBUST=$(date +%s)` in a Makefile, a script, a CI step): every
+    /// build gets another value, so every layer after the `ARG` rebuilds. (`$(date)` inside the
+    /// Dockerfile itself reaches no cache key: a `RUN` is keyed by its text, and `ARG`/`ENV` values
+    /// are never run.)
+    package static func clockFedArguments(in files: [(name: String, text: String)], declared: Set<String>)
+        -> [LintFinding]
+    {
+        let clocks = ["$(date", "`date", "${EPOCHSECONDS", "$EPOCHSECONDS", "$(git log -1 --format=%ct"]
+        var findings: [LintFinding] = []
+        for (name, text) in files {
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                guard let argument = line.range(of: "--build-arg") else { continue }
+                let rest = line[argument.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\t" }
+                let assignment = rest.prefix { $0 != " " && $0 != "\t" }
+                guard let equals = assignment.firstIndex(of: "=") else { continue }
+                let variable = String(assignment[..<equals]).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+                let value = rest[rest.index(after: equals)...]
+                guard declared.contains(variable), clocks.contains(where: { value.contains($0) }) else { continue }
+                findings.append(
+                    LintFinding(
+                        rule: "LP003", severity: .warning, line: index + 1,
+                        message:
+                            "build arg \(variable) is fed by the clock: every build gets a new value, so every layer after ARG \(variable) rebuilds",
+                        hint: "key it to a content digest instead (LAYERPIN_SRC_DIGEST from layerpin args)", file: name)
+                )
+            }
+        }
+        return findings
     }
 
     /// The stages the last stage is built from: itself, the stages it is built `FROM` and those it
@@ -193,18 +227,6 @@ package enum DockerfileLinter {
                 }
             default:
                 break
-            }
-            let text: String =
-                switch instruction.arguments {
-                case .shell(let text): text
-                case .exec(let words): words.joined(separator: " ")
-                }
-            if (instruction.keyword == "ARG" || instruction.keyword == "RUN" || instruction.keyword == "ENV")
-                && (text.contains("$(date") || text.contains("`date") || text.contains("date +%s"))
-            {
-                add(
-                    "LP003", line, "a cache-bust fed by the clock rebuilds every layer after it on every build",
-                    "key the layer to a content digest instead (ARG LAYERPIN_SRC_DIGEST)")
             }
         }
         // LP005 points at the copy of the whole context that takes the junk into the image.

@@ -1,3 +1,4 @@
+import Foundation
 import LayerpinDockerfile
 import LayerpinIgnore
 
@@ -40,11 +41,41 @@ extension DockerfileLinter {
             in: rootDirectory, dockerfile: dockerfile, generation: fingerprint.ignore.generation)
         var grouped = Set<[UInt8]>()
         for group in fingerprint.groups { for entry in group.entries { grouped.insert(entry.path) } }
+        let declared = Set(
+            file.instructions.filter { $0.keyword == "ARG" }.compactMap {
+                $0.words.first.map { String($0.prefix { $0 != "=" }) }
+            })
         return LintReport(
             findings: lint(
                 file,
                 context: .init(
-                    entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir)),
+                    entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir))
+                + clockFedArguments(in: buildScripts(in: root), declared: declared),
             contextChecked: true)
+    }
+
+    /// The files beside a Dockerfile that run `docker build`: Makefiles, shell scripts at the root
+    /// and in `scripts/`, CI workflows. Each read as text; an unreadable one is skipped.
+    static func buildScripts(in root: String) -> [(name: String, text: String)] {
+        func list(_ directory: String) -> [String] {
+            let path = directory.isEmpty ? root : root + "/" + directory
+            return ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map {
+                directory.isEmpty ? $0 : directory + "/" + $0
+            }
+        }
+        let names =
+            list("").filter {
+                ["Makefile", "GNUmakefile", "makefile", "Jenkinsfile", ".gitlab-ci.yml"].contains($0)
+                    || $0.hasSuffix(".mk") || $0.hasSuffix(".sh")
+            } + list("scripts").filter { $0.hasSuffix(".sh") }
+            + list(".github/workflows").filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }
+        guard let directory = try? OpenDirectory(root) else { return [] }
+        var scripts: [(name: String, text: String)] = []
+        for name in names {
+            if let bytes = (try? directory.read(Array(name.utf8), limit: 1 << 20)) ?? nil {
+                scripts.append((name, String(decoding: bytes, as: UTF8.self)))
+            }
+        }
+        return scripts
     }
 }
