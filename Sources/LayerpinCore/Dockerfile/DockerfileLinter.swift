@@ -30,7 +30,7 @@ package enum DockerfileLinter {
         ("LP003", .warning, "cache-bust fed by the clock"),
         ("LP004", .warning, "VOLUME over the application path"),
         ("LP005", .warning, "build context carries what .dockerignore should keep out"),
-        ("LP006", .warning, "copied files outside every group, or group files never copied"),
+        ("LP006", .info, "context files that reach no layer"),
         ("LP007", .warning, "ADD of a URL"),
         ("LP008", .info, "base image by tag only"),
         ("LP009", .warning, "the context copied to / (no WORKDIR)"),
@@ -263,41 +263,42 @@ package enum DockerfileLinter {
                     "set WORKDIR /app (or another directory) before the COPY")
             }
         }
-        // LP006: what the image copies must be in a group, and every group file must be copied.
-        let copies = file.instructions[start...].filter {
-            $0.keyword == "COPY" && !$0.has(flag: "from") && $0.heredocs.isEmpty
+        // LP006 (info): the context files no COPY of the build puts into the image, all of them, by
+        // directory: a change there changes the context digest and no layer. The files that steer
+        // the build itself (the ignore files, Dockerfiles, layerpin.yaml, layerpin's own plan) are
+        // not news.
+        let directories = Self.directories(of: context.entries)
+        let unreached = context.entries.filter { entry in
+            !directories.contains(entry) && !Self.steersTheBuild(entry)
+                && !application.contains { $0.context.isEmpty || RawPath.isWithin(entry, $0.context) }
         }
-        let sources = copies.flatMap { $0.words.dropLast() }.map { source -> [UInt8] in
-            var cleaned = Array(source.utf8)
-            while cleaned.starts(with: Array("./".utf8)) { cleaned.removeFirst(2) }
-            while cleaned.last == RawPath.separator { cleaned.removeLast() }
-            return cleaned == Array(".".utf8) ? [] : cleaned
-        }
-        func copied(_ path: [UInt8]) -> Bool {
-            sources.contains { source in
-                source.isEmpty || RawPath.isWithin(path, source) || source.contains(UInt8(ascii: "*"))
+        if !unreached.isEmpty, file.instructions.contains(where: DockerfilePinner.copiesContext) {
+            var byDirectory: [(String, Int)] = []
+            for entry in unreached {
+                let parts = entry.split(separator: RawPath.separator)
+                let name = parts.count > 1 ? RawPath.display(Array(parts[0])) + "/" : RawPath.display(entry)
+                if let at = byDirectory.firstIndex(where: { $0.0 == name }) {
+                    byDirectory[at].1 += 1
+                } else {
+                    byDirectory.append((name, 1))
+                }
             }
-        }
-        if !context.grouped.isEmpty {
-            let stateDirectory = Array(".layerpin".utf8)
-            if let outside = context.entries.first(where: {
-                copied($0) && !context.grouped.contains($0) && !RawPath.isWithin($0, stateDirectory)
-            }) {
-                add(
-                    "LP006", endLine,
-                    "\(String(decoding: outside, as: UTF8.self)) is copied into the image but in no group: a change there changes no digest",
-                    "add it to a group in layerpin.yaml, or to .dockerignore")
-            }
-            if !copies.isEmpty,
-                let missed = context.entries.first(where: { context.grouped.contains($0) && !copied($0) })
-            {
-                add(
-                    "LP006", endLine,
-                    "\(String(decoding: missed, as: UTF8.self)) is in a group but no COPY copies it: its digest keys a layer that never sees it",
-                    "copy it, or take it out of the group (or the context)")
-            }
+            let listed = byDirectory.map { $0.0.hasSuffix("/") ? "\($0.0) (\($0.1))" : $0.0 }.joined(separator: ", ")
+            add(
+                "LP006", endLine,
+                "\(unreached.count) context file(s) reach no layer: \(listed); a change there changes only the context digest",
+                "leave them out of the context in .dockerignore if the image never needs them")
         }
         return findings.sorted { $0.line != $1.line ? $0.line < $1.line : $0.rule < $1.rule }
+    }
+
+    /// A file that steers the build rather than being built: an ignore file, a Dockerfile,
+    /// `layerpin.yaml`, anything under `.layerpin/`.
+    static func steersTheBuild(_ path: [UInt8]) -> Bool {
+        let name = RawPath.display(Array(path.split(separator: RawPath.separator).last ?? []))
+        return RawPath.isWithin(path, Array(".layerpin".utf8)) || name == ".dockerignore"
+            || name.hasSuffix(".dockerignore") || name.hasPrefix("Dockerfile") || name.hasSuffix(".Dockerfile")
+            || name == "layerpin.yaml"
     }
 
     static func isDependencyName(_ name: String) -> Bool {
