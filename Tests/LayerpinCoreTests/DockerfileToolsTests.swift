@@ -1,5 +1,6 @@
 import Foundation
 import LayerpinDockerfile
+import LayerpinIgnore
 import LayerpinTestSupport
 import Testing
 
@@ -120,6 +121,45 @@ struct LintRuleTests {
             #expect(findings.first?.file == "Makefile" && findings.first?.line == 2)
             #expect(findings.first?.message.contains("CACHEBUST") == true)
         }
+    }
+
+    @Test(
+        "LP011, LP012, LP013: an install from the whole source, a final stage without a shell, COPY --from an image by tag",
+        arguments: [
+            ("FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install .\n", "LP011", 4),
+            ("FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", nil, 0),
+            (
+                "FROM golang:1.22 AS build\nCOPY . /src\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+                "LP012", 4
+            ),
+            ("FROM gcr.io/distroless/static\nCOPY app /app\n", "LP012", 1),
+            ("FROM alpine:3.20\nCOPY --from=nginx:1.27 /etc/nginx /etc/nginx\nCOPY app /app\n", "LP013", 2),
+            ("FROM alpine:3.20 AS base\nFROM alpine:3.20\nCOPY --from=base /etc /etc\n", nil, 0),
+            (
+                "FROM alpine:3.20\nCOPY --from=nginx@sha256:" + String(repeating: "c", count: 64) + " /etc/nginx /x\n",
+                nil, 0
+            ),
+        ])
+    func newFindings(dockerfile: String, rule: String?, line: Int) throws {
+        let findings = DockerfileLinter.lint(try DockerfileParser.parse(dockerfile), context: Self.context)
+        for id in ["LP011", "LP012", "LP013"] where id != rule {
+            #expect(!findings.contains { $0.rule == id }, "\(id) in \(dockerfile)")
+        }
+        if let rule {
+            #expect(findings.first { $0.rule == rule }?.line == line, "\(rule) in \(dockerfile)")
+        }
+    }
+
+    @Test("LP010: a .dockerignore that keeps out the manifest the Dockerfile copies is an error at that COPY")
+    func excludedManifest() throws {
+        let file = try DockerfileParser.parse(
+            "FROM python:3.11\nCOPY . .\nCOPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/\n")
+        let excluding = IgnoreMatcher(patterns: [IgnorePattern(glob: Array(".layerpin".utf8))!], generation: .current)
+        let findings = DockerfileLinter.excludedPlanFiles(file, ignore: excluding)
+        #expect(findings.map(\.rule) == ["LP010"])
+        #expect(findings.first?.line == 3 && findings.first?.severity == .error)
+        let keepingIt = IgnoreMatcher(patterns: [IgnorePattern(glob: Array(".git".utf8))!], generation: .current)
+        #expect(DockerfileLinter.excludedPlanFiles(file, ignore: keepingIt).isEmpty)
     }
 
     @Test("LP007: an ADD of a URL pinned by --checksum is pinned content, said as info")

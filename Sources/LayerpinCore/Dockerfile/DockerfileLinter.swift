@@ -34,6 +34,10 @@ package enum DockerfileLinter {
         ("LP007", .warning, "ADD of a URL"),
         ("LP008", .info, "base image by tag only"),
         ("LP009", .warning, "the context copied to / (no WORKDIR)"),
+        ("LP010", .error, ".dockerignore keeps out the manifest or verifier the Dockerfile copies"),
+        ("LP011", .warning, "the dependency install needs the whole source"),
+        ("LP012", .info, "the final stage has no shell: no start-up check"),
+        ("LP013", .info, "COPY --from an image by tag only"),
     ]
 
     /// What the linter knows about the context besides the Dockerfile.
@@ -242,6 +246,37 @@ package enum DockerfileLinter {
             }) {
                 add("LP005", endLine, "\(junk) is part of the build context", "add \(junk) to .dockerignore")
             }
+        }
+        // LP011: an install that builds from the whole source (`pip install .`): every code change
+        // reinstalls, and the copy cannot be split without moving the install.
+        for stage in path {
+            guard let install = installs[stage] else { continue }
+            let instruction = file.instructions[install]
+            if DockerfilePinner.needsWholeSource(instruction) {
+                add(
+                    "LP011", instruction.lines.lowerBound,
+                    "the dependency install builds from the whole source: every code change reinstalls the dependencies",
+                    "install the dependencies alone first (pip install -r requirements.txt, or pip install with only pyproject.toml copied), then copy the source and install it with --no-deps"
+                )
+            }
+        }
+        // LP012: a final stage without a shell (`FROM scratch`, distroless) runs no start-up check.
+        if let last = file.stages.indices.last, !DockerfilePinner.hasShell(last, in: file) {
+            add(
+                "LP012", file.instructions[file.stages[last].from].lines.lowerBound,
+                "the final stage has no shell: the pinned image carries its manifest and labels, but no start-up check can run in it",
+                "check it from outside after each deploy: layerpin verify --image or --container")
+        }
+        // LP013: `COPY --from=image:tag` (an image, not a stage) by tag only.
+        for (index, instruction) in file.instructions.enumerated() where instruction.keyword == "COPY" {
+            guard let source = instruction.flag("from"), let stage = stage(of: index),
+                DockerfilePinner.stage(named: source, before: stage, in: file) == nil,
+                !source.contains("@sha256:"), !source.contains("$"), source.contains(":") || source.contains("/")
+            else { continue }
+            add(
+                "LP013", instruction.lines.lowerBound,
+                "COPY --from=\(source) copies from an image named by tag only: what it copies can change under the same tag",
+                "pin it by digest: --from=\(source)@sha256:…")
         }
         // LP009: `COPY . .` with no WORKDIR puts the context at `/`, among the system's own files:
         // an extra file there cannot be told from the system's, so only the names the context puts

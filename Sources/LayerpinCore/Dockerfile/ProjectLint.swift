@@ -50,8 +50,26 @@ extension DockerfileLinter {
                 file,
                 context: .init(
                     entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir))
-                + clockFedArguments(in: buildScripts(in: root), declared: declared),
+                + clockFedArguments(in: buildScripts(in: root), declared: declared)
+                + excludedPlanFiles(file, ignore: fingerprint.ignore),
             contextChecked: true)
+    }
+
+    /// LP010: a `COPY` of layerpin's plan (`.layerpin/manifest.json`, `verify.sh`) that the
+    /// context's `.dockerignore` keeps out: the build fails at that line.
+    static func excludedPlanFiles(_ file: Dockerfile, ignore: IgnoreMatcher) -> [LintFinding] {
+        file.instructions.compactMap { instruction -> LintFinding? in
+            guard instruction.keyword == "COPY", !instruction.has(flag: "from"),
+                let excluded = instruction.words.dropLast().first(where: {
+                    $0.hasPrefix(".layerpin/") && ignore.isExcluded(Array($0.utf8))
+                })
+            else { return nil }
+            return LintFinding(
+                rule: "LP010", severity: .error, line: instruction.lines.lowerBound,
+                message:
+                    ".dockerignore keeps \(excluded) out of the context: this COPY fails, and the image carries no manifest",
+                hint: "remove the line of .dockerignore that matches it (keep .layerpin/ in the context)")
+        }
     }
 
     /// The files beside a Dockerfile that run `docker build`: Makefiles, shell scripts at the root
