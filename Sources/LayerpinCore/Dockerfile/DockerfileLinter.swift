@@ -113,8 +113,12 @@ package enum DockerfileLinter {
     /// it lies below where the context puts something (compared by component: `WORKDIR /` with
     /// `VOLUME /data` hides nothing unless the context has a `data`).
     static func shadowedApplication(by volume: String, in mappings: [Manifest.Mapping], entries: [[UInt8]]) -> String? {
+        // The outermost application path it covers is the one to name.
+        let covered = mappings.map(\.image).filter { ImagePath.isWithin($0, volume) }
+        if let outermost = covered.min(by: { ImagePath.components($0).count < ImagePath.components($1).count }) {
+            return outermost
+        }
         for mapping in mappings {
-            if ImagePath.isWithin(mapping.image, volume) { return mapping.image }
             guard ImagePath.isWithin(volume, mapping.image) else { continue }
             let below = ImagePath.components(volume).dropFirst(ImagePath.components(mapping.image).count)
             let relative = Array(below.joined(separator: "/").utf8)
@@ -194,8 +198,10 @@ package enum DockerfileLinter {
                         }
                     }
                 }
+                // An install that needs the whole source is LP011's, with the split it takes.
                 guard let stage = stage(of: index), let install = installs[stage], index < install,
-                    DockerfilePinner.copiesContext(instruction)
+                    DockerfilePinner.copiesContext(instruction),
+                    !DockerfilePinner.needsWholeSource(file.instructions[install])
                 else { break }
                 let sources = instruction.words.dropLast().filter { !$0.contains("://") }
                 let copiesSource =
@@ -302,12 +308,26 @@ package enum DockerfileLinter {
         // directory: a change there changes the context digest and no layer. The files that steer
         // the build itself (the ignore files, Dockerfiles, layerpin.yaml, layerpin's own plan) are
         // not news.
+        // A source is matched as written (`./` and a trailing `/` dropped, `.` the whole context, a
+        // wildcard or a variable taken as reaching everything it could).
+        let sources = file.instructions.enumerated().filter { index, instruction in
+            stage(of: index).map(path.contains) == true && DockerfilePinner.copiesContext(instruction)
+        }.flatMap { $0.element.words.dropLast() }.filter { !$0.contains("://") }.map { source -> [UInt8] in
+            var cleaned = Array(source.utf8)
+            while cleaned.starts(with: Array("./".utf8)) { cleaned.removeFirst(2) }
+            while cleaned.count > 1 && cleaned.last == RawPath.separator { cleaned.removeLast() }
+            return cleaned == Array(".".utf8) ? [] : cleaned
+        }
+        let reachesEverything = sources.contains {
+            $0.isEmpty || $0.contains(UInt8(ascii: "*")) || $0.contains(UInt8(ascii: "$"))
+                || $0.contains(UInt8(ascii: "?")) || $0.contains(UInt8(ascii: "["))
+        }
         let directories = Self.directories(of: context.entries)
         let unreached = context.entries.filter { entry in
             !directories.contains(entry) && !Self.steersTheBuild(entry)
-                && !application.contains { $0.context.isEmpty || RawPath.isWithin(entry, $0.context) }
+                && !sources.contains { RawPath.isWithin(entry, $0) }
         }
-        if !unreached.isEmpty, file.instructions.contains(where: DockerfilePinner.copiesContext) {
+        if !sources.isEmpty, !reachesEverything, !unreached.isEmpty {
             var byDirectory: [(String, Int)] = []
             for entry in unreached {
                 let parts = entry.split(separator: RawPath.separator)
