@@ -1,6 +1,7 @@
 /// Which Dockerfile frontend reads the file: what differs between the one built into Docker 20.10
 /// (BuildKit 0.8) and current Docker's (26.1, BuildKit 0.13), as each engine answered
-/// (`Fixtures/dockerfiles*/`, `scripts/check-dockerfile-fixtures`).
+/// (`Fixtures/dockerfiles*/`, `scripts/check-dockerfile-fixtures`). A file with a `# syntax=`
+/// directive is read by the frontend image it names, on either engine: the current rules apply.
 public enum DockerfileFrontend: Sendable, Equatable {
     case docker20_10
     case current

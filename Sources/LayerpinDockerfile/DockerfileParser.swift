@@ -52,6 +52,9 @@ public enum DockerfileParser {
             index += 1
         }
 
+        // A `# syntax=` directive names the frontend image the engine pulls and builds with (a
+        // current one: `docker/dockerfile:1.4` has heredocs on Docker 20.10 too).
+        let frontend = directives.contains { $0.name == "syntax" } ? .current : frontend
         var instructions: [Instruction] = []
         while index < lines.count {
             let trimmed = lines[index].drop { $0 == " " || $0 == "\t" }
