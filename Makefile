@@ -37,9 +37,10 @@ run: build
 # real Docker engines of both generations.
 test: unit fuzz-smoke e2e
 
+# The tests' stat caches go to a directory of their own (never the user's ~/.cache/layerpin).
 unit: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	rm -rf .build/test-cache && XDG_CACHE_HOME=$(abspath .build/test-cache) $(SWIFT) test --skip-build
 
 # Coverage-guided fuzzing (libFuzzer + ASan) of every parser and reader; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
