@@ -16,6 +16,34 @@ struct ComposeCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var project: ComposeProjectOptions
+
+    @Flag(name: .long, help: "Build each service's image with layerpin build first.")
+    var build = false
+
+    @Argument(help: ArgumentHelp("The services to plan (default: every service that builds).", valueName: "service"))
+    var services: [String] = []
+
+    func run() throws {
+        let compose = Compose(
+            root: project.root, selection: project.selection, only: services, docker: DockerClient.defaultCLI)
+        let result = try compose.run(build: build)
+        for warning in result.warnings { Output.warning(warning) }
+        var text = ""
+        for service in result.images.keys.sorted() { text += "\(service) \(result.images[service]!)\n" }
+        text += "wrote \(result.override): \(result.upCommand)\n"
+        Output.write(text)
+        for (service, error) in result.failures {
+            Output.diagnostic(
+                "service \(service) was not \(build ? "built" : "planned"), and is left out of the override: \(ErrorWording.describe(error))"
+            )
+        }
+        if !result.failures.isEmpty { throw DifferenceFound() }
+    }
+}
+
+/// The options that name a compose project, as compose's own: `compose` and `deploy` share them.
+struct ComposeProjectOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The compose project directory.", valueName: "dir"))
     var root: String = "."
 
@@ -32,27 +60,5 @@ struct ComposeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The env file compose reads instead of .env.", valueName: "file"))
     var envFile: String?
 
-    @Flag(name: .long, help: "Build each service's image with layerpin build first.")
-    var build = false
-
-    @Argument(help: ArgumentHelp("The services to plan (default: every service that builds).", valueName: "service"))
-    var services: [String] = []
-
-    func run() throws {
-        let compose = Compose(
-            root: root, selection: .init(files: composeFiles, profiles: profile, envFile: envFile), only: services,
-            docker: DockerClient.defaultCLI)
-        let result = try compose.run(build: build)
-        for warning in result.warnings { Output.warning(warning) }
-        var text = ""
-        for service in result.images.keys.sorted() { text += "\(service) \(result.images[service]!)\n" }
-        text += "wrote \(result.override): \(result.upCommand)\n"
-        Output.write(text)
-        for (service, error) in result.failures {
-            Output.diagnostic(
-                "service \(service) was not \(build ? "built" : "planned"), and is left out of the override: \(ErrorWording.describe(error))"
-            )
-        }
-        if !result.failures.isEmpty { throw DifferenceFound() }
-    }
+    var selection: ComposeCLI.Selection { .init(files: composeFiles, profiles: profile, envFile: envFile) }
 }

@@ -19,21 +19,7 @@ struct DeployCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The compose project directory.", valueName: "dir"))
-    var root: String = "."
-
-    @Option(
-        name: .customLong("compose-file"),
-        help: ArgumentHelp(
-            "A compose file, relative to the root; repeat for several, as compose's -f (default: compose's own).",
-            valueName: "file"))
-    var composeFiles: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("A compose profile to enable; repeat for several.", valueName: "name"))
-    var profile: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("The env file compose reads instead of .env.", valueName: "file"))
-    var envFile: String?
+    @OptionGroup var project: ComposeProjectOptions
 
     @Option(
         name: .long,
@@ -56,9 +42,7 @@ struct DeployCommand: ParsableCommand {
     func run() throws {
         let client = DockerClient()
         var deploy = Deploy(
-            compose: Compose(
-                root: root, selection: .init(files: composeFiles, profiles: profile, envFile: envFile), only: services,
-                docker: client.docker),
+            compose: Compose(root: project.root, selection: project.selection, only: services, docker: client.docker),
             client: client)
         deploy.timeout = timeout
         deploy.dryRun = dryRun

@@ -17,15 +17,7 @@ trap 'cd "$work/app" 2>/dev/null && compose down -v >/dev/null 2>&1; $docker ima
 python_app "$work/app"
 cd "$work/app"
 printf '.layerpin/cache\n.git\n' >> .dockerignore
-cat > docker-compose.yml <<'YAML'
-services:
-  app:
-    build:
-      context: .
-      network: none
-    network_mode: none
-    command: ["sh", "-c", "python src/app/main.py && exec sleep 600"]
-YAML
+app_compose_file
 git init -q && git add -A && git -c user.name=t -c user.email=t@x.invalid commit -qm first
 
 "$LAYERPIN" compose --build >"$work/compose.out" 2>"$work/compose.err" || grep -v "^#" "$work/compose.err" | tail -5

@@ -30,14 +30,8 @@ DOCKERFILE
 printf 'hello from the worker\n' > worker/greeting
 printf 'Dockerfile*\n' > worker/.dockerignore
 (cd worker && "$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >/dev/null)
-cat > docker-compose.yml <<'YAML'
-services:
-  app:
-    build:
-      context: .
-      network: none
-    network_mode: none
-    command: ["sh", "-c", "python src/app/main.py && exec sleep 600"]
+app_compose_file
+cat >> docker-compose.yml <<'YAML'
   worker:
     build:
       context: worker

@@ -106,6 +106,20 @@ node_image() {
     rm -rf "$rootfs"
 }
 
+# app_compose_file: docker-compose.yml in the current directory with the sample app as service
+# `app`, built and run without a network, kept running after it prints its line.
+app_compose_file() {
+    cat > docker-compose.yml <<'YAML'
+services:
+  app:
+    build:
+      context: .
+      network: none
+    network_mode: none
+    command: ["sh", "-c", "python src/app/main.py && exec sleep 600"]
+YAML
+}
+
 # python_app DIR [IMAGE]: the sample app in DIR, its dependency in a local wheelhouse (PyPI is
 # reachable when the test is prepared; the builds themselves run with --network=none), its
 # layerpin.yaml pointing at the stand-in base image, and the Dockerfile layerpin renders.

@@ -85,15 +85,7 @@ case "$out" in *"layerpin: commit unknown src sha256:"*"verified"*) pass "the im
 check "verify --image over ssh (docker save streams back)" test $? -eq 0
 
 printf '.git\n' >> .dockerignore
-cat > docker-compose.yml <<'YAML'
-services:
-  app:
-    build:
-      context: .
-      network: none
-    network_mode: none
-    command: ["sh", "-c", "python src/app/main.py && exec sleep 600"]
-YAML
+app_compose_file
 "$LAYERPIN" deploy --timeout 60 >"$work/deploy.out" 2>"$work/deploy.err"
 status=$?
 check "layerpin deploy over ssh" test "$status" -eq 0

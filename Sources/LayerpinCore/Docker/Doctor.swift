@@ -145,30 +145,20 @@ package struct Doctor: Sendable {
                 }
             }
         }
-        let fileProblems = report.files.mismatches
-        if !fileProblems.isEmpty && found.isEmpty {
+        // Files that differ with no other cause found: something changed them in place.
+        for (problems, cause, prefix, fix) in [
+            (
+                report.files.mismatches, "files-differ", "",
+                "something changed the files inside the container (docker exec, a volume): recreate it from its image"
+            ),
+            (
+                report.files.outputMismatches, "build-outputs-differ", "build outputs changed since the build: ",
+                "something changed what the build wrote (docker exec, a volume over it, the program itself): recreate the container from its image, or list the paths it writes under runtime: in layerpin.yaml"
+            ),
+        ] where !problems.isEmpty && found.isEmpty {
+            let listed = problems.prefix(5).map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
             found.append(
-                Diagnosis(
-                    cause: "files-differ",
-                    finding: .note(
-                        fileProblems.prefix(5).map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }.joined(
-                            separator: ", ")),
-                    fix:
-                        "something changed the files inside the container (docker exec, a volume): recreate it from its image"
-                ))
-        }
-        let outputProblems = report.files.outputMismatches
-        if !outputProblems.isEmpty && found.isEmpty {
-            found.append(
-                Diagnosis(
-                    cause: "build-outputs-differ",
-                    finding: .note(
-                        "build outputs changed since the build: "
-                            + outputProblems.prefix(5).map { "\($0.kind.rawValue) \(RawPath.display($0.path))" }
-                            .joined(separator: ", ")),
-                    fix:
-                        "something changed what the build wrote (docker exec, a volume over it, the program itself): recreate the container from its image, or list the paths it writes under runtime: in layerpin.yaml"
-                ))
+                Diagnosis(cause: cause, finding: .note(prefix + listed.joined(separator: ", ")), fix: fix))
         }
         return (found, report)
     }
