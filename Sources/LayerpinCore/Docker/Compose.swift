@@ -160,9 +160,13 @@ package struct Compose: Sendable {
         try run(building: build ? .always : .never)
     }
 
-    /// Plans every service, builds those `policy` says, and writes `.layerpin/compose.override.yml`.
-    package func run(building policy: BuildPolicy) throws(LayerpinError) -> Result {
-        let project = try project()
+    /// Plans every service, builds those `policy` says, and writes `.layerpin/compose.override.yml`;
+    /// `project` is the model when the caller has read it already (one `compose config` a run).
+    package func run(building policy: BuildPolicy, project read: ComposeProject? = nil) throws(LayerpinError)
+        -> Result
+    {
+        let project: ComposeProject
+        if let read { project = read } else { project = try self.project() }
         let services = try services(of: project)
         let projectName = projectName(of: project)
         let files = try composeFiles()

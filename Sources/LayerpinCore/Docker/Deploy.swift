@@ -81,7 +81,7 @@ package struct Deploy: Sendable {
         let start = Date()
         if dryRun { return try plannedOnly(services, projectName: projectName, before: before) }
 
-        let planned = try compose.run(building: .whenMissing(client))
+        let planned = try compose.run(building: .whenMissing(client), project: project)
         progress(
             .planned(
                 services: services.count, rebuilt: planned.rebuilt.sorted(), failed: planned.failures.map(\.service),

@@ -144,7 +144,7 @@ package struct DockerBuild: Sendable {
             archive.carriesExcludedDockerfile = false
             let dockerfile = made.path + "/Dockerfile"
             guard let bytes = try rootDirectory.read(Array(dockerfileName.utf8)) else {
-                throw .systemCall(operation: "open", path: Array(dockerfileName.utf8), errno: 2)
+                throw .systemCall(operation: "open", path: Array(dockerfileName.utf8), errno: FileSystem.noSuchFile)
             }
             try NamedFile.write(dockerfile, bytes)
             let directory = made.path + "/context"
