@@ -171,13 +171,9 @@ struct VerifyScriptTests {
         #expect(Self.mismatches(ours.stdoutText, prefix: written) == runtime.sorted(), "\(ours.stdoutText)")
         #expect(ours.status == (failures.isEmpty ? 0 : 1))
         let script = context.root + "/.layerpin/verify.sh"
-        for (label, executable, arguments, path) in [
-            ("busybox", "/bin/busybox", ["sh", script, "--build"], Self.busyboxPath),
-            ("dash", "/bin/dash", [script, "--build"], "/usr/bin:/bin"),
-            ("bash", "/bin/bash", ["--posix", script, "--build"], "/usr/bin:/bin"),
-        ] {
+        for (label, executable, prefix, path) in Self.shells {
             let run = try CommandRunner.run(
-                executable, arguments, environment: ["PATH": path, "LAYERPIN_ROOT": image.root])
+                executable, prefix + [script, "--build"], environment: ["PATH": path, "LAYERPIN_ROOT": image.root])
             #expect(Self.mismatches(run.stderr, prefix: "layerpin: ") == failures.sorted(), "\(label):\n\(run.stderr)")
             #expect(
                 Self.mismatches(run.stderr, prefix: "layerpin: " + written) == runtime.sorted(),
@@ -301,12 +297,9 @@ struct VerifyScriptTests {
 
     /// Runs verify.sh of `context` against `image` under the three shells; their mismatch lines.
     static func shellVerdicts(script: String, image: String) throws -> [(String, [String], Int32)] {
-        try [
-            ("busybox", "/bin/busybox", ["sh", script, "--build"], Self.busyboxPath),
-            ("dash", "/bin/dash", [script, "--build"], "/usr/bin:/bin"),
-            ("bash", "/bin/bash", ["--posix", script, "--build"], "/usr/bin:/bin"),
-        ].map { label, executable, arguments, path in
-            let run = try CommandRunner.run(executable, arguments, environment: ["PATH": path, "LAYERPIN_ROOT": image])
+        try Self.shells.map { label, executable, prefix, path in
+            let run = try CommandRunner.run(
+                executable, prefix + [script, "--build"], environment: ["PATH": path, "LAYERPIN_ROOT": image])
             return (label, Self.mismatches(run.stderr, prefix: "layerpin: "), run.status)
         }
     }
