@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 APT_PACKAGES := libssl-dev libarchive-dev libarchive-tools pkg-config git util-linux busybox-static strace python3 docker-compose
-E2E_PACKAGES := docker.io docker-compose docker-registry busybox-static perl python3 python3-pip openssh-server openssh-client python3-paramiko
+E2E_PACKAGES := docker.io docker-compose docker-registry busybox-static perl python3 python3-pip openssh-server openssh-client python3-paramiko qemu-user-static debootstrap
 BIN_DEBUG := .build/debug/layerpin
 BIN_RELEASE := .build/release/layerpin
 

@@ -101,3 +101,7 @@ struct RootOptions: ParsableArguments {
 }
 
 extension EngineGeneration: ExpressibleByArgument {}
+
+extension Platform: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}

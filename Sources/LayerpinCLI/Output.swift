@@ -165,6 +165,7 @@ enum ErrorWording {
             "unknown ecosystem '\(name)' (one of \(Ecosystem.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .unknownEngine(let name):
             "engine must be \(EngineGeneration.allCases.map(\.rawValue).joined(separator: " or ")), not '\(name)'"
+        case .invalidPlatform(let name): "platform must be os/arch[/variant] (linux/arm64), not '\(name)'"
         case .unknownVerifyMode(let mode): "verify must be enforce, warn or off, not '\(mode)'"
         case .notASingleValue(let key): "'\(key)' must be a single value"
         case .notAStringList(let key): "'\(key)' must be a list of strings"

@@ -15,6 +15,13 @@ struct PlanOptions: ParsableArguments {
             "The Dockerfile stage to build (default: layerpin.yaml target:, else the last).", valueName: "stage"))
     var target: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The platform to build for, os/arch[/variant] (default: layerpin.yaml platform:, else $DOCKER_DEFAULT_PLATFORM, else the engine's when building, else this machine's).",
+            valueName: "platform"))
+    var platform: Platform?
+
     @Flag(name: .long, help: "Neither read nor write the stat cache (kept outside the context).")
     var noCache = false
 
@@ -22,6 +29,7 @@ struct PlanOptions: ParsableArguments {
         var planner = Planner(root: root.root, dockerfile: root.file, configFile: config)
         planner.fingerprinter.useStatCache = !noCache
         planner.fingerprinter.target = target
+        planner.fingerprinter.platform = platform
         planner.fingerprinter.engine = root.engineSelection
         return planner
     }

@@ -96,6 +96,23 @@ struct ManifestCommandTests {
         #expect(missing.stderr.contains("nope.json"))
     }
 
+    @Test("--platform: recorded in the manifest; check compares as planned for it; a malformed one is exit 2")
+    func platform() throws {
+        let tree = sampleContext()
+        defer { tree.remove() }
+        #expect(try CommandRunner.layerpin(["plan", "--platform", "linux/aarch64"], in: tree.root).status == 0)
+        let manifest = try String(contentsOfFile: tree.root + "/.layerpin/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"platform\": \"linux/arm64\""))
+        let fresh = try CommandRunner.layerpin(["check"], in: tree.root)
+        #expect(fresh.status == 0, "\(fresh.stdoutText)")
+        let other = try CommandRunner.layerpin(["check", "--platform", "linux/arm/v7"], in: tree.root)
+        #expect(other.status == 1)
+        #expect(other.stdoutText.contains("recipe changed (Dockerfile, base, build args or platform)"))
+        let bad = try CommandRunner.layerpin(["plan", "--platform", "linux/arm64/v8/x"], in: tree.root)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("linux/arm64/v8/x"))
+    }
+
     @Test("check --expect-commit compares with the context as committed")
     func expectCommit() throws {
         let tree = sampleContext()

@@ -106,6 +106,85 @@ node_image() {
     rm -rf "$rootfs"
 }
 
+# arm64_emulation: qemu-user-static's qemu-aarch64 registered in binfmt_misc with the F flag (the
+# kernel opens the emulator when it is registered, so it runs inside containers too), mounting
+# binfmt_misc and registering it when they are not. Fails with skip_reason set when it cannot.
+arm64_emulation() {
+    binfmt=/proc/sys/fs/binfmt_misc
+    if [ ! -e "$binfmt/register" ] && ! mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null; then
+        skip_reason="binfmt_misc is not mounted at $binfmt and cannot be mounted here"
+        return 1
+    fi
+    if [ ! -e "$binfmt/qemu-aarch64" ]; then
+        conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+        if [ ! -r "$conf" ]; then
+            skip_reason="no $conf: qemu-user-static is not installed (make e2e-deps)"
+            return 1
+        fi
+        # The other generation's suite may register it at the same moment: EEXIST is no failure.
+        cat "$conf" > "$binfmt/register" 2>/dev/null || [ -e "$binfmt/qemu-aarch64" ] || {
+            skip_reason="cannot register qemu-aarch64 in $binfmt (not root, or a container without the privilege)"
+            return 1
+        }
+    fi
+    if ! grep -q '^enabled' "$binfmt/qemu-aarch64"; then
+        skip_reason="qemu-aarch64 is registered in $binfmt but disabled"
+        return 1
+    fi
+    if ! grep -q '^flags:.*F' "$binfmt/qemu-aarch64"; then
+        skip_reason="qemu-aarch64 is registered without the F flag: a container cannot find the emulator"
+        return 1
+    fi
+}
+
+# The stand-in Raspberry Pi OS (bookworm arm64) root file system, as a tar: Debian bookworm's
+# arm64 minbase with python3, pip and busybox-static, fetched and checked against the archive's
+# signed Release by `debootstrap --download-only`, each package unpacked with dpkg-deb. The
+# emulated second stage of debootstrap (5.5 minutes here) would add only what maintainer scripts
+# make; the few a base image needs are made here: the awk and which alternatives, /etc/passwd
+# and /etc/group. Made once per machine (both generations' suites share it, one at a time).
+arm64_rootfs_revision=1
+arm64_rootfs() {
+    cache=/var/tmp/layerpin-e2e
+    mkdir -p "$cache"
+    arm64_rootfs_tar=$cache/bookworm-arm64-python-r$arm64_rootfs_revision.tar
+    (
+        flock 9
+        [ -s "$arm64_rootfs_tar" ] && exit 0
+        build=$(mktemp -d "$cache/arm64.XXXXXX")
+        debootstrap --arch=arm64 --variant=minbase --include=python3,python3-pip,busybox-static \
+            --download-only bookworm "$build/debootstrap" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" \
+            > "$build/debootstrap.log" 2>&1 || { tail -n 5 "$build/debootstrap.log" >&2; rm -rf "$build"; exit 1; }
+        mkdir "$build/root"
+        for package in "$build"/debootstrap/var/cache/apt/archives/*.deb; do
+            dpkg-deb -x "$package" "$build/root" || exit 1
+        done
+        root=$build/root
+        ln -sf mawk "$root/usr/bin/awk"
+        ln -sf which.debianutils "$root/usr/bin/which"
+        cp "$root/usr/share/base-passwd/passwd.master" "$root/etc/passwd"
+        cp "$root/usr/share/base-passwd/group.master" "$root/etc/group"
+        rm -f "$root"/usr/lib/python3.*/EXTERNALLY-MANAGED # a stand-in image: pip installs into it
+        tar -C "$root" --sort=name -cf "$build/rootfs.tar" . && mv "$build/rootfs.tar" "$arm64_rootfs_tar"
+        rm -rf "$build"
+    ) 9> "$cache/arm64.lock"
+}
+
+# layerpin-e2e/python-arm64: the stand-in Raspberry Pi OS image (arm64_rootfs), loaded as a
+# linux/arm64 image. (`docker import --platform` records it on current Docker only; 20.10 keeps
+# the host's architecture.)
+python_arm64_image() {
+    image_current layerpin-e2e/python-arm64 && return 0
+    arm64_rootfs || return 1
+    archive=$(mktemp)
+    python3 "$here/image-from-rootfs.py" "$arm64_rootfs_tar" layerpin-e2e/python-arm64:latest linux/arm64 "$archive" \
+        PATH=/usr/local/bin:/usr/bin:/bin HOME=/root "LABEL:io.layerpin.e2e.rootfs=$rootfs_revision" &&
+        $docker load -i "$archive" > /dev/null
+    status=$?
+    rm -f "$archive"
+    return $status
+}
+
 # app_compose_file: docker-compose.yml in the current directory with the sample app as service
 # `app`, built and run without a network, kept running after it prints its line.
 app_compose_file() {

@@ -41,6 +41,8 @@ package struct Compose: Sendable {
         package var network: String?
         /// `build.target`: the stage compose builds.
         package var target: String?
+        /// The service's `platform:` (the platform compose builds and runs it for).
+        package var platform: Platform?
         /// `build.args` of the user (a nil value: the variable of the environment).
         package var args: [String: String?]
         /// Its `volumes:` entries.
@@ -143,13 +145,25 @@ package struct Compose: Sendable {
             throw .unknownComposeService(
                 name, known: project.services.filter { $0.value.build != nil }.keys.sorted())
         }
-        return project.services.keys.sorted().compactMap { name in
-            guard let build = project.services[name]?.build, only.isEmpty || only.contains(name) else { return nil }
-            return Service(
-                name: name, context: build.context, dockerfile: build.dockerfile,
-                dockerfileInline: build.dockerfileInline, network: build.network, target: build.target,
-                args: build.args, mounts: project.services[name]?.volumes ?? [])
+        var services: [Service] = []
+        for name in project.services.keys.sorted() {
+            guard let build = project.services[name]?.build, only.isEmpty || only.contains(name) else { continue }
+            var platform: Platform?
+            if let named = project.services[name]?.platform {
+                guard let parsed = Platform(parsing: named) else {
+                    throw .invalidConfig(
+                        file: "service \(name) of \(try composeFiles().joined(separator: ", "))", line: nil,
+                        .invalidPlatform(named))
+                }
+                platform = parsed
+            }
+            services.append(
+                Service(
+                    name: name, context: build.context, dockerfile: build.dockerfile,
+                    dockerfileInline: build.dockerfileInline, network: build.network, target: build.target,
+                    platform: platform, args: build.args, mounts: project.services[name]?.volumes ?? []))
         }
+        return services
     }
 
     /// Where the plan of a service goes when several services build one context: each its own.
@@ -203,6 +217,8 @@ package struct Compose: Sendable {
             var planner = Planner(root: service.context, dockerfile: dockerfile)
             planner.outputs = outputs
             planner.fingerprinter.target = service.target
+            planner.fingerprinter.platform = service.platform
+            if case .never = policy {} else { planner = planner.forEngine(docker: docker) }
             let repository = "\(projectName)-\(service.name)"
             let builder = DockerBuild(
                 planner: planner, docker: docker, repository: repository,

@@ -78,6 +78,8 @@ package struct DockerBuild: Sendable {
         case .archive: arguments.append(planner.fingerprinter.dockerfileName)
         case .directory(_, let dockerfile): arguments.append(dockerfile)
         }
+        // Always named: the image is built for the platform the manifest and its recipe record.
+        arguments += ["--platform", manifest.platform]
         if let target { arguments += ["--target", target] }
         for name in manifest.buildArgs.keys.sorted() {
             arguments += ["--build-arg", "\(name)=\(manifest.buildArgs[name]!)"]
@@ -123,6 +125,7 @@ package struct DockerBuild: Sendable {
     {
         let root = planner.fingerprinter.root
         let rootDirectory = try OpenDirectory(root)
+        let planner = planner.forEngine(docker: docker)
         var (manifest, fingerprint) = try planner.manifest(in: rootDirectory)
         let target = fingerprint.target
         let dockerfileName = planner.fingerprinter.dockerfileName
@@ -199,5 +202,17 @@ package struct DockerBuild: Sendable {
             tags.append(tag)
         }
         return (manifest, tags)
+    }
+}
+
+extension Planner {
+    /// This planner with the engine's platform as the default one (what `docker build` builds for
+    /// when no platform is named), so a plan made to build records what the engine will build.
+    package func forEngine(docker: String) -> Planner {
+        var planner = self
+        if Platform.environmentDefault == nil, let platform = DockerClient(docker: docker).enginePlatform() {
+            planner.fingerprinter.defaultPlatform = platform
+        }
+        return planner
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The docker CLI as a data source (so `DOCKER_HOST=ssh://…` and docker contexts just work):
 /// inspect, save, cp and logs, with "no such object" told apart from "no engine" (`docker
@@ -32,6 +33,21 @@ package struct DockerClient: Sendable {
             }
             throw error
         }
+    }
+
+    private static let platforms = Mutex<[String: Platform]>([:])
+
+    /// The platform the engine builds for when none is named (`docker version`: its OS and
+    /// architecture), asked once per run; nil when no engine answers.
+    package func enginePlatform() -> Platform? {
+        if let known = Self.platforms.withLock({ $0[docker] }) { return known }
+        guard
+            let output = try? runner.run(docker, ["version", "--format", "{{.Server.Os}}/{{.Server.Arch}}"], in: "/"),
+            let platform = Platform(
+                parsing: String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        Self.platforms.withLock { $0[docker] = platform }
+        return platform
     }
 
     /// `docker container inspect`; nil when the engine answers but has no such container.

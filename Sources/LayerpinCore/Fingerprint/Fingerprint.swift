@@ -97,6 +97,8 @@ package struct Fingerprint: Sendable {
     package var localPathRequirements: [LocalPathRequirement]
     /// The Dockerfile stage that is built (nil: the last one).
     package var target: String?
+    /// The platform the image is built for.
+    package var platform: Platform = .host
     /// The stat cache was damaged: it was discarded, and this run rebuilt it.
     package var statCacheDamaged = false
     /// The `.dockerignore` patterns that applied.

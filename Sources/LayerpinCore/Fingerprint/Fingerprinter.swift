@@ -13,6 +13,13 @@ package struct Fingerprinter: Sendable {
     package var configFile: String?
     /// The Dockerfile stage to build, over `layerpin.yaml` `target:` (a compose `build.target`, `--target`).
     package var target: String?
+    /// The platform to build for, over `layerpin.yaml` `platform:` (`--platform`, a compose
+    /// service's `platform:`).
+    package var platform: Platform?
+    /// The platform when neither names one: `$DOCKER_DEFAULT_PLATFORM` (as the docker CLI and
+    /// compose read it), else the engine's where the command builds (`Planner.forEngine`), else
+    /// this machine's.
+    package var defaultPlatform: Platform = Platform.environmentDefault ?? .host
     /// Whose `.dockerignore` walk to follow.
     package var engine: EngineSelection = .configuredOrDetected
     /// Reuse and refresh the stat cache (`StatCache.Location`: outside the context).
@@ -60,6 +67,7 @@ package struct Fingerprinter: Sendable {
             dockerfileText: dockerfileBytes.map { String(decoding: $0, as: UTF8.self) })
         fingerprint.statCacheDamaged = statCacheDamaged
         fingerprint.target = target ?? config.target
+        fingerprint.platform = platform ?? config.platform ?? defaultPlatform
         return fingerprint
     }
 

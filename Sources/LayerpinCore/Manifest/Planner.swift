@@ -66,10 +66,11 @@ package struct Planner: Sendable {
             },
             context: fingerprint.context.digest,
             recipe: Recipe(
-                dockerfile: fingerprint.dockerfile, base: fingerprint.config.base, platform: Recipe.hostPlatform,
+                dockerfile: fingerprint.dockerfile, base: fingerprint.config.base,
+                platform: fingerprint.platform.description,
                 arguments: Array(buildArgs.keys)
             ).digest,
-            platform: Recipe.hostPlatform, entries: entries, buildArgs: buildArgs, tags: [tag],
+            platform: fingerprint.platform.description, entries: entries, buildArgs: buildArgs, tags: [tag],
             layout: layout(of: fingerprint), runtime: fingerprint.config.runtime, engine: fingerprint.ignore.generation)
     }
 

@@ -25,15 +25,4 @@ package struct Recipe: Sendable, Equatable {
         for name in arguments.sorted() { text += "arg \(name)\n" }
         return SHA256Hasher.digest(of: Array(text.utf8))
     }
-
-    /// The platform layerpin runs on, as Docker names it.
-    package static var hostPlatform: String {
-        #if arch(arm64)
-            "linux/arm64"
-        #elseif arch(arm)
-            "linux/arm/v7"
-        #else
-            "linux/amd64"
-        #endif
-    }
 }

@@ -22,14 +22,20 @@ extension Planner {
     package func check(against reference: StalenessReport.Reference? = nil) throws(LayerpinError) -> StalenessReport {
         let root = fingerprinter.root
         let reference = reference ?? .manifest(Manifest.defaultPath(root: root))
-        let (current, fingerprint) = try manifest()
         let expected: Manifest
+        var planner = self
         switch reference {
         case .manifest(let path):
             expected = try Manifest.load(path)
+            // The platform is no part of the context: unless one is named, the context is
+            // compared as planned for the manifest's own (`build --platform` wrote it).
+            if Platform.environmentDefault == nil, let platform = Platform(parsing: expected.platform) {
+                planner.fingerprinter.defaultPlatform = platform
+            }
         case .commit(let revision):
             expected = Self.manifest(of: try fingerprinter.fingerprint(gitRevision: revision), git: nil, root: root)
         }
+        let (current, fingerprint) = try planner.manifest()
         return StalenessReport(
             reference: reference, current: current, fingerprint: fingerprint,
             diff: ManifestDiff(old: expected, new: current))

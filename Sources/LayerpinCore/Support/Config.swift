@@ -21,6 +21,8 @@ package struct Config: Sendable, Equatable {
     package var verify: String?
     /// The Dockerfile stage to build (default: the last one).
     package var target: String?
+    /// `platform: os/arch[/variant]`: the platform to build for (default: the engine's).
+    package var platform: Platform?
     /// Paths the application writes at run time (relative to it): never a verify failure.
     package var runtime: [String] = []
     /// `engine: 20.10|current`: whose `.dockerignore` walk to follow (default: the docker CLI's).
@@ -31,7 +33,7 @@ package struct Config: Sendable, Equatable {
     package static let fileName = "layerpin.yaml"
     static let knownKeys: Set<String> = [
         "ecosystem", "base", "workdir", "groups", "install", "command", "image", "verify", "runtime", "target",
-        "engine",
+        "engine", "platform",
     ]
 
     /// Parses the YAML text of `file`; errors name the file and line.
@@ -77,6 +79,12 @@ package struct Config: Sendable, Equatable {
             case "install": config.install = try scalar(value, key, file)
             case "image": config.image = try scalar(value, key, file)
             case "target": config.target = try scalar(value, key, file)
+            case "platform":
+                let name = try scalar(value, key, file)
+                guard let platform = Platform(parsing: name) else {
+                    throw .invalidConfig(file: file, line: line(value), .invalidPlatform(name))
+                }
+                config.platform = platform
             case "engine":
                 let name = try scalar(value, key, file)
                 guard let generation = EngineGeneration(rawValue: name) else {

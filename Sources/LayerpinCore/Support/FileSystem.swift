@@ -579,6 +579,15 @@ enum FileSystem {
     /// The processors online (at least 1).
     static var onlineProcessors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
+    /// The machine's hardware name (`uname -m`: `x86_64`, `aarch64`, `armv7l`).
+    static var machine: String {
+        var names = utsname()
+        guard uname(&names) == 0 else { return "unknown" }
+        return withUnsafeBytes(of: &names.machine) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
     /// Creates a new directory relative to `directory`; an existing one is an error (EEXIST).
     static func makeNewDirectory(at directory: Int32, _ path: [UInt8], mode: mode_t) throws(CallError) {
         try withCString(path) { cPath throws(CallError) in

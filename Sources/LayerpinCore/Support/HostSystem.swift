@@ -18,6 +18,11 @@ package enum HostSystem {
         FileSystem.isTerminal(2)
     }
 
+    /// The machine's hardware name (`uname -m`).
+    package static var machine: String {
+        FileSystem.machine
+    }
+
     /// What the system says an `errno` means.
     package static func describe(errno code: Int32) -> String {
         FileSystem.describe(errno: code)

@@ -54,6 +54,7 @@ package enum ConfigProblem: Sendable, Equatable {
     case unknownKey(String, known: [String])
     case unknownEcosystem(String)
     case unknownEngine(String)
+    case invalidPlatform(String)
     case unknownVerifyMode(String)
     case notASingleValue(key: String)
     case notAStringList(key: String)
