@@ -127,3 +127,34 @@ save("layer-outside-image.tar", [layer(app())], manifest_layers=["../outside/lay
 write("document-flood-image.tar.gz",
       [entry("doc%02d.json" % i, bytes(4 << 20)) for i in range(40)]
       + [entry("manifest.json", json.dumps([{"Config": "config.json", "Layers": []}]).encode())], compress=True)
+
+# A multi-platform OCI layout, as current Docker's containerd store saves one: index.json names an
+# index of an amd64 and an arm64 image (main.py prints 1 and 2) and an attestation manifest
+# (platform unknown/unknown) beside each. A reader must check the platform it is told, never guess.
+import hashlib
+blobs = {}
+def blob(data):
+    digest = hashlib.sha256(data).hexdigest()
+    blobs[digest] = data
+    return {"digest": "sha256:" + digest, "size": len(data)}
+def image(platform_config, layer_list):
+    config_descriptor = dict(blob(json.dumps(platform_config).encode()), mediaType="application/vnd.oci.image.config.v1+json")
+    return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": config_descriptor,
+                       "layers": [dict(blob(l), mediaType="application/vnd.oci.image.layer.v1.tar") for l in layer_list]}).encode()
+platform_images = []
+for architecture, code in (("amd64", b"print(1)\n"), ("arm64", b"print(2)\n")):
+    settings = {"architecture": architecture, "os": "linux", "config": {"Labels": {"org.opencontainers.image.revision": "unknown"}}}
+    descriptor = dict(blob(image(settings, [layer(app()[:1] + [entry("app/main.py", code)])])),
+                      mediaType="application/vnd.oci.image.manifest.v1+json",
+                      platform={"architecture": architecture, "os": "linux"})
+    attestation = dict(blob(image({"architecture": "unknown", "os": "unknown"}, [b'{"_type": "https://in-toto.io/Statement/v0.1"}'])),
+                       mediaType="application/vnd.oci.image.manifest.v1+json",
+                       platform={"architecture": "unknown", "os": "unknown"},
+                       annotations={"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": descriptor["digest"]})
+    platform_images += [descriptor, attestation]
+inner = dict(blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                              "manifests": platform_images}).encode()), mediaType="application/vnd.oci.image.index.v1+json")
+write("multi-platform-image.tar",
+      [entry("oci-layout", b'{"imageLayoutVersion": "1.0.0"}'), entry("index.json", json.dumps({"schemaVersion": 2, "manifests": [inner]}).encode())]
+      + [entry("blobs/sha256/" + digest, data) for digest, data in sorted(blobs.items())])

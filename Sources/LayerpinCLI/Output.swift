@@ -194,6 +194,10 @@ enum ErrorWording {
         case .layerOutsideArchive(let name): "manifest.json names layer \(name), outside the archive"
         case .missingIndexedManifest(let digest): "index.json names \(digest), which the archive lacks"
         case .notAnImageArchive: "not a docker save archive: no manifest.json or index.json"
+        case .noImageForPlatform(let platform, let available):
+            "no image for \(platform) in the archive (it holds \(available.isEmpty ? "no platform named" : available.joined(separator: ", ")))"
+        case .severalPlatforms(let available):
+            "the archive holds images for \(available.joined(separator: ", ")): name one with --platform"
         }
     }
 }

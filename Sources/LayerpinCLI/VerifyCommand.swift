@@ -37,6 +37,13 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A `docker save` archive (- for stdin).", valueName: "file"))
     var imageArchive: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --image-archive: the image of a multi-platform archive to check, os/arch[/variant].",
+            valueName: "platform"))
+    var platform: Platform?
+
     @Option(name: .long, help: ArgumentHelp("An image in the engine (through docker save).", valueName: "ref"))
     var image: String?
 
@@ -74,6 +81,9 @@ struct VerifyCommand: ParsableCommand {
             throw ValidationError("give one of --root, --image-root, --image-archive, --tar, --image or --container")
         }
         if imageArchive == "-" && tar == "-" { throw ValidationError("only one input can be standard input") }
+        if platform != nil && imageArchive == nil {
+            throw ValidationError("--platform chooses an image of --image-archive")
+        }
         try ExpectedCommit.validate(expectCommit)
     }
 
@@ -82,7 +92,7 @@ struct VerifyCommand: ParsableCommand {
             VerifyRequest(
                 source: source, manifest: manifest, expectCommit: expectCommit, project: project,
                 projectWasNamed: deploySide && root != nil, dockerfile: file,
-                limits: ImageFileSystem.Limits(maxEntries: maxEntries, maxBytes: maxBytes)))
+                limits: ImageFileSystem.Limits(maxEntries: maxEntries, maxBytes: maxBytes), platform: platform))
         Output.write(json ? Self.json(report).canonicalText : Self.text(report, subject: subject))
         if !report.ok {
             let count =

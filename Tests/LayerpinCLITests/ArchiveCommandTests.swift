@@ -45,14 +45,42 @@ struct ArchiveCommandTests {
     }
 
     /// `verify --image-archive` of a crafted archive against the manifest planned for `spec`.
-    static func verifyImageArchive(_ archive: String, plannedFor spec: String) throws -> CommandResult {
+    static func verifyImageArchive(_ archive: String, plannedFor spec: String, _ extra: [String] = []) throws
+        -> CommandResult
+    {
         let tree = try planned(spec)
         defer { tree.remove() }
         return try CommandRunner.layerpin(
             [
                 "verify", "--image-archive", archives.appendingPathComponent(archive).path, "--manifest",
                 tree.root + "/.layerpin/manifest.json",
-            ])
+            ] + extra)
+    }
+
+    @Test("a multi-platform archive: the image of the platform named, never a guess between platforms")
+    func multiPlatform() throws {
+        let archive = "multi-platform-image.tar"
+        let unnamed = try Self.verifyImageArchive(archive, plannedFor: "main.py = print(2)\\n\n")
+        #expect(unnamed.status == 2)
+        #expect(
+            unnamed.stderr.contains("the archive holds images for linux/amd64, linux/arm64: name one with --platform"),
+            "\(unnamed.stderr)")
+        for platform in ["linux/arm64", "linux/aarch64", "arm64"] {
+            let arm64 = try Self.verifyImageArchive(
+                archive, plannedFor: "main.py = print(2)\\n\n", ["--platform", platform])
+            #expect(arm64.status == 0, "\(platform): \(arm64.stdoutText)\(arm64.stderr)")
+        }
+        let amd64 = try Self.verifyImageArchive(
+            archive, plannedFor: "main.py = print(2)\\n\n", ["--platform", "linux/amd64"])
+        #expect(amd64.status == 1)
+        #expect(amd64.stdoutText.contains("content /app/main.py"))
+        let missing = try Self.verifyImageArchive(
+            archive, plannedFor: "main.py = print(2)\\n\n", ["--platform", "linux/s390x"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no image for linux/s390x in the archive (it holds linux/amd64, linux/arm64)"))
+        let single = try Self.verifyImageArchive(
+            "whiteouts-image.tar", plannedFor: "main.py = print(3)\\n\ndir/y = y\\n\n", ["--platform", "linux/arm64"])
+        #expect(single.status == 2, "an image whose config names no platform is none of arm64")
     }
 
     @Test("a docker save archive: layers applied in order with whiteouts and opaque directories")

@@ -14,6 +14,7 @@ if ! arm64_emulation; then
     finish
     exit 0
 fi
+python_image
 if ! python_arm64_image; then
     fail "the arm64 stand-in base image could not be made (debootstrap --download-only, dpkg-deb)"
     finish
@@ -55,6 +56,32 @@ check "... checking more than zero files" grep -q '([1-9][0-9]* files)' "$work/v
 $docker save "$tag" -o "$work/image.tar"
 "$LAYERPIN" verify --image-archive "$work/image.tar" >"$work/archive.out" 2>&1
 check "verify --image-archive reads the arm64 archive" test $? -eq 0
+
+# A multi-platform archive (an OCI index of an amd64 and an arm64 image with their attestations,
+# as current Docker's containerd store saves one): verify checks the platform it is told to.
+cp -r "$work/app" "$work/amd64"
+(
+    cd "$work/amd64" || exit 1
+    sed -i 's|^base: .*|base: layerpin-e2e/python|' layerpin.yaml
+    "$LAYERPIN" dockerfile -o Dockerfile
+    git -c user.name=t -c user.email=t@x.invalid commit -qam amd64
+    "$LAYERPIN" build --platform linux/amd64 -- --network=none >"$work/amd64.out" 2>"$work/amd64.err"
+) || tail -n 20 "$work/amd64.err"
+amd64_tag=$(head -n 1 "$work/amd64.out")
+amd64_commit=$(git -C "$work/amd64" rev-parse HEAD)
+$docker save "$amd64_tag" -o "$work/amd64.tar"
+python3 "$here/oci-from-legacy.py" "$work/amd64.tar" "$work/image.tar" "$work/multi.tar"
+"$LAYERPIN" verify --image-archive "$work/multi.tar" >"$work/multi.out" 2>"$work/multi.err"
+check "a multi-platform archive without --platform is exit 2" test $? -eq 2
+check "... naming its platforms" grep -q 'the archive holds images for linux/amd64, linux/arm64: name one with --platform' "$work/multi.err"
+"$LAYERPIN" verify --image-archive "$work/multi.tar" --platform linux/arm64 >"$work/multi.out" 2>&1
+check "--platform linux/arm64 checks the arm64 image" test $? -eq 0
+check "... whose commit is the arm64 build's" grep -q "^ok: commit $commit" "$work/multi.out"
+"$LAYERPIN" verify --image-archive "$work/multi.tar" --platform amd64 --root "$work/amd64" >"$work/multi.out" 2>&1
+check "--platform amd64 checks the amd64 image" test $? -eq 0
+check "... whose commit is the amd64 build's" grep -q "^ok: commit $amd64_commit" "$work/multi.out"
+"$LAYERPIN" verify --image-archive "$work/multi.tar" --platform linux/arm/v7 >"$work/multi.out" 2>&1
+check "a platform the archive lacks is exit 2 naming the ones it has" sh -c "test $? -eq 2 && grep -q 'no image for linux/arm/v7 in the archive (it holds linux/amd64, linux/arm64)' '$work/multi.out'"
 
 # The start-up verifier on arm64: the image's dash and GNU coreutils, then busybox alone.
 $docker run --rm --entrypoint /bin/sh "$tag" -c 'echo "print(0)" >> /app/src/app/main.py && exec /etc/layerpin/verify.sh true' >"$work/tamper.out" 2>&1

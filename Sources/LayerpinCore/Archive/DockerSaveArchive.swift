@@ -32,17 +32,20 @@ extension ImageFileSystem {
     /// Reads a `docker save` archive. Its index (`manifest.json` or `index.json`) may come after the
     /// layers (dockerd 20.10 writes it last), so the archive is read twice; standard input is first
     /// spooled to a file in `spoolDirectory` (default `$TMPDIR`).
+    /// With `platform`, the image built for it in a multi-platform archive.
     package static func readImageArchive(
-        _ path: String, limits: Limits = Limits(), spoolDirectory: String? = nil
+        _ path: String, limits: Limits = Limits(), spoolDirectory: String? = nil, platform: Platform? = nil
     ) throws(LayerpinError) -> ImageFileSystem {
-        guard path == "-" else { return try readImageArchive(file: path, limits: limits) }
+        guard path == "-" else { return try readImageArchive(file: path, limits: limits, platform: platform) }
         let spool = try spoolStandardInput(
             in: spoolDirectory ?? FileSystem.temporaryDirectory, limit: limits.maxBytes)
-        return try readImageArchive(file: spool.path, limits: limits)
+        return try readImageArchive(file: spool.path, limits: limits, platform: platform)
     }
 
     /// Reads a `docker save` archive from a file (see `readImageArchive(_:limits:spoolDirectory:)`).
-    static func readImageArchive(file: String, limits: Limits) throws(LayerpinError) -> ImageFileSystem {
+    static func readImageArchive(file: String, limits: Limits, platform: Platform? = nil) throws(LayerpinError)
+        -> ImageFileSystem
+    {
         try LayerpinError.mappingArchiveErrors {
             // Pass 1: the small JSON documents (index, manifests, config).
             var documents: [[UInt8]: [UInt8]] = [:]
@@ -67,7 +70,7 @@ extension ImageFileSystem {
                 guard let name, isDocument(name) else { return }
                 documents[name] = try readAll(reader, entry: header.path, budget: &budget)
             }
-            let (layers, configName) = try layerOrder(documents)
+            let (layers, configName) = try layerOrder(documents, platform: platform)
             var system = ImageFileSystem()
             if let configName, let config = documents[configName] { system.labels = labels(in: config) }
             // Pass 2: each layer as it comes, by its position.
@@ -122,38 +125,93 @@ extension ImageFileSystem {
         return text.hasSuffix(".json") || text.hasPrefix("blobs/") || text == "repositories"
     }
 
-    /// The layer paths in order (bottom first) and the config path, from `manifest.json` (legacy)
-    /// or `index.json` → image manifest (OCI).
-    static func layerOrder(_ documents: [[UInt8]: [UInt8]]) throws -> ([[UInt8]], [UInt8]?) {
-        func decoded<Document: Decodable>(_ type: Document.Type, _ name: String) -> Document? {
-            documents[Array(name.utf8)].flatMap { try? JSONDecoder().decode(Document.self, from: Data($0)) }
+    /// One image an archive holds: its layer paths in order (bottom first), its config's path,
+    /// and the platform its config names.
+    struct ArchivedImage {
+        var layers: [[UInt8]]
+        var config: [UInt8]?
+        var platform: Platform?
+    }
+
+    /// The layer paths in order (bottom first) and the config path of the image to read: from
+    /// `manifest.json` (legacy) and `index.json` → image manifests (OCI, through nested indexes of a
+    /// multi-platform image). With `platform`, the image built for it; without, the one image,
+    /// or the first of several of one platform — never a guess between platforms.
+    static func layerOrder(_ documents: [[UInt8]: [UInt8]], platform wanted: Platform? = nil) throws
+        -> ([[UInt8]], [UInt8]?)
+    {
+        let images = try archivedImages(documents)
+        guard !images.isEmpty else { throw ImageArchiveFailure(problem: .notAnImageArchive) }
+        let platforms = images.compactMap(\.platform).map(\.description)
+        let available = platforms.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let chosen: ArchivedImage
+        if let wanted {
+            guard let match = images.first(where: { $0.platform == wanted }) else {
+                throw ImageArchiveFailure(problem: .noImageForPlatform(wanted.description, available: available))
+            }
+            chosen = match
+        } else {
+            guard available.count <= 1 else { throw ImageArchiveFailure(problem: .severalPlatforms(available)) }
+            chosen = images[0]
         }
-        if let first = decoded([SaveManifestEntry].self, "manifest.json")?.first {
+        return (chosen.layers, chosen.config)
+    }
+
+    /// Every image the archive's indexes name, legacy entries first; an image named by both
+    /// indexes (current Docker writes both) once. Attestation manifests (platform `unknown`) are
+    /// no images.
+    static func archivedImages(_ documents: [[UInt8]: [UInt8]]) throws -> [ArchivedImage] {
+        func decoded<Document: Decodable>(_ type: Document.Type, _ name: [UInt8]) -> Document? {
+            documents[name].flatMap { try? JSONDecoder().decode(Document.self, from: Data($0)) }
+        }
+        func platform(ofConfig name: [UInt8]?) -> Platform? {
+            guard let name, let config = decoded(ImagePlatform.self, name), let os = config.os,
+                let architecture = config.architecture, os != "unknown", architecture != "unknown"
+            else { return nil }
+            return Platform(parsing: [os, architecture, config.variant].compactMap { $0 }.joined(separator: "/"))
+        }
+        var images: [ArchivedImage] = []
+        for entry in decoded([SaveManifestEntry].self, Array("manifest.json".utf8)) ?? [] {
             // A layer named outside the archive (absolute, or `..` above it) is refused, never dropped.
             var layers: [[UInt8]] = []
-            for name in first.layers {
+            for name in entry.layers {
                 guard !name.hasPrefix("/"), let cleaned = clean(Array(name.utf8)), !cleaned.isEmpty else {
                     throw ImageArchiveFailure(problem: .layerOutsideArchive(name), entry: Array(name.utf8))
                 }
                 layers.append(cleaned)
             }
-            return (layers, first.config.flatMap { clean(Array($0.utf8)) })
+            let config = entry.config.flatMap { clean(Array($0.utf8)) }
+            images.append(ArchivedImage(layers: layers, config: config, platform: platform(ofConfig: config)))
         }
-        if let digest = decoded(OCIManifest.self, "index.json")?.manifests?.first?.digest {
-            func blob(_ digest: String) -> String { "blobs/" + digest.replacingOccurrences(of: ":", with: "/") }
-            guard var image = decoded(OCIManifest.self, blob(digest)) else {
+        func blob(_ digest: String) -> [UInt8] {
+            Array(("blobs/" + digest.replacingOccurrences(of: ":", with: "/")).utf8)
+        }
+        /// The image manifests under one descriptor, through at most a few nested indexes.
+        func manifests(_ digest: String, depth: Int) throws -> [OCIManifest] {
+            guard let document = decoded(OCIManifest.self, blob(digest)) else {
                 throw ImageArchiveFailure(problem: .missingIndexedManifest(digest: digest))
             }
-            // An index may point at another index (multi-platform): take its first manifest.
-            if let inner = image.manifests?.first?.digest, let resolved = decoded(OCIManifest.self, blob(inner)) {
-                image = resolved
+            guard let inner = document.manifests else { return [document] }
+            guard depth < 4 else { return [] }
+            var found: [OCIManifest] = []
+            for descriptor in inner where !descriptor.isAttestation {
+                found += try manifests(descriptor.digest, depth: depth + 1)
             }
-            return (
-                (image.layers ?? []).map { Array(blob($0.digest).utf8) },
-                image.config.map { Array(blob($0.digest).utf8) }
-            )
+            return found
         }
-        throw ImageArchiveFailure(problem: .notAnImageArchive)
+        let known = Set(images.compactMap(\.config))
+        for descriptor in decoded(OCIManifest.self, Array("index.json".utf8))?.manifests ?? []
+        where !descriptor.isAttestation {
+            for manifest in try manifests(descriptor.digest, depth: 0) {
+                let config = manifest.config.map { blob($0.digest) }
+                if let config, known.contains(config) { continue }
+                images.append(
+                    ArchivedImage(
+                        layers: (manifest.layers ?? []).map { blob($0.digest) }, config: config,
+                        platform: platform(ofConfig: config)))
+            }
+        }
+        return images
     }
 
     /// One image of a legacy `docker save` `manifest.json`.
@@ -169,10 +227,31 @@ extension ImageFileSystem {
 
     /// An OCI index or image manifest: the fields the reader follows.
     struct OCIManifest: Decodable {
-        struct Descriptor: Decodable { var digest: String }
+        struct Descriptor: Decodable {
+            struct DescribedPlatform: Decodable {
+                var os: String?
+                var architecture: String?
+            }
+            var digest: String
+            var platform: DescribedPlatform?
+            var annotations: [String: String]?
+
+            /// BuildKit's provenance and SBOM manifests: platform `unknown/unknown`, no image.
+            var isAttestation: Bool {
+                annotations?["vnd.docker.reference.type"] == "attestation-manifest"
+                    || (platform?.os == "unknown" && platform?.architecture == "unknown")
+            }
+        }
         var manifests: [Descriptor]?
         var layers: [Descriptor]?
         var config: Descriptor?
+    }
+
+    /// The part of an image config that names its platform.
+    struct ImagePlatform: Decodable {
+        var os: String?
+        var architecture: String?
+        var variant: String?
     }
 
     /// The part of an image config that holds the labels.

@@ -30,12 +30,15 @@ package struct VerifyRequest: Sendable {
     /// The project's Dockerfile (`-f`), when not `Dockerfile`.
     package var dockerfile: String?
     package var limits: ImageFileSystem.Limits
+    /// Which image of a multi-platform archive to check.
+    package var platform: Platform?
 
     package init(
         source: Source, manifest: String? = nil, expectCommit: String? = nil, project: String? = nil,
         projectWasNamed: Bool = false, dockerfile: String? = nil,
-        limits: ImageFileSystem.Limits = ImageFileSystem.Limits()
+        limits: ImageFileSystem.Limits = ImageFileSystem.Limits(), platform: Platform? = nil
     ) {
+        self.platform = platform
         self.source = source
         self.manifest = manifest
         self.expectCommit = expectCommit
@@ -72,7 +75,8 @@ package enum Verification {
             report.freshness = DeployVerifier.freshness(of: manifest, expecting: commitExpectation(request))
         case .imageArchive(let path):
             report = try DeployVerifier.check(
-                try ImageFileSystem.readImageArchive(path, limits: request.limits), expecting: try expectation(request))
+                try ImageFileSystem.readImageArchive(path, limits: request.limits, platform: request.platform),
+                expecting: try expectation(request))
         case .tar(let path):
             report = try DeployVerifier.check(
                 try ImageFileSystem.readTar(path, limits: request.limits), expecting: try expectation(request))

@@ -100,4 +100,8 @@ package enum ArchiveProblem: Sendable, Equatable {
     case layerOutsideArchive(String)
     case missingIndexedManifest(digest: String)
     case notAnImageArchive
+    /// A multi-platform archive without the platform asked for (and the ones it has).
+    case noImageForPlatform(String, available: [String])
+    /// A multi-platform archive read without naming a platform.
+    case severalPlatforms([String])
 }
