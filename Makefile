@@ -3,6 +3,7 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 APT_PACKAGES := libssl-dev libarchive-dev libarchive-tools pkg-config git util-linux busybox-static strace python3 docker-compose
 E2E_PACKAGES := docker.io docker-compose docker-registry busybox-static perl python3 python3-pip openssh-server openssh-client python3-paramiko qemu-user-static debootstrap
+BENCH_PACKAGES := hyperfine time git openssl python3 python3-pip
 BIN_DEBUG := .build/debug/layerpin
 BIN_RELEASE := .build/release/layerpin
 
@@ -56,6 +57,7 @@ e2e: deps e2e-deps
 	@scripts/e2e
 
 bench: release
+	@scripts/apt-ensure $(BENCH_PACKAGES)
 	@LAYERPIN=$(BIN_RELEASE) bench/run
 	@echo "== verify.sh start-up time"
 	@LAYERPIN=$(abspath $(BIN_RELEASE)) bench/verify-sh

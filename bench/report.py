@@ -206,6 +206,27 @@ if src_lp and walk:
 target("src: layerpin cached / git unchanged", ratio(num("src", "lp_cached"), num("src", "git_unchanged")),
        "≤ 1.0×", lambda v: v <= 1.0, layerpin=[("src", "lp_cached")])
 
+for c in CORPORA:
+    if raw(c, "cold_note") != "–":
+        p("%s cold: %s" % (c, raw(c, "cold_note")))
+        p("")
+    if num(c, "cold_lp") is None and num(c, "cold_cref16") is None:
+        continue
+    p("%s with the page cache dropped before every run (seconds, median of %s):" % (c, RUNS))
+    p("")
+    p("| layerpin --no-cache | C ref, 16 readers | C ref, 2 readers | layerpin, stat cache | walk, 16 threads |")
+    p("|---:|---:|---:|---:|---:|")
+    p("| " + " | ".join(secs(c, k) for k in ("cold_lp", "cold_cref16", "cold_cref2", "cold_lp_cached", "cold_walk16")) + " |")
+    p("")
+    target("%s cold: layerpin --no-cache / C reference with 16 readers" % c,
+           ratio(num(c, "cold_lp"), num(c, "cold_cref16")), "≤ 1.1×", lambda v: v <= 1.1, layerpin=[(c, "cold_lp")])
+    target("%s cold: layerpin with the stat cache / 16-thread lstat walk" % c,
+           ratio(num(c, "cold_lp_cached"), num(c, "cold_walk16")), "≤ 1.1×", lambda v: v <= 1.1,
+           layerpin=[(c, "cold_lp_cached")])
+    cold_out, warm_out = read_all(os.path.join(R, c + ".cold-lp.out")), read_all(os.path.join(R, c + ".lp-cold.out"))
+    if cold_out and warm_out and cold_out != warm_out:
+        warnings.append("%s: layerpin digests differ between the cold and warm runs" % c)
+
 p("Targets (ratios from this run):")
 p("")
 p("| target | value | goal | result |")

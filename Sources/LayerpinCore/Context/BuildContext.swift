@@ -23,13 +23,13 @@ package struct BuildContext: Sendable {
     {
         try scan(
             in: try OpenDirectory(root), dockerfile: dockerfile, generation: generation, checkReadable: checkReadable,
-            walkThreads: walkThreads ?? FileSystem.onlineProcessors)
+            walkThreads: walkThreads ?? FileSystem.requestsInFlight)
     }
 
     /// Walks an open root (see `scan(root:)`).
     static func scan(
         in root: borrowing OpenDirectory, dockerfile: String?, generation: EngineGeneration,
-        checkReadable: Bool = false, walkThreads: Int = FileSystem.onlineProcessors
+        checkReadable: Bool = false, walkThreads: Int = FileSystem.requestsInFlight
     ) throws(LayerpinError) -> BuildContext {
         let (ignoreFile, patterns) = try loadIgnorePatterns(
             dockerfile: dockerfile ?? "Dockerfile", generation: generation

@@ -87,7 +87,7 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         queue.push(Work(directory: nil, tolerant: false, slot: 0, inherited: IgnoreMatcher.Inherited()))
         let listed = Mutex<[(Int, Listing)]>([])
         let failure = Mutex<LayerpinError?>(nil)
-        DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
+        FileSystem.onThreads(threads) { _ in
             var local: [(Int, Listing)] = []
             while let work = queue.pop() {
                 var listing = Listing()

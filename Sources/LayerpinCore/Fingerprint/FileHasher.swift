@@ -47,7 +47,7 @@ struct FileHasher {
         // Largest first (LPT scheduling): a big file started last would leave one core hashing
         // alone while the others idle.
         let order = jobs.indices.sorted { (jobs[$0].walked?.size ?? 0) > (jobs[$1].walked?.size ?? 0) }
-        DispatchQueue.concurrentPerform(iterations: threadCount) { _ in
+        FileSystem.onThreads(threadCount) { _ in
             let hasher = SHA256Hasher()
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
             defer { buffer.deallocate() }

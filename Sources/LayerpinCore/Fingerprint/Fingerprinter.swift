@@ -24,8 +24,9 @@ package struct Fingerprinter: Sendable {
     package var engine: EngineSelection = .configuredOrDetected
     /// Reuse and refresh the stat cache (`StatCache.Location`: outside the context).
     package var useStatCache: Bool = true
-    /// Threads that read and hash files. More than the cores helps on cold caches (I/O latency).
-    package var workers: Int = max(4, FileSystem.onlineProcessors)
+    /// Threads that read and hash files, each its own (`FileSystem.onThreads`): more than the
+    /// cores, so that a cold disk (an SD card, a machine after a reboot) has many reads in flight.
+    package var workers: Int = FileSystem.requestsInFlight
 
     package init(root: String, dockerfile: String? = nil, configFile: String? = nil) {
         self.root = root
@@ -194,7 +195,7 @@ struct WorkingTreeSource: FingerprintSource {
         defer { loading.wait() }  // before the root descriptor closes, even when the walk fails
         let walker = ContextWalker(
             source: FileSystemSource(rootDirectory: root), matcher: matcher, checkReadable: false,
-            threads: FileSystem.onlineProcessors)
+            threads: FileSystem.requestsInFlight)
         let entries = try walker.walk()
         loading.wait()
         let (loaded, outcome) = cache.withLock { $0 }

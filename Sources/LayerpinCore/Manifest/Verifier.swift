@@ -122,7 +122,7 @@ package enum Verifier {
             let descriptor = opened.rawValue
             let walker = ContextWalker(
                 source: FileSystemSource(rootDirectory: descriptor), matcher: skip, checkReadable: false,
-                threads: FileSystem.onlineProcessors)
+                threads: FileSystem.requestsInFlight)
             var fingerprinter = Fingerprinter(root: opened.path)
             fingerprinter.useStatCache = false
             let hashed = try fingerprinter.hash(try walker.walk(), cache: StatCache(), root: descriptor)

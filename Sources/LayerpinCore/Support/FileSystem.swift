@@ -579,6 +579,52 @@ enum FileSystem {
     /// The processors online (at least 1).
     static var onlineProcessors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
+    /// How many threads read (and `lstat`) at once: bounded, and more than the cores, since on a
+    /// cold cache each waits on the disk's latency, not on a core. Measured on the 80,000-file
+    /// tree after dropping the page cache (`make bench`): 16 readers hash it in 0.85 of the time
+    /// of 4, and 16 walkers `lstat` it in 0.8 of the time of 2; more gain nothing.
+    static let requestsInFlight = max(16, onlineProcessors)
+
+    /// Runs `body(0)` … `body(count - 1)` at once, each on a thread of its own (the calling thread
+    /// runs `body(0)`), and returns when every one has returned. Unlike
+    /// `DispatchQueue.concurrentPerform`, which runs no more at a time than there are cores, a
+    /// thread blocked on a read keeps its place: a cold disk's reads wait on latency, not on a core.
+    /// A thread that cannot be created runs its part on the calling thread, after the others start.
+    static func onThreads(_ count: Int, _ body: (Int) -> Void) {
+        final class Part {
+            let body: (Int) -> Void
+            let index: Int
+            init(_ body: @escaping (Int) -> Void, _ index: Int) {
+                self.body = body
+                self.index = index
+            }
+        }
+        withoutActuallyEscaping(body) { body in
+            var threads: [pthread_t] = []
+            var inline: [Int] = []
+            for index in 1..<max(1, count) {
+                let part = Unmanaged.passRetained(Part(body, index)).toOpaque()
+                var thread = pthread_t()
+                let created = pthread_create(
+                    &thread, nil,
+                    { raw in
+                        let part = Unmanaged<Part>.fromOpaque(raw!).takeRetainedValue()
+                        part.body(part.index)
+                        return nil
+                    }, part)
+                if created == 0 {
+                    threads.append(thread)
+                } else {
+                    Unmanaged<Part>.fromOpaque(part).release()
+                    inline.append(index)
+                }
+            }
+            body(0)
+            for index in inline { body(index) }
+            for thread in threads { pthread_join(thread, nil) }
+        }
+    }
+
     /// The machine's hardware name (`uname -m`: `x86_64`, `aarch64`, `armv7l`).
     static var machine: String {
         var names = utsname()
