@@ -26,6 +26,9 @@ let package = Package(
             providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
         ),
 
+        // The one system call without a libc wrapper (openat2), for Support/FileSystem.swift.
+        .target(name: "CLayerpinSystem"),
+
         // Pure leaf modules.
         .target(name: "LayerpinIgnore"),
         .target(name: "LayerpinDigest", dependencies: ["CLayerpinCrypto"]),
@@ -40,6 +43,7 @@ let package = Package(
                 "LayerpinDigest",
                 "LayerpinArchive",
                 "LayerpinDockerfile",
+                "CLayerpinSystem",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

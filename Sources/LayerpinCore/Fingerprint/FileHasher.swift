@@ -44,6 +44,10 @@ struct FileHasher {
         defer { results.deallocate() }
         let shared = UncheckedSendable(value: results)
         let threadCount = max(1, min(workers, jobs.count))
+        // A file larger than the buffer keeps a core busy hashing (and, from the page cache,
+        // copying): no more of those at once than there are cores, or the threads' buffers evict
+        // each other from the caches. Small files, whose cold reads wait on the disk, use every thread.
+        let largeFiles = DispatchSemaphore(value: FileSystem.onlineProcessors)
         // Largest first (LPT scheduling): a big file started last would leave one core hashing
         // alone while the others idle.
         let order = jobs.indices.sorted { (jobs[$0].walked?.size ?? 0) > (jobs[$1].walked?.size ?? 0) }
@@ -55,6 +59,9 @@ struct FileHasher {
                 let slot = next.add(1, ordering: .relaxed).oldValue
                 if slot >= jobs.count { return }
                 let index = order[slot]
+                let large = (jobs[index].walked?.size ?? 0) > bufferSize
+                if large { largeFiles.wait() }
+                defer { if large { largeFiles.signal() } }
                 switch Result(catching: { () throws(LayerpinError) in
                     try hashFile(
                         jobs[index].path, walked: jobs[index].walked, root: root, hasher: hasher, buffer: buffer)

@@ -1,3 +1,4 @@
+import CLayerpinSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -260,13 +261,27 @@ enum FileSystem {
             })
     }
 
-    /// Opens a regular file below `directory` one component at a time, never following a symlink:
-    /// every directory on the way is opened `O_DIRECTORY | O_NOFOLLOW` from the one before, so a
-    /// directory swapped for a symlink anywhere on the path fails (`ELOOP`, `ENOTDIR`) instead of
-    /// leading out of the tree.
+    /// Whether the kernel answered `openat2` with ENOSYS once (before Linux 5.6, or a seccomp
+    /// filter that does not know it): every later open walks the components instead.
+    private static let withoutOpenat2 = Atomic<Bool>(false)
+
+    /// Opens a regular file below `directory` never following a symlink, so a directory swapped
+    /// for a symlink anywhere on the path fails (`ELOOP`, `ENOTDIR`) instead of leading out of the
+    /// tree: in one `openat2` call that refuses every symlink on the way, else one component at a
+    /// time, each directory opened `O_DIRECTORY | O_NOFOLLOW` from the one before.
     static func openFileBeneath(at directory: Int32, _ path: [UInt8]) throws(CallError) -> FileDescriptor {
         let components = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
         guard components.count > 1, path.first != UInt8(ascii: "/") else { return try openFile(at: directory, path) }
+        if !withoutOpenat2.load(ordering: .relaxed) {
+            let (opened, code) = try withCString(path) { cPath in
+                let opened = layerpin_open_beneath(directory, cPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)
+                return (opened, errno)
+            }
+            if opened >= 0 { return FileDescriptor(owning: opened) }
+            // EPERM: a seccomp filter's answer, or the file's; the component walk tells which.
+            if code == ENOSYS { withoutOpenat2.store(true, ordering: .relaxed) }
+            if code != ENOSYS && code != EPERM { throw CallError(operation: "open", errno: code) }
+        }
         var parent = try openDirectory(at: directory, Array(components[0]))
         for component in components.dropFirst().dropLast() {
             parent = try openDirectory(at: parent.rawValue, Array(component))

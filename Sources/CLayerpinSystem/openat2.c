@@ -1,0 +1,23 @@
+#include "layerpin_system.h"
+
+#include <errno.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#if defined(__linux__)
+#include <linux/openat2.h>
+#endif
+
+int layerpin_open_beneath(int directory, const char *path, int flags) {
+#if defined(__linux__) && defined(SYS_openat2)
+    struct open_how how = {0};
+    how.flags = (unsigned long long)flags;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, directory, path, &how, sizeof how);
+#else
+    (void)directory;
+    (void)path;
+    (void)flags;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
