@@ -1,7 +1,7 @@
 # layerpin — every target installs what it needs on a fresh Debian machine (as root).
 PREFIX ?= /usr/local
 SWIFT ?= swift
-APT_PACKAGES := libssl-dev libarchive-dev libarchive-tools pkg-config git util-linux busybox-static strace python3 docker-compose
+APT_PACKAGES := libssl-dev libarchive-dev libarchive-tools pkg-config git util-linux busybox-static strace python3 python3-jsonschema docker-compose
 E2E_PACKAGES := docker.io docker-compose docker-registry busybox-static perl python3 python3-pip openssh-server openssh-client python3-paramiko qemu-user-static debootstrap
 BENCH_PACKAGES := hyperfine time git openssl python3 python3-pip
 BIN_DEBUG := .build/debug/layerpin
@@ -42,6 +42,7 @@ test: unit fuzz-smoke e2e
 unit: deps
 	$(SWIFT) build --build-tests
 	rm -rf .build/test-cache && XDG_CACHE_HOME=$(abspath .build/test-cache) $(SWIFT) test --skip-build
+	@scripts/check-sarif
 
 # Coverage-guided fuzzing (libFuzzer + ASan) of every parser and reader; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
@@ -56,11 +57,13 @@ fuzz-smoke: unit
 e2e: deps e2e-deps
 	@scripts/e2e
 
-bench: release
+bench: release e2e-deps
 	@scripts/apt-ensure $(BENCH_PACKAGES)
 	@LAYERPIN=$(BIN_RELEASE) bench/run
 	@echo "== verify.sh start-up time"
 	@LAYERPIN=$(abspath $(BIN_RELEASE)) bench/verify-sh
+	@echo "== a code-only deploy, by phase, against compose build && up -d"
+	@LAYERPIN=$(abspath $(BIN_RELEASE)) bench/deploy
 
 install: release
 	install -D -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/layerpin
@@ -68,7 +71,7 @@ install: release
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Fuzz Package.swift
 	@sh -n scripts/engine scripts/e2e scripts/apt-ensure scripts/engine-context-list scripts/fuzz
-	@bash -n scripts/check-dockerignore-fixtures scripts/check-layout-fixtures scripts/check-dockerfile-fixtures bench/run bench/verify-sh
+	@bash -n scripts/check-dockerignore-fixtures scripts/check-layout-fixtures scripts/check-dockerfile-fixtures bench/run bench/verify-sh bench/deploy
 
 clean:
 	rm -rf .build .build-fuzz

@@ -79,6 +79,8 @@ package struct Compose: Sendable {
         package var failures: [(service: String, error: LayerpinError)] = []
         /// How to bring the project up with the override.
         package var upCommand: String
+        /// The seconds spent in `docker build`, all services together.
+        package var buildSeconds: Double = 0
     }
 
     static let candidates = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
@@ -187,6 +189,7 @@ package struct Compose: Sendable {
         var images: [String: String] = [:]
         var manifests: [String: Manifest] = [:]
         var rebuilt: Set<String> = []
+        var buildSeconds: Double = 0
         var warnings: [String] = []
         var failures: [(service: String, error: LayerpinError)] = []
         var override = ComposeOverride()
@@ -234,6 +237,8 @@ package struct Compose: Sendable {
             }
             if build {
                 // One service that cannot be built never stops the others.
+                let started = Date()
+                defer { buildSeconds += -started.timeIntervalSinceNow }
                 do {
                     (manifest, _) = try builder.run()
                     rebuilt.insert(service.name)
@@ -264,7 +269,7 @@ package struct Compose: Sendable {
         try rootDirectory.write(Array(Self.overridePath.utf8), Array(yaml.utf8))
         return Result(
             override: Self.overridePath, composeFiles: files, images: images, manifests: manifests, rebuilt: rebuilt,
-            warnings: warnings, failures: failures, upCommand: up)
+            warnings: warnings, failures: failures, upCommand: up, buildSeconds: buildSeconds)
     }
 
     /// Whether the engine holds, under the tag a manifest names, an image built from the same

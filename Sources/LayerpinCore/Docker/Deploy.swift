@@ -63,8 +63,20 @@ package struct Deploy: Sendable {
         package var upCommand: String
         package var warnings: [String]
         package var dryRun: Bool
+        /// Where the deploy's time went.
+        package var phases = Phases()
 
         package var ok: Bool { services.allSatisfy(\.ok) }
+    }
+
+    /// Seconds per phase of a deploy: layerpin's planning (hashing, manifests, compose's model),
+    /// `docker build`, compose's `up` (recreating containers), waiting for them to run, verifying.
+    package struct Phases: Sendable, Equatable {
+        package var plan: Double = 0
+        package var build: Double = 0
+        package var up: Double = 0
+        package var start: Double = 0
+        package var verify: Double = 0
     }
 
     /// Runs the deploy; `progress` hears of each step as it finishes.
@@ -82,6 +94,7 @@ package struct Deploy: Sendable {
         if dryRun { return try plannedOnly(services, projectName: projectName, before: before) }
 
         let planned = try compose.run(building: .whenMissing(client), project: project)
+        var phases = Phases(plan: -start.timeIntervalSinceNow - planned.buildSeconds, build: planned.buildSeconds)
         progress(
             .planned(
                 services: services.count, rebuilt: planned.rebuilt.sorted(), failed: planned.failures.map(\.service),
@@ -91,7 +104,8 @@ package struct Deploy: Sendable {
         let built = services.map(\.name).filter { planned.manifests[$0] != nil }
         if !built.isEmpty {
             try bringUp(files: planned.composeFiles, images: planned.images, services: built)
-            progress(.broughtUp(seconds: -upStart.timeIntervalSinceNow))
+            phases.up = -upStart.timeIntervalSinceNow
+            progress(.broughtUp(seconds: phases.up))
         }
 
         var results: [ServiceResult] = []
@@ -116,7 +130,9 @@ package struct Deploy: Sendable {
             if let container, let waited = wait(for: container, recreated: result.recreated) {
                 result.failures.append(waited)
             }
-            progress(.started(service: service.name, seconds: -serviceStart.timeIntervalSinceNow))
+            let started = -serviceStart.timeIntervalSinceNow
+            phases.start += started
+            progress(.started(service: service.name, seconds: started))
             if result.failures.isEmpty {
                 let (diagnoses, report) = try doctor.diagnose(
                     container: container ?? service.name, repository: "\(projectName)-\(service.name)",
@@ -130,10 +146,12 @@ package struct Deploy: Sendable {
                 result.diagnoses = (try? doctor.diagnose(container: container))?.diagnoses ?? []
             }
             result.seconds = -serviceStart.timeIntervalSinceNow
+            phases.verify += result.seconds - started
             progress(.verified(service: service.name, seconds: result.seconds))
             results.append(result)
         }
-        return Outcome(services: results, upCommand: planned.upCommand, warnings: planned.warnings, dryRun: false)
+        return Outcome(
+            services: results, upCommand: planned.upCommand, warnings: planned.warnings, dryRun: false, phases: phases)
     }
 
     /// Where the deploy's override goes: each planned service's image, nothing else.
@@ -192,6 +210,8 @@ package struct Deploy: Sendable {
         for service in services where !service.isRemote {
             var planner = Planner(root: service.context, dockerfile: service.dockerfile)
             planner.fingerprinter.target = service.target
+            planner.fingerprinter.platform = service.platform
+            planner = planner.forEngine(docker: client.docker)
             var (manifest, _) = try planner.manifest()
             manifest.tags = DockerBuild(
                 planner: planner, docker: client.docker, repository: "\(projectName)-\(service.name)"
