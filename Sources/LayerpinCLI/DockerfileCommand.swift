@@ -23,11 +23,11 @@ struct DockerfileCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let text = try DockerfileRenderer.dockerfile(for: options.fingerprinter, pinning: from)
+        let bytes = try DockerfileRenderer.dockerfile(for: options.fingerprinter, pinning: from)
         if let output {
-            try NamedFile.write(output, Array(text.utf8))
+            try NamedFile.write(output, bytes)
         } else {
-            Output.write(text)
+            Output.write(bytes)
         }
     }
 }

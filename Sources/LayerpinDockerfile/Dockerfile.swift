@@ -8,6 +8,8 @@ public struct Dockerfile: Sendable, Equatable {
     public var lines: [String]
     /// The escape character (`\` or a backtick).
     public var escape: Character
+    /// The bytes it was read from, when it was read from bytes (`DockerfileParser.parse(bytes:)`).
+    public var source: DockerfileSource?
 
     public func line(_ number: Int) -> String { lines[number - 1] }
 

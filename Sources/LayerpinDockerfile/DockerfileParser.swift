@@ -17,7 +17,27 @@ public enum DockerfileParser {
     /// The longest line the engine reads.
     static let maximumLineLength = 65535
 
+    /// Parses a Dockerfile's bytes and keeps them (`Dockerfile.source`), so that
+    /// `Dockerfile.bytes(replacing:inserting:)` gives every line it does not change back as it was.
+    public static func parse(bytes: [UInt8], frontend: DockerfileFrontend = .current) throws(DockerfileError)
+        -> Dockerfile
+    {
+        let source = DockerfileSource(bytes)
+        guard !source.lines.isEmpty else { throw DockerfileError(line: 1, message: "the Dockerfile cannot be empty") }
+        var file = try parse(source.text, frontend: frontend, lineLengths: source.lines.map(\.count))
+        file.source = source
+        return file
+    }
+
     public static func parse(_ text: String, frontend: DockerfileFrontend = .current) throws(DockerfileError)
+        -> Dockerfile
+    {
+        try parse(text, frontend: frontend, lineLengths: nil)
+    }
+
+    /// `lineLengths`: each line's length in the bytes it was read from, when those are not its
+    /// text's UTF-8 (escaped bytes take three).
+    static func parse(_ text: String, frontend: DockerfileFrontend, lineLengths: [Int]?) throws(DockerfileError)
         -> Dockerfile
     {
         var body = text
@@ -27,7 +47,8 @@ public enum DockerfileParser {
         var lines = body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
             .map { line -> String in line.hasSuffix("\r") ? String(line.dropLast()) : String(line) }
         if lines.last == "" { lines.removeLast() }
-        if let long = lines.firstIndex(where: { $0.utf8.count > maximumLineLength }) {
+        let lengths = lineLengths ?? lines.map(\.utf8.count)
+        if let long = lengths.firstIndex(where: { $0 > maximumLineLength }) {
             throw DockerfileError(
                 line: long + 1, message: "dockerfile line greater than max allowed size of \(maximumLineLength)")
         }

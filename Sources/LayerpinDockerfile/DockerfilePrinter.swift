@@ -38,6 +38,33 @@ extension Dockerfile {
         return out.map { $0 + "\n" }.joined()
     }
 
+    /// `text(replacing:inserting:)` as bytes: every line not replaced exactly as it was read (its
+    /// line end, a BOM, bytes that are not UTF-8), new lines with the file's own line end.
+    public func bytes(replacing replacements: [Int: [String]] = [:], inserting insertions: [Int: [String]] = [:])
+        -> [UInt8]
+    {
+        guard let source else { return Array(text(replacing: replacements, inserting: insertions).utf8) }
+        let ending = source.lineEnding
+        var out = source.byteOrderMark
+        // The last line written has no line end (the file's last line had none): one comes first.
+        var open = false
+        func write(_ line: [UInt8], _ end: [UInt8]) {
+            if open { out += ending }
+            out += line + end
+            open = end.isEmpty
+        }
+        for number in 1...(lines.count + 1) {
+            for line in insertions[number] ?? [] { write(source.encode(line), ending) }
+            guard number <= lines.count else { break }
+            if let replaced = replacements[number] {
+                for line in replaced { write(source.encode(line), ending) }
+            } else {
+                write(source.lines[number - 1], source.endings[number - 1])
+            }
+        }
+        return out
+    }
+
     static func quote(_ text: String) -> String {
         var out = ""
         JSONString.quote(text, into: &out)

@@ -149,16 +149,30 @@ package enum DockerfilePinner {
         return nil
     }
 
-    /// The pinned text, or the same text when it is pinned already.
+    /// The pinned text, or the same text when it is pinned already (see `pin(bytes:…)`).
     package static func pin(
         _ text: String, dependencyFiles: [String], groups: [String], verifyMode: String? = nil, target: String? = nil,
         frontend: DockerfileFrontend = .current
     ) throws(DockerfileError) -> String {
-        let file = try DockerfileParser.parse(text, frontend: frontend)
+        String(
+            decoding: try pin(
+                bytes: Array(text.utf8), dependencyFiles: dependencyFiles, groups: groups, verifyMode: verifyMode,
+                target: target, frontend: frontend),
+            as: UTF8.self)
+    }
+
+    /// The pinned file, or the same bytes when it is pinned already. Every line the pin does not
+    /// change keeps its bytes (CRLF line ends, heredoc bodies included; a BOM; bytes that are not
+    /// UTF-8), and the lines it adds take the file's own line end: a diff shows only layerpin's lines.
+    package static func pin(
+        bytes: [UInt8], dependencyFiles: [String], groups: [String], verifyMode: String? = nil, target: String? = nil,
+        frontend: DockerfileFrontend = .current
+    ) throws(DockerfileError) -> [UInt8] {
+        let file = try DockerfileParser.parse(bytes: bytes, frontend: frontend)
         if file.instructions.contains(where: {
             $0.keyword == "ARG" && $0.words.first?.hasPrefix("LAYERPIN_SRC_DIGEST") == true
         }) {
-            return text
+            return bytes
         }
         guard let targetStage = targetStage(target, in: file) else {
             throw DockerfileError(line: 1, message: "no stage named '\(target ?? "")' to build")
@@ -189,7 +203,7 @@ package enum DockerfilePinner {
         // Where the check runs: the instruction after which the copied files are all there.
         var checkedAfter = start
         // The entry point last: its line goes after whatever else is inserted at the same place.
-        func finished() -> String {
+        func finished() -> [UInt8] {
             var chain = [targetStage]
             if carried, let (targetStart, targetEnd) = bounds(of: targetStage, in: file) {
                 let name = file.stages[stage].name ?? String(stage)
@@ -220,7 +234,7 @@ package enum DockerfilePinner {
             if shell {
                 wrapEntrypoint(of: targetStage, pinned: stage, in: file, into: &insertions, replacing: &replacements)
             }
-            return file.text(replacing: replacements, inserting: insertions)
+            return file.bytes(replacing: replacements, inserting: insertions)
         }
         let install = installIndex(in: file, stage: stage)
         // The application copy: a COPY . after the install, else the first COPY after it, else the

@@ -112,17 +112,17 @@ extension DockerfileRenderer {
     /// `layerpin dockerfile`: a Dockerfile rendered from the context and its `layerpin.yaml`, or,
     /// with `pinning`, that existing Dockerfile (named on the command line) pinned.
     package static func dockerfile(for fingerprinter: Fingerprinter, pinning path: String? = nil) throws(LayerpinError)
-        -> String
+        -> [UInt8]
     {
         let fingerprint = try fingerprinter.fingerprint()
-        guard let path else { return render(fingerprint) }
-        let text = String(decoding: try NamedFile.read(path), as: UTF8.self)
+        guard let path else { return Array(render(fingerprint).utf8) }
+        let bytes = try NamedFile.read(path)
         let deps =
             fingerprint.groups.first { $0.name == "deps" }?.entries.filter { $0.fingerprint.kind == .file }
             .map { String(decoding: $0.path, as: UTF8.self) } ?? []
         do {
             return try DockerfilePinner.pin(
-                text, dependencyFiles: deps, groups: fingerprint.groups.map(\.name),
+                bytes: bytes, dependencyFiles: deps, groups: fingerprint.groups.map(\.name),
                 verifyMode: fingerprint.config.verify, target: fingerprint.target,
                 frontend: fingerprint.ignore.generation.dockerfileFrontend)
         } catch {
