@@ -50,6 +50,14 @@ public struct Instruction: Sendable, Equatable {
         case exec([String])
         /// Everything after the keyword and flags, continuation lines joined, as written.
         case shell(String)
+
+        /// No word at all (`HEALTHCHECK` alone, `CMD []`).
+        public var isEmpty: Bool {
+            switch self {
+            case .exec(let words): words.isEmpty
+            case .shell(let text): text.allSatisfy { $0 == " " || $0 == "\t" }
+            }
+        }
     }
 
     /// A flag such as `--from=build`, `--mount=type=cache,target=/x`, `--link`.

@@ -136,6 +136,10 @@ public enum DockerfileParser {
             instructions.append(instruction)
         }
         guard !instructions.isEmpty else { throw DockerfileError(line: 1, message: "file with no instructions") }
+        // Only ARGs may come before the first FROM: anything else belongs to no stage.
+        if let stray = instructions.first(where: { $0.keyword != "ARG" }), stray.keyword != "FROM" {
+            throw DockerfileError(line: stray.lines.lowerBound, message: "no build stage in current context")
+        }
         return Dockerfile(directives: directives, instructions: instructions, lines: lines, escape: escape)
     }
 
@@ -198,6 +202,9 @@ public enum DockerfileParser {
             text.split(whereSeparator: { $0 == " " || $0 == "\t" }).count < 2
         {
             throw DockerfileError(line: line, message: "ENV must have two arguments")
+        }
+        if keyword == "HEALTHCHECK", arguments.isEmpty {
+            throw DockerfileError(line: line, message: "HEALTHCHECK requires at least one argument")
         }
         return Instruction(keyword: keyword, flags: flags, arguments: arguments, heredocs: [], lines: line...line)
     }
