@@ -27,7 +27,7 @@ struct LintCommand: ParsableCommand {
             ?? ((options.root.root == "." ? "" : options.root.root + "/") + (options.root.file ?? "Dockerfile"))
         let report = try DockerfileLinter.lint(
             file: path, context: options.root.root, dockerfile: options.root.file, configFile: options.config,
-            useStatCache: !options.noCache, engine: options.root.engineSelection)
+            useStatCache: !options.noCache, engine: options.root.engineSelection, target: options.target)
         let findings = report.findings
         if !report.contextChecked {
             Output.diagnostic(

@@ -59,7 +59,7 @@ struct PlanCommand: ParsableCommand {
         Warnings.print(plan.fingerprint)
         if plan.manifest.coveredDirectories.contains("/") {
             Output.warning(
-                "the context is copied to / (no WORKDIR): extra files there cannot be told from the system's, so verify.sh and layerpin verify check only the top-level names it puts there; set a WORKDIR (layerpin lint: LP009)"
+                "the context is copied to /: extra files there cannot be told from the system's, so verify.sh and layerpin verify check only the top-level names it puts there; copy it into a directory of its own, under a WORKDIR (layerpin lint: LP009)"
             )
         }
         Output.write(json ? Self.json(plan).canonicalText : Self.text(plan))

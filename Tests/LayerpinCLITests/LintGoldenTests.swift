@@ -23,6 +23,23 @@ struct LintGoldenTests {
         }
     }
 
+    @Test("--target chooses the stage the findings are about; a stage that does not exist is exit 2")
+    func target() throws {
+        let dir = Self.folder.appendingPathComponent("lp012-final-stage-without-shell")
+        let tree = TreeBuilder(try String(contentsOf: dir.appendingPathComponent("tree"), encoding: .utf8))
+        defer { tree.remove() }
+        try FileManager.default.copyItem(
+            at: dir.appendingPathComponent("Dockerfile"), to: URL(fileURLWithPath: tree.root + "/Dockerfile"))
+        let last = try CommandRunner.layerpin(["lint", "--no-cache"], in: tree.root)
+        #expect(last.stdoutText.contains("LP012"))
+        let build = try CommandRunner.layerpin(["lint", "--no-cache", "--target", "build"], in: tree.root)
+        #expect(build.status != 2, "\(build.stderr)")
+        #expect(!build.stdoutText.contains("LP012"), "\(build.stdoutText)")
+        let missing = try CommandRunner.layerpin(["lint", "--no-cache", "--target", "no-such-stage"], in: tree.root)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no stage named 'no-such-stage' to build"), "\(missing.stderr)")
+    }
+
     @Test(arguments: cases)
     func golden(name: String) throws {
         let dir = Self.folder.appendingPathComponent(name)

@@ -33,10 +33,10 @@ package enum DockerfileLinter {
         ("LP006", .info, "context files that reach no layer"),
         ("LP007", .warning, "ADD of a URL"),
         ("LP008", .info, "base image by tag only"),
-        ("LP009", .warning, "the context copied to / (no WORKDIR)"),
+        ("LP009", .warning, "the context copied to /"),
         ("LP010", .error, ".dockerignore keeps out the manifest or verifier the Dockerfile copies"),
         ("LP011", .warning, "the dependency install needs the whole source"),
-        ("LP012", .info, "the final stage has no shell: no start-up check"),
+        ("LP012", .info, "the stage built has no shell: no start-up check"),
         ("LP013", .info, "COPY --from an image by tag only"),
     ]
 
@@ -47,11 +47,14 @@ package enum DockerfileLinter {
         /// Paths in a group (any group).
         package var grouped: Set<[UInt8]>
         package var workdir: String?
+        /// The stage that is built (`--target`, `layerpin.yaml` `target:`; nil: the last one).
+        package var target: String?
 
-        package init(entries: [[UInt8]], grouped: Set<[UInt8]>, workdir: String?) {
+        package init(entries: [[UInt8]], grouped: Set<[UInt8]>, workdir: String?, target: String? = nil) {
             self.entries = entries
             self.grouped = grouped
             self.workdir = workdir
+            self.target = target
         }
     }
 
@@ -86,12 +89,12 @@ package enum DockerfileLinter {
         return findings
     }
 
-    /// The stages the last stage is built from: itself, the stages it is built `FROM` and those it
-    /// (or they) copy `--from`, as BuildKit builds them.
-    static func buildPath(of file: Dockerfile) -> [Int] {
+    /// The stages `built` (default the last) is built from: itself, the stages it is built `FROM`
+    /// and those it (or they) copy `--from`, as BuildKit builds them.
+    static func buildPath(of file: Dockerfile, from built: Int? = nil) -> [Int] {
         guard !file.stages.isEmpty else { return [] }
         var path: [Int] = []
-        var queue = [file.stages.count - 1]
+        var queue = [built ?? file.stages.count - 1]
         while let stage = queue.popLast() {
             guard !path.contains(stage), let (start, end) = DockerfilePinner.bounds(of: stage, in: file) else {
                 continue
@@ -142,6 +145,24 @@ package enum DockerfileLinter {
         return directories
     }
 
+    /// How to split an install that builds from the whole source, in its own tool's terms.
+    static func splitHint(for instruction: Instruction) -> String {
+        let words = instruction.words.joined(separator: " ")
+        if words.contains("cargo ") {
+            return
+                "copy Cargo.toml and Cargo.lock first and build the dependencies alone (cargo fetch, or cargo build with a stub src/main.rs), then copy src/ and build"
+        }
+        if ["npm ", "yarn ", "pnpm "].contains(where: words.contains) {
+            return
+                "copy package.json and the lockfile first and install (npm ci), then copy the source and run the build"
+        }
+        if words.contains("go ") {
+            return "copy go.mod and go.sum first and run go mod download, then copy the source and build"
+        }
+        return
+            "install the dependencies alone first (pip install -r requirements.txt, or pip install with only pyproject.toml copied), then copy the source and install it with --no-deps"
+    }
+
     static let changingArgs = [
         "LAYERPIN_SRC_DIGEST", "LAYERPIN_COMMIT", "CACHEBUST", "CACHE_BUST", "GIT_COMMIT", "COMMIT",
         "GIT_SHA", "BUILD_DATE", "BUILD_TIME", "VERSION_SHA",
@@ -157,18 +178,20 @@ package enum DockerfileLinter {
         // Where the context lands in the image, as the build lays it out (else the workdir).
         let application =
             ImageLayout.mappings(
-                of: file.text(), directories: Self.directories(of: context.entries), paths: context.entries)
+                of: file.text(), directories: Self.directories(of: context.entries), paths: context.entries,
+                target: context.target)
             ?? [Manifest.Mapping(context: [], image: context.workdir ?? "/app")]
-        let start = file.stages.last?.from ?? 0
-        let install = DockerfilePinner.installIndex(in: file)
-        // The stages the last one is built from (FROM a stage, COPY --from), each with its install.
-        let path = Self.buildPath(of: file)
+        // The stage built and those it is built from (FROM a stage, COPY --from), each with its
+        // install: the only ones the findings are about (a `dev-envs` stage after it is not built).
+        let built = DockerfilePinner.targetStage(context.target, in: file) ?? max(0, file.stages.count - 1)
+        let path = Self.buildPath(of: file, from: built)
         let installs = Dictionary(
             uniqueKeysWithValues: path.compactMap { stage in
                 DockerfilePinner.installIndex(in: file, stage: stage).map { (stage, $0) }
             })
         func stage(of index: Int) -> Int? { file.stages.lastIndex { $0.from <= index } }
         for (index, instruction) in file.instructions.enumerated() {
+            guard let inStage = stage(of: index), path.contains(inStage) else { continue }
             let line = instruction.lines.lowerBound
             switch instruction.keyword {
             case "FROM":
@@ -218,9 +241,9 @@ package enum DockerfileLinter {
                         "copy only the dependency manifests before the install, the rest after it (layerpin dockerfile --from)"
                     )
                 }
-            case "ARG" where index >= start:
+            case "ARG":
                 let name = String(instruction.words.first?.split(separator: "=").first ?? "")
-                if let install, index < install, changingArgs.contains(name.uppercased()) {
+                if let install = installs[inStage], index < install, changingArgs.contains(name.uppercased()) {
                     add(
                         "LP002", line, "ARG \(name) changes often and is declared before the dependency install",
                         "declare it after the install step: an ARG invalidates every later RUN")
@@ -244,13 +267,25 @@ package enum DockerfileLinter {
             stage(of: index).map(path.contains) == true && DockerfilePinner.copiesContext(instruction)
                 && instruction.words.dropLast().contains { $0 == "." || $0 == "./" }
         }
-        let endLine = contextCopy?.element.lines.lowerBound ?? file.instructions.last?.lines.upperBound ?? 1
         for junk in [".git", "__pycache__", "node_modules"] {
             let component = Array(junk.utf8)
-            if context.entries.contains(where: {
-                $0.split(separator: RawPath.separator).contains { Array($0) == component }
-            }) {
-                add("LP005", endLine, "\(junk) is part of the build context", "add \(junk) to .dockerignore")
+            guard
+                context.entries.contains(where: {
+                    $0.split(separator: RawPath.separator).contains { Array($0) == component }
+                })
+            else { continue }
+            if let contextCopy {
+                add(
+                    "LP005", contextCopy.element.lines.lowerBound,
+                    "\(junk) is part of the build context, and this copies it into the image",
+                    "add \(junk) to .dockerignore")
+            } else {
+                // No COPY takes it in: it is sent with every build, and the line to change is the ignore file's.
+                findings.append(
+                    LintFinding(
+                        rule: "LP005", severity: .warning, line: 1,
+                        message: "\(junk) is part of the build context: it is sent to the engine with every build",
+                        hint: "add \(junk) to .dockerignore", file: ".dockerignore"))
             }
         }
         // LP011: an install that builds from the whole source (`pip install .`): every code change
@@ -262,20 +297,19 @@ package enum DockerfileLinter {
                 add(
                     "LP011", instruction.lines.lowerBound,
                     "the dependency install builds from the whole source: every code change reinstalls the dependencies",
-                    "install the dependencies alone first (pip install -r requirements.txt, or pip install with only pyproject.toml copied), then copy the source and install it with --no-deps"
-                )
+                    Self.splitHint(for: instruction))
             }
         }
-        // LP012: a final stage without a shell (`FROM scratch`, distroless) runs no start-up check.
-        if let last = file.stages.indices.last, !DockerfilePinner.hasShell(last, in: file) {
+        // LP012: a built stage without a shell (`FROM scratch`, distroless) runs no start-up check.
+        if file.stages.indices.contains(built), !DockerfilePinner.hasShell(built, in: file) {
             add(
-                "LP012", file.instructions[file.stages[last].from].lines.lowerBound,
-                "the final stage has no shell: the pinned image carries its manifest and labels, but no start-up check can run in it",
+                "LP012", file.instructions[file.stages[built].from].lines.lowerBound,
+                "the stage built has no shell: the pinned image carries its manifest and labels, but no start-up check can run in it",
                 "check it from outside after each deploy: layerpin verify --image or --container")
         }
         // LP013: `COPY --from=image:tag` (an image, not a stage) by tag only.
         for (index, instruction) in file.instructions.enumerated() where instruction.keyword == "COPY" {
-            guard let source = instruction.flag("from"), let stage = stage(of: index),
+            guard let source = instruction.flag("from"), let stage = stage(of: index), path.contains(stage),
                 DockerfilePinner.stage(named: source, before: stage, in: file) == nil,
                 !source.contains("@sha256:"), !source.contains("$"), source.contains(":") || source.contains("/")
             else { continue }
@@ -287,21 +321,31 @@ package enum DockerfileLinter {
         // LP009: `COPY . .` with no WORKDIR puts the context at `/`, among the system's own files:
         // an extra file there cannot be told from the system's, so only the names the context puts
         // at the top are verified.
-        var directory = context.workdir ?? "/"
-        for instruction in file.instructions[start...] {
-            if instruction.keyword == "WORKDIR", let next = instruction.words.first {
-                directory = next.hasPrefix("/") ? next : directory + "/" + next
-            }
-            guard instruction.keyword == "COPY" || instruction.keyword == "ADD", !instruction.has(flag: "from"),
-                instruction.heredocs.isEmpty, let destination = instruction.words.last,
-                instruction.words.dropLast().contains(where: { $0 == "." || $0 == "./" })
-            else { continue }
-            let target = destination.hasPrefix("/") ? destination : directory + "/" + destination
-            if ImagePath.components(target).isEmpty {
-                add(
-                    "LP009", instruction.lines.lowerBound,
-                    "the context is copied to / (no WORKDIR): extra files there cannot be told from the system's, so only the top-level names it puts there are verified",
-                    "set WORKDIR /app (or another directory) before the COPY")
+        // A stage built FROM another starts in that one's WORKDIR.
+        var workdirs: [Int: String] = [:]
+        for stage in file.stages.indices {
+            guard let (first, end) = DockerfilePinner.bounds(of: stage, in: file) else { continue }
+            var directory =
+                DockerfilePinner.parent(of: stage, in: file).flatMap { workdirs[$0] } ?? context.workdir ?? "/"
+            defer { workdirs[stage] = directory }
+            for instruction in file.instructions[first..<end] {
+                if instruction.keyword == "WORKDIR", let next = instruction.words.first {
+                    directory = next.hasPrefix("/") ? next : directory + "/" + next
+                }
+                guard path.contains(stage) else { continue }
+                guard instruction.keyword == "COPY" || instruction.keyword == "ADD", !instruction.has(flag: "from"),
+                    instruction.heredocs.isEmpty, let destination = instruction.words.last,
+                    instruction.words.dropLast().contains(where: { $0 == "." || $0 == "./" })
+                else { continue }
+                let target = destination.hasPrefix("/") ? destination : directory + "/" + destination
+                if ImagePath.components(target).isEmpty {
+                    add(
+                        "LP009", instruction.lines.lowerBound,
+                        "the context is copied to /: extra files there cannot be told from the system's, so only the top-level names it puts there are verified",
+                        destination.hasPrefix("/")
+                            ? "copy it into a directory of its own (\(instruction.keyword) . /app)"
+                            : "set WORKDIR /app (or another directory) before the \(instruction.keyword)")
+                }
             }
         }
         // LP006 (info): the context files no COPY of the build puts into the image, all of them, by
@@ -340,7 +384,7 @@ package enum DockerfileLinter {
             }
             let listed = byDirectory.map { $0.0.hasSuffix("/") ? "\($0.0) (\($0.1))" : $0.0 }.joined(separator: ", ")
             add(
-                "LP006", endLine,
+                "LP006", contextCopy?.element.lines.lowerBound ?? file.instructions.last?.lines.upperBound ?? 1,
                 "\(unreached.count) context file(s) reach no layer: \(listed); a change there changes only the context digest",
                 "leave them out of the context in .dockerignore if the image never needs them")
         }

@@ -16,7 +16,8 @@ import LayerpinDockerfile
 package enum DockerfilePinner {
     /// Commands that install dependencies, per ecosystem.
     static let installPatterns = [
-        "pip install", "pip3 install", "poetry install", "uv sync", "uv pip install", "pipenv install", "npm ci",
+        "pip install", "pip3 install", "pip wheel", "pip3 wheel", "poetry install", "uv sync", "uv pip install",
+        "pipenv install", "npm ci",
         "npm install", "yarn install", "pnpm install", "go mod download", "cargo fetch", "cargo build",
         "bundle install",
         "composer install", "mvn dependency", "gradle dependencies",
@@ -391,7 +392,8 @@ package enum DockerfilePinner {
         var current = stage
         while let parent = parent(of: current, in: file) { current = parent }
         let image = file.stages[current].image.lowercased()
-        return image != "scratch" && !image.contains("distroless")
+        // Distroless and Ubuntu's chiseled images (`…/dotnet/runtime:8.0-jammy-chiseled`) have no shell.
+        return image != "scratch" && !image.contains("distroless") && !image.contains("chiseled")
     }
 
     /// `ENV LAYERPIN_VERIFY=warn|off` for the start-up check, from `layerpin.yaml` `verify:`; none

@@ -18,7 +18,7 @@ extension DockerfileLinter {
     /// alone, and the report says so.
     package static func lint(
         file path: String, context root: String, dockerfile: String?, configFile: String?, useStatCache: Bool = true,
-        engine: EngineSelection = .configuredOrDetected
+        engine: EngineSelection = .configuredOrDetected, target: String? = nil
     ) throws(LayerpinError) -> LintReport {
         let text = String(decoding: try NamedFile.read(path), as: UTF8.self)
         var fingerprinter = Fingerprinter(root: root, dockerfile: dockerfile, configFile: configFile)
@@ -31,12 +31,22 @@ extension DockerfileLinter {
         } catch {
             throw .invalidDockerfile(file: path, error)
         }
+        // The stage built: --target, else layerpin.yaml's target: (read with the fingerprint below).
+        func checked(_ target: String?) throws(LayerpinError) -> String? {
+            guard let target, DockerfilePinner.targetStage(target, in: file) == nil else { return target }
+            throw .invalidDockerfile(
+                file: path, DockerfileError(line: 1, message: "no stage named '\(target)' to build"))
+        }
         guard Verification.isProject(root) else {
             return LintReport(
-                findings: lint(file, context: .init(entries: [], grouped: [], workdir: nil)), contextChecked: false)
+                findings: lint(
+                    file, context: .init(entries: [], grouped: [], workdir: nil, target: try checked(target))),
+                contextChecked: false)
         }
         let rootDirectory = try OpenDirectory(root)
+        fingerprinter.target = target
         let fingerprint = try fingerprinter.fingerprint(in: rootDirectory)
+        let built = try checked(fingerprint.target)
         let context = try BuildContext.scan(
             in: rootDirectory, dockerfile: dockerfile, generation: fingerprint.ignore.generation)
         var grouped = Set<[UInt8]>()
@@ -49,7 +59,8 @@ extension DockerfileLinter {
             findings: lint(
                 file,
                 context: .init(
-                    entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir))
+                    entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir,
+                    target: built))
                 + clockFedArguments(in: buildScripts(in: root), declared: declared)
                 + excludedPlanFiles(file, ignore: fingerprint.ignore),
             contextChecked: true)
