@@ -17,7 +17,7 @@ struct LintGoldenTests {
     }
 
     @Test("every rule has a golden case") func everyRule() {
-        for rule in 1...13 {
+        for rule in 1...14 {
             let id = String(format: "lp%03d", rule)
             #expect(Self.cases.contains { $0.hasPrefix(id + "-") }, "\(id)")
         }

@@ -38,6 +38,7 @@ package enum DockerfileLinter {
         ("LP011", .warning, "the dependency install needs the whole source"),
         ("LP012", .info, "the stage built has no shell: no start-up check"),
         ("LP013", .info, "COPY --from an image by tag only"),
+        ("LP014", .info, "ADD of a local archive: unpacked by the engine, verified as a build output"),
     ]
 
     /// What the linter knows about the context besides the Dockerfile.
@@ -203,6 +204,15 @@ package enum DockerfileLinter {
                     )
                 }
             case "COPY", "ADD":
+                if instruction.keyword == "ADD", DockerfilePinner.copiesContext(instruction) {
+                    for source in instruction.words.dropLast()
+                    where !source.contains("://") && ImageLayout.isLocalArchive(source) {
+                        add(
+                            "LP014", line,
+                            "ADD \(source) unpacks the archive: the image holds what it unpacks, not the archive, and that is checked as a build output, not against the context",
+                            "COPY it instead if the image needs the archive itself; keep ADD to unpack it")
+                    }
+                }
                 if instruction.keyword == "ADD" {
                     if instruction.words.dropLast().contains(where: {
                         $0.hasPrefix("http://") || $0.hasPrefix("https://")

@@ -40,6 +40,16 @@ package enum ImageLayout {
         return layout.mappings.sorted { $0.context.count > $1.context.count }
     }
 
+    /// A file `ADD` unpacks, by its name: tar, alone or compressed with gzip, bzip2, xz or zstd.
+    /// (The engine looks at the content: an archive under another name is unpacked too, and a
+    /// file named so that is no archive is copied as it is.)
+    package static func isLocalArchive(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst"].contains {
+            lower.hasSuffix($0)
+        }
+    }
+
     /// What one stage holds of the context, and what its later instructions resolve against.
     struct StageLayout {
         var mappings: [Manifest.Mapping] = []
@@ -164,6 +174,13 @@ package enum ImageLayout {
                 for source in sources where !source.contains("://") {
                     let cleaned = Array(PathCleaner.clean(source).utf8)
                     let name = source.split(separator: "/").last.map(String.init) ?? source
+                    // ADD unpacks a local archive into the destination, a directory from then on:
+                    // the archive itself is in no image, and what it unpacks is the build's own
+                    // output (recorded as such). LP014 says so.
+                    if instruction.keyword == "ADD", !directories.contains(cleaned), isLocalArchive(name) {
+                        knowDirectory(target)
+                        continue
+                    }
                     place(
                         context: cleaned, isDirectory: cleaned.isEmpty || directories.contains(cleaned), name: name,
                         target: target, intoDirectory: intoDirectory)
