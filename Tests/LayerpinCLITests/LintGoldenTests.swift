@@ -5,8 +5,8 @@ import Testing
 /// Golden lint cases: `Fixtures/lint/<case>/` holds a `Dockerfile`, the context as a `tree`
 /// (TreeBuilder lines) and the findings `layerpin lint` prints for it in each format:
 /// `expected.txt`, `expected.json`, `expected.sarif` (`LAYERPIN_RECORD_SNAPSHOTS=1` writes them,
-/// to be read before committing). Every rule has a case where it is right to fire, and the rules
-/// measured wrong on real files have one where it is right to stay quiet.
+/// to be read before committing). Every rule has a case where it is right to fire and one where it
+/// is right to stay quiet (most named `…-is-fine`).
 @Suite("Lint golden cases (the built binary)")
 struct LintGoldenTests {
     static let folder = Fixture.directory.appendingPathComponent("lint")
@@ -16,10 +16,19 @@ struct LintGoldenTests {
             .sorted()
     }
 
-    @Test("every rule has a golden case") func everyRule() {
+    @Test("every rule has a golden case where it fires and one where it stays quiet") func everyRule() throws {
         for rule in 1...14 {
             let id = String(format: "lp%03d", rule)
-            #expect(Self.cases.contains { $0.hasPrefix(id + "-") }, "\(id)")
+            let cases = Self.cases.filter { $0.hasPrefix(id + "-") }
+            let fired = try cases.map { name in
+                try String(
+                    contentsOf: Self.folder.appendingPathComponent(name).appendingPathComponent("expected.txt"),
+                    encoding: .utf8
+                )
+                .contains(" \(id.uppercased()) ")
+            }
+            #expect(fired.contains(true), "\(id) fires in no case")
+            #expect(fired.contains(false), "\(id) stays quiet in no case")
         }
     }
 
