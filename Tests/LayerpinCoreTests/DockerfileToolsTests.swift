@@ -10,7 +10,7 @@ import Testing
 struct LintRuleTests {
     static let context = DockerfileLinter.Context(
         entries: [Array("requirements.txt".utf8), Array("app.py".utf8)],
-        grouped: [Array("requirements.txt".utf8), Array("app.py".utf8)], workdir: "/app")
+        dependencies: [Array("requirements.txt".utf8)], workdir: "/app")
 
     static func rules(_ text: String, context: DockerfileLinter.Context = context) throws -> [String] {
         DockerfileLinter.lint(try DockerfileParser.parse(text), context: context).map(\.rule)
@@ -55,7 +55,7 @@ struct LintRuleTests {
         ])
     func volumeByComponent(dockerfile: String, entries: [String], fires: Bool) throws {
         let context = DockerfileLinter.Context(
-            entries: entries.map { Array($0.utf8) }, grouped: Set(entries.map { Array($0.utf8) }), workdir: nil)
+            entries: entries.map { Array($0.utf8) }, dependencies: [], workdir: nil)
         let text = "FROM python:3.11@sha256:" + String(repeating: "a", count: 64) + "\n" + dockerfile
         #expect(try Self.rules(text, context: context).contains("LP004") == fires, "\(dockerfile)")
     }
@@ -89,7 +89,7 @@ struct LintRuleTests {
     @Test("LP005 points at the COPY that takes the whole context, not at the last line")
     func junkLine() throws {
         let context = DockerfileLinter.Context(
-            entries: [Array("app.py".utf8), Array("node_modules/x/index.js".utf8)], grouped: [Array("app.py".utf8)],
+            entries: [Array("app.py".utf8), Array("node_modules/x/index.js".utf8)], dependencies: [],
             workdir: "/app")
         let findings = DockerfileLinter.lint(
             try DockerfileParser.parse(Self.base + "COPY . .\nRUN true\nCMD [\"x\"]\n"), context: context)
@@ -188,7 +188,7 @@ struct LintRuleTests {
     func junk() throws {
         for junk in [".git", "src/__pycache__", "web/node_modules"] {
             let context = DockerfileLinter.Context(
-                entries: [Array(junk.utf8), Array("app.py".utf8)], grouped: [Array("app.py".utf8)], workdir: "/app")
+                entries: [Array(junk.utf8), Array("app.py".utf8)], dependencies: [], workdir: "/app")
             #expect(try Self.rules(Self.base, context: context).contains("LP005"), "\(junk)")
         }
         #expect(try !Self.rules(Self.base).contains("LP005"))
@@ -201,7 +201,7 @@ struct LintRuleTests {
             ".layerpin/manifest.json", ".layerpin/verify.sh", "lib/util.py",
         ]
         let context = DockerfileLinter.Context(
-            entries: entries.map { Array($0.utf8) }, grouped: Set(entries.map { Array($0.utf8) }), workdir: "/app")
+            entries: entries.map { Array($0.utf8) }, dependencies: [], workdir: "/app")
         let findings = DockerfileLinter.lint(
             try DockerfileParser.parse(Self.base + "COPY app.py .\nCOPY lib/ ./lib/\n"), context: context)
         let unreached = findings.filter { $0.rule == "LP006" }

@@ -1,5 +1,6 @@
 import Foundation
 import LayerpinDockerfile
+import LayerpinIgnore
 
 /// One lint finding: a stable rule id, a one-line message, the line, and a fix hint.
 package struct LintFinding: Sendable, Equatable {
@@ -45,15 +46,15 @@ package enum DockerfileLinter {
     package struct Context: Sendable {
         /// Every entry path of the build context.
         package var entries: [[UInt8]]
-        /// Paths in a group (any group).
-        package var grouped: Set<[UInt8]>
+        /// The paths of the dependency group (`deps`), directories included.
+        package var dependencies: Set<[UInt8]>
         package var workdir: String?
         /// The stage that is built (`--target`, `layerpin.yaml` `target:`; nil: the last one).
         package var target: String?
 
-        package init(entries: [[UInt8]], grouped: Set<[UInt8]>, workdir: String?, target: String? = nil) {
+        package init(entries: [[UInt8]], dependencies: Set<[UInt8]>, workdir: String?, target: String? = nil) {
             self.entries = entries
-            self.grouped = grouped
+            self.dependencies = dependencies
             self.workdir = workdir
             self.target = target
         }
@@ -237,12 +238,14 @@ package enum DockerfileLinter {
                     !DockerfilePinner.needsWholeSource(file.instructions[install])
                 else { break }
                 let sources = instruction.words.dropLast().filter { !$0.contains("://") }
+                // The whole context, or a path of it that is no dependency file (`COPY react-app .`).
+                let entries = Set(context.entries)
                 let copiesSource =
                     sources.contains { $0 == "." || $0 == "./" }
                     || sources.contains { source in
-                        !context.grouped.isEmpty && !context.grouped.contains(Array(source.utf8))
-                            && !source.contains("*")
-                            && !isDependencyName(source)
+                        let path = Array(PathCleaner.clean(source).utf8)
+                        return entries.contains(path) && !context.dependencies.contains(path)
+                            && !source.contains(where: { "*?[".contains($0) }) && !isDependencyName(source)
                     }
                 if copiesSource {
                     add(

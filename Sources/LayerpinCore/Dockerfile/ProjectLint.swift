@@ -40,7 +40,7 @@ extension DockerfileLinter {
         guard Verification.isProject(root) else {
             return LintReport(
                 findings: lint(
-                    file, context: .init(entries: [], grouped: [], workdir: nil, target: try checked(target))),
+                    file, context: .init(entries: [], dependencies: [], workdir: nil, target: try checked(target))),
                 contextChecked: false)
         }
         let rootDirectory = try OpenDirectory(root)
@@ -49,8 +49,7 @@ extension DockerfileLinter {
         let built = try checked(fingerprint.target)
         let context = try BuildContext.scan(
             in: rootDirectory, dockerfile: dockerfile, generation: fingerprint.ignore.generation)
-        var grouped = Set<[UInt8]>()
-        for group in fingerprint.groups { for entry in group.entries { grouped.insert(entry.path) } }
+        let dependencies = Set(fingerprint.groups.filter { $0.name == "deps" }.flatMap { $0.entries.map(\.path) })
         let declared = Set(
             file.instructions.filter { $0.keyword == "ARG" }.compactMap {
                 $0.words.first.map { String($0.prefix { $0 != "=" }) }
@@ -59,7 +58,8 @@ extension DockerfileLinter {
             findings: lint(
                 file,
                 context: .init(
-                    entries: context.entries.map(\.path), grouped: grouped, workdir: fingerprint.config.workdir,
+                    entries: context.entries.map(\.path), dependencies: dependencies,
+                    workdir: fingerprint.config.workdir,
                     target: built))
                 + clockFedArguments(in: buildScripts(in: root), declared: declared)
                 + excludedPlanFiles(file, ignore: fingerprint.ignore),
