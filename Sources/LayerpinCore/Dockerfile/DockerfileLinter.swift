@@ -324,7 +324,7 @@ package enum DockerfileLinter {
         for (index, instruction) in file.instructions.enumerated() where instruction.keyword == "COPY" {
             guard let source = instruction.flag("from"), let stage = stage(of: index), path.contains(stage),
                 DockerfilePinner.stage(named: source, before: stage, in: file) == nil,
-                !source.contains("@sha256:"), !source.contains("$"), source.contains(":") || source.contains("/")
+                !source.contains("@sha256:"), !source.contains("$")
             else { continue }
             add(
                 "LP013", instruction.lines.lowerBound,
@@ -375,14 +375,18 @@ package enum DockerfileLinter {
             while cleaned.count > 1 && cleaned.last == RawPath.separator { cleaned.removeLast() }
             return cleaned == Array(".".utf8) ? [] : cleaned
         }
-        let reachesEverything = sources.contains {
-            $0.isEmpty || $0.contains(UInt8(ascii: "*")) || $0.contains(UInt8(ascii: "$"))
-                || $0.contains(UInt8(ascii: "?")) || $0.contains(UInt8(ascii: "["))
+        // A wildcard reaches the context paths it matches (as the layout expands it); a variable
+        // could reach anything.
+        let reachesEverything = sources.contains { $0.isEmpty || $0.contains(UInt8(ascii: "$")) }
+        let reached = sources.flatMap { source -> [[UInt8]] in
+            let text = String(decoding: source, as: UTF8.self)
+            guard text.contains(where: { "*?[".contains($0) }) else { return [source] }
+            return ImageLayout.matches(of: text, among: context.entries).map { Array($0.utf8) }
         }
         let directories = Self.directories(of: context.entries)
         let unreached = context.entries.filter { entry in
             !directories.contains(entry) && !Self.steersTheBuild(entry)
-                && !sources.contains { RawPath.isWithin(entry, $0) }
+                && !reached.contains { RawPath.isWithin(entry, $0) }
         }
         if !sources.isEmpty, !reachesEverything, !unreached.isEmpty {
             var byDirectory: [(String, Int)] = []
