@@ -71,7 +71,7 @@ install: release
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Fuzz Package.swift
 	@sh -n scripts/engine scripts/e2e scripts/apt-ensure scripts/engine-context-list scripts/fuzz
-	@bash -n scripts/check-dockerignore-fixtures scripts/check-layout-fixtures scripts/check-dockerfile-fixtures bench/run bench/verify-sh bench/deploy
+	@bash -n scripts/check-dockerignore-fixtures scripts/check-layout-fixtures scripts/check-dockerfile-fixtures bench/run bench/verify-sh bench/deploy scripts/check-corpus-pins
 
 clean:
 	rm -rf .build .build-fuzz
