@@ -48,6 +48,15 @@ package struct Compose: Sendable {
         /// Its `volumes:` entries.
         package var mounts: [ComposeProject.Volume]
 
+        /// A planner of its context with its target and platform; with `engine` (the docker CLI
+        /// that builds), the engine's platform as the default, as a build planned to run would.
+        package func planner(dockerfile: String?, engine: String?) -> Planner {
+            var planner = Planner(root: context, dockerfile: dockerfile)
+            planner.fingerprinter.target = target
+            planner.fingerprinter.platform = platform
+            return engine.map { planner.forEngine(docker: $0) } ?? planner
+        }
+
         /// A context compose fetches (git, http) instead of a directory layerpin can hash.
         package var isRemote: Bool {
             context.contains("://") || context.hasPrefix("git@") || context.hasPrefix("github.com/")
@@ -217,11 +226,10 @@ package struct Compose: Sendable {
                 try directory.write(Array(path.utf8), Array(inline.utf8))
                 dockerfile = path
             }
-            var planner = Planner(root: service.context, dockerfile: dockerfile)
+            let building: Bool
+            if case .never = policy { building = false } else { building = true }
+            var planner = service.planner(dockerfile: dockerfile, engine: building ? docker : nil)
             planner.outputs = outputs
-            planner.fingerprinter.target = service.target
-            planner.fingerprinter.platform = service.platform
-            if case .never = policy {} else { planner = planner.forEngine(docker: docker) }
             let repository = "\(projectName)-\(service.name)"
             let builder = DockerBuild(
                 planner: planner, docker: docker, repository: repository,

@@ -208,10 +208,7 @@ package struct Deploy: Sendable {
     {
         var results: [ServiceResult] = []
         for service in services where !service.isRemote {
-            var planner = Planner(root: service.context, dockerfile: service.dockerfile)
-            planner.fingerprinter.target = service.target
-            planner.fingerprinter.platform = service.platform
-            planner = planner.forEngine(docker: client.docker)
+            let planner = service.planner(dockerfile: service.dockerfile, engine: client.docker)
             var (manifest, _) = try planner.manifest()
             manifest.tags = DockerBuild(
                 planner: planner, docker: client.docker, repository: "\(projectName)-\(service.name)"
