@@ -337,6 +337,35 @@ struct VerifyScriptTests {
         }
     }
 
+    @Test(
+        "a file copied to a path the base image may hold as a directory: the image settles it, alike in every verifier",
+        arguments: [
+            ("etc/app.conf = conf\\n\nopt/a.txt = a\\n\nopt/b.txt = b\\n", [String]()),
+            ("etc = conf\\n\nopt = b\\n", []),
+            ("etc -> real\nreal/app.conf = conf\\n\nopt/a.txt = a\\n\nopt/b.txt = b\\n", []),
+            ("etc/passwd = x\nopt/a.txt = a\\n\nopt/b.txt = b\\n", ["missing /etc/app.conf"]),
+            ("etc/app.conf = tampered\nopt = a\\n", ["content /etc/app.conf", "content /opt"]),
+        ])
+    func unsettledDestination(image spec: String, expected: [String]) throws {
+        let context = TreeBuilder("app.conf = conf\\n\na.txt = a\\n\nb.txt = b\\n")
+        defer { context.remove() }
+        context.file("Dockerfile", "FROM x\nCOPY app.conf /etc\nCOPY a.txt b.txt /opt\n")
+        context.file(".dockerignore", "Dockerfile\n.dockerignore\n")
+        #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
+        let image = TreeBuilder(spec)
+        defer { image.remove() }
+        let ours = try CommandRunner.layerpin(
+            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
+        #expect(Self.mismatches(ours.stdoutText, prefix: "") == expected.sorted(), "\(ours.stdoutText)")
+        #expect(ours.status == (expected.isEmpty ? 0 : 1))
+        for (label, verdicts, status) in try Self.shellVerdicts(
+            script: context.root + "/.layerpin/verify.sh", image: image.root)
+        {
+            #expect(verdicts == expected.sorted(), "\(label)")
+            #expect(status == (expected.isEmpty ? 0 : 1), "\(label)")
+        }
+    }
+
     @Test("a covered directory with a space and a $ in its name: extras found, nothing split or expanded")
     func spacedDirectory() throws {
         let context = TreeBuilder("app.py = print(1)\n")

@@ -303,6 +303,35 @@ struct RenderPinTests {
             .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
+    @Test("the in-build check follows the last application copy; a step between the copies is recorded first")
+    func checkAfterLastCopy() throws {
+        let original = """
+            FROM python:3.12-slim
+            WORKDIR /app
+            COPY requirements.txt .
+            RUN pip install -r requirements.txt
+            COPY app.conf /etc
+            RUN mkdir -p /app/cache
+            COPY . .
+            CMD ["python", "main.py"]
+
+            """
+        let lines = try Self.pinnedLines(original)
+        let source = try #require(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST"))
+        #expect(
+            lines[source + 3...source + 5] == [
+                "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",
+                #"RUN ["/etc/layerpin/verify.sh", "--record-before-copy"]"#, "COPY app.conf /etc",
+            ])
+        let copyAll = try #require(lines.firstIndex(of: "COPY . ."))
+        #expect(lines[copyAll + 1] == #"RUN ["/etc/layerpin/verify.sh", "--record", "--build"]"#)
+        #expect(!lines.contains(#"RUN ["/etc/layerpin/verify.sh", "--build"]"#))
+        // Without a step between, the check alone.
+        let plain = try Self.pinnedLines(original.replacingOccurrences(of: "RUN mkdir -p /app/cache\n", with: ""))
+        #expect(
+            plain[try #require(plain.firstIndex(of: "COPY . .")) + 1] == #"RUN ["/etc/layerpin/verify.sh", "--build"]"#)
+    }
+
     @Test("a target stage is pinned, the stage after it stays byte-identical (docker/awesome-compose's Python shape)")
     func targetStage() throws {
         let original = """

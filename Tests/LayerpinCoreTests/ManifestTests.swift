@@ -133,6 +133,43 @@ struct ManifestTests {
         }
     }
 
+    @Test("an unsettled destination round-trips; a settled layout keeps its bytes; a bad one names the field")
+    func unsettledDestinations() throws {
+        var manifest = try Self.sample()
+        let settledText = manifest.canonicalJSON
+        #expect(!settledText.contains("ifDirectory"))
+        manifest.layout = [
+            Manifest.Mapping(
+                context: Array("a.txt".utf8), image: "/opt", nameIfDirectory: "a.txt", onlyIfDirectory: true),
+            Manifest.Mapping(context: Array("b.txt".utf8), image: "/opt", nameIfDirectory: "b.txt"),
+            Manifest.Mapping(context: [], image: "/app"),
+        ]
+        let text = manifest.canonicalJSON
+        #expect(try Manifest.read(Array(text.utf8), file: "m.json") == manifest)
+        #expect(manifest.unsettledDestinations == ["/opt"])
+        // A directory there: both inside it; a file: the last copy alone.
+        #expect(
+            manifest.settlingDestinations { $0 == "/opt" }.layout.map(\.image) == ["/opt/a.txt", "/opt/b.txt", "/app"])
+        let atFile = manifest.settlingDestinations { _ in false }.layout
+        #expect(atFile.map(\.image) == ["/opt", "/app"])
+        #expect(atFile.first?.context == Array("b.txt".utf8))
+        for (from, to, field) in [
+            ("\"ifDirectory\": \"b.txt\"", "\"ifDirectory\": \"../b.txt\"", "layout[1].ifDirectory"),
+            ("\"ifDirectory\": \"b.txt\"", "\"ifDirectory\": 7", "layout[1].ifDirectory"),
+            ("\"onlyIfDirectory\": true", "\"onlyIfDirectory\": 1", "layout[0].onlyIfDirectory"),
+            ("\"ifDirectory\": \"a.txt\",", "", "layout[0].onlyIfDirectory"),
+        ] {
+            let bad = text.replacingOccurrences(of: from, with: to)
+            #expect(bad != text, "\(field)")
+            do {
+                _ = try Manifest.read(Array(bad.utf8), file: "m")
+                Issue.record("accepted \(to)")
+            } catch {
+                #expect(error.field == field, "\(to)")
+            }
+        }
+    }
+
     @Test("unknown fields of version 1 are ignored")
     func unknownFields() throws {
         let manifest = try Self.sample()

@@ -132,4 +132,48 @@ check "it builds" test -n "$scratch"
 out=$("$LAYERPIN" verify --image "$scratch" 2>&1)
 case "$out" in "ok: commit unknown, "*" (1 files) verified"*) pass "verify --image checks its file from outside" ;;
 *) fail "verify --image of a scratch image (got: $out)" ;; esac
+
+# After the install, a configuration file copied to a directory the base image has, with no
+# trailing / (COPY app.conf /etc: the engine puts it at /etc/app.conf), one to a directory a RUN
+# made, a step between the application's copies, and COPY . . last: the check follows the last
+# copy, recording what the step left, and every verifier asks the built image where files went.
+mkdir -p "$work/conf"
+cd "$work/conf"
+printf 'print(open("/etc/app.conf").read().strip(), open("/srv/conf/extra.conf").read().strip())\n' > main.py
+printf 'setting=%s\n' "$$" > app.conf
+printf 'extra=1\n' > extra.conf
+printf 'image: layerpin-e2e-conf\n' > layerpin.yaml
+printf 'Dockerfile*\n' > .dockerignore
+: > requirements.txt
+cat > Dockerfile.user <<'DOCKERFILE'
+FROM layerpin-e2e/python
+WORKDIR /app
+RUN mkdir -p /srv/conf
+COPY requirements.txt .
+RUN pip install --no-index -r requirements.txt
+COPY app.conf /etc
+RUN echo stamp > /app/stamp
+COPY extra.conf /srv/conf
+COPY . .
+CMD ["python3", "main.py"]
+DOCKERFILE
+"$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >"$work/conf.pin" 2>&1
+check "the configuration shape pins" test $? -eq 0
+last_copy=$(grep -n '^COPY \. \.$' Dockerfile | cut -d: -f1)
+checked=$(grep -n 'verify.sh", "--record", "--build"' Dockerfile | cut -d: -f1)
+check "the in-build check follows the last application copy, recording the step between" \
+    test -n "$checked" -a "$checked" = "$((last_copy + 1))"
+conf=$("$LAYERPIN" build -- --network=none 2>"$work/conf.log" | head -n 1)
+images="$images $conf"
+check "it builds: the in-build check finds /etc/app.conf inside the base image's /etc" test -n "$conf"
+[ -n "$conf" ] || grep -v '^#' "$work/conf.log" | tail -20 >&2
+out=$($docker run --rm --network=none "$conf" 2>"$work/conf.err")
+case "$(cat "$work/conf.err") $out" in "layerpin: commit unknown src sha256:"*" verified "[1-9]*" files and 1 build outputs setting=$$ extra=1") pass "the start-up check passes, then the program reads both files" ;;
+*) fail "conf start-up (got: $(cat "$work/conf.err") $out)" ;; esac
+out=$("$LAYERPIN" verify --image "$conf" 2>&1)
+case "$out" in "ok: commit unknown, "*" verified"*) pass "verify --image passes, the files found where the engine put them" ;; *) fail "verify --image conf (got: $out)" ;; esac
+$docker run --rm --network=none --entrypoint sh "$conf" -c \
+    'echo tampered >> /etc/app.conf && exec /etc/layerpin/verify.sh python3 main.py' >"$work/conf-tampered.out" 2>&1
+status=$?
+check "a tampered /etc/app.conf is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content /etc/app.conf' '$work/conf-tampered.out'"
 finish

@@ -70,6 +70,14 @@ package struct ImageFileSystem: Sendable {
         return result
     }
 
+    /// Whether an image path (absolute) is a directory, reached through its symlinks (the last one
+    /// too, as the engine's `COPY` reaches its destination).
+    func isDirectory(_ image: String) -> Bool {
+        let requested = Array(Array(image.utf8).drop { $0 == RawPath.separator })
+        guard let resolved = resolve(requested) else { return false }
+        return resolved.isEmpty || nodes[resolved]?.kind == .directory
+    }
+
     /// The node an image path names, its parent directories reached through their symlinks inside
     /// the image (the last component itself is not followed: a symlink is an entry).
     func node(at path: [UInt8]) -> Node? {

@@ -195,11 +195,23 @@ package enum DockerfilePinner {
             carried || !shell
                 ? [] : Self.manifestCopy + asRoot(Self.run("--record-before-copy"), user(before: index, in: file))
         }
-        func verification(after index: Int) -> [String] {
+        /// After the last application COPY at `index`, copied since `first`: when other steps wrote
+        /// between the copies (`RUN`, `COPY --from`), what they left is recorded before the check.
+        func verification(after index: Int, since first: Int) -> [String] {
             if carried { return Self.manifestCopy }
-            return shell
-                ? [Self.run("--build")] + Self.labels(groups: groups, verifyMode: verifyMode)
-                : Self.manifestCopy + Self.labels(groups: groups, verifyMode: nil)
+            guard shell else { return Self.manifestCopy + Self.labels(groups: groups, verifyMode: nil) }
+            let othersWrote = ((first + 1)..<max(index, first + 1)).contains {
+                Self.writesBesidesContext(file.instructions[$0])
+            }
+            let check =
+                othersWrote
+                ? asRoot(Self.run("--record", "--build"), user(before: index + 1, in: file)) : [Self.run("--build")]
+            return check + Self.labels(groups: groups, verifyMode: verifyMode)
+        }
+        /// The last COPY or ADD of context files in the stage from `index` on: the application's
+        /// copies end there (`COPY app.conf /etc/app/` then `COPY . .`).
+        func lastContextCopy(from index: Int) -> Int? {
+            (index..<end).last { copiesContext(file.instructions[$0]) }
         }
         // Where the check runs: the instruction after which the copied files are all there.
         var checkedAfter = start
@@ -262,8 +274,15 @@ package enum DockerfilePinner {
                 ]
                 insertions[after, default: []] += verification(before: install + 1)
                 insertions[after, default: []] += copy.lines.map { file.line($0) }
-                insertions[after, default: []] += verification(after: install)
-                checkedAfter = install
+                // Context copies after the install are the application's too: the check follows the last.
+                if let last = lastContextCopy(from: install + 1) {
+                    insertions[file.instructions[last].lines.upperBound + 1, default: []] += verification(
+                        after: last, since: install)
+                    checkedAfter = last
+                } else {
+                    insertions[after, default: []] += verification(after: install, since: install)
+                    checkedAfter = install
+                }
                 return finished()
             }
             if let split = beforeInstall.first {
@@ -296,9 +315,22 @@ package enum DockerfilePinner {
             "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED",
         ]
         insertions[copy.lines.lowerBound, default: []] += verification(before: appCopy)
-        insertions[copy.lines.upperBound + 1, default: []] += verification(after: appCopy)
-        checkedAfter = appCopy
+        let lastCopy = lastContextCopy(from: appCopy) ?? appCopy
+        insertions[file.instructions[lastCopy].lines.upperBound + 1, default: []] += verification(
+            after: lastCopy, since: appCopy)
+        checkedAfter = lastCopy
         return finished()
+    }
+
+    /// A step that writes to the image other than by copying context files: a `RUN`, a `WORKDIR`,
+    /// a `COPY --from`, a heredoc, an `ADD` of a URL.
+    static func writesBesidesContext(_ instruction: Instruction) -> Bool {
+        switch instruction.keyword {
+        case "RUN", "WORKDIR": true
+        case "COPY", "ADD":
+            !copiesContext(instruction) || instruction.words.dropLast().contains { $0.contains("://") }
+        default: false
+        }
     }
 
     /// Whether `target` is `stage` or built `FROM` it (through stages).

@@ -8,9 +8,12 @@ import LayerpinIgnore
 ///   destinations and `WORKDIR` from the stage's `ENV` and `ARG` defaults (an `ARG` declared before
 ///   the first `FROM` gives its default to a stage that declares it again); unset is empty;
 /// - a destination that ends in `/` (or is `.`), or that is a directory the build has already made
-///   (a `WORKDIR`, an earlier copy of a directory or into one) receives a copied file by its name;
-///   otherwise the file is copied to that name — several sources too, the last one winning, as
-///   BuildKit copies them (both generations: `Fixtures/layouts/several-sources-make-a-directory`);
+///   (a `WORKDIR`, an earlier copy of a directory or into one, the parent of a copied path)
+///   receives a copied file by its name; any other destination is unsettled: the file goes inside
+///   it when the image already has a directory there (the base image's, a `RUN mkdir`'s), else to
+///   that name — several sources too, the last one winning, as BuildKit copies them (both
+///   generations: `Fixtures/layouts/several-sources-make-a-directory`,
+///   `Fixtures/layouts/base-image-directory`). The verifiers settle it on the built image;
 /// - a directory source copies its contents.
 /// - a source with `*`, `?` or `[…]` stands for the context paths it matches (component by
 ///   component, as `filepath.Match`), each copied by the rules above.
@@ -81,20 +84,38 @@ package enum ImageLayout {
                 layout.knownDirectories.insert(current)
             }
         }
-        /// Places one copied thing: a directory's contents at `target`, a file at `target` or by its
-        /// name inside it.
-        func place(context: [UInt8], isDirectory: Bool, name: String, target: String, intoDirectory: Bool) {
+        func isFile(_ mapping: Manifest.Mapping) -> Bool {
+            !mapping.context.isEmpty && !directories.contains(mapping.context)
+        }
+        /// Places one copied thing: a directory's contents at `target`, a file by its name inside a
+        /// directory `target`, at `target` itself when `exactly` (a file below a copied directory),
+        /// else at `target` unless the image has a directory there (unsettled: only the built image
+        /// can say).
+        func place(
+            context: [UInt8], isDirectory: Bool, name: String, target: String, intoDirectory: Bool,
+            exactly: Bool = false
+        ) {
             if isDirectory {
                 layout.mappings.append(Manifest.Mapping(context: context, image: target))
                 knowDirectory(target)
-            } else {
-                let image = intoDirectory ? join(target, name) : target
+            } else if exactly || intoDirectory {
+                let image = exactly ? target : join(target, name)
                 // A later file copied to the same path replaces the earlier one.
-                layout.mappings.removeAll {
-                    $0.image == image && !$0.context.isEmpty && !directories.contains($0.context)
-                }
+                layout.mappings.removeAll { $0.image == image && isFile($0) && $0.nameIfDirectory == nil }
                 layout.mappings.append(Manifest.Mapping(context: context, image: image))
-                if intoDirectory { knowDirectory(target) }
+                knowDirectory(exactly ? parent(of: target) : target)
+            } else {
+                // At a file, the later copy replaces the earlier; in a directory, one of the same name.
+                layout.mappings.removeAll {
+                    $0.image == target && isFile($0) && ($0.nameIfDirectory == nil || $0.nameIfDirectory == name)
+                }
+                for index in layout.mappings.indices
+                where layout.mappings[index].image == target && layout.mappings[index].nameIfDirectory != nil {
+                    layout.mappings[index].onlyIfDirectory = true
+                }
+                layout.mappings.append(Manifest.Mapping(context: context, image: target, nameIfDirectory: name))
+                // Whatever the target is, what holds it is a directory.
+                knowDirectory(parent(of: target))
             }
         }
         guard let (start, end) = DockerfilePinner.bounds(of: stage, in: file) else { return layout }
@@ -128,7 +149,9 @@ package enum ImageLayout {
                         source, in: file, directories: directories, paths: paths, globals: globals, done: &done)
                     for path in words.dropLast() {
                         let copiedPath = resolve(path, in: "/")
-                        for mapping in copied.mappings {
+                        // An unsettled copy there is not traced further (the build stage's image
+                        // would have to say where it went): its file is not checked in this stage.
+                        for mapping in copied.mappings where mapping.nameIfDirectory == nil {
                             let isDirectory = mapping.context.isEmpty || directories.contains(mapping.context)
                             if ImagePath.isWithin(mapping.image, copiedPath) {
                                 // Context files inside what is copied: below the target, as they were below it.
@@ -143,7 +166,8 @@ package enum ImageLayout {
                                 } else {
                                     place(
                                         context: mapping.context, isDirectory: isDirectory, name: "",
-                                        target: rest.isEmpty ? target : join(target, rest), intoDirectory: false)
+                                        target: rest.isEmpty ? target : join(target, rest), intoDirectory: false,
+                                        exactly: true)
                                 }
                                 layout.copiesFromStages = true
                             } else if isDirectory && ImagePath.isWithin(copiedPath, mapping.image) {
@@ -208,6 +232,11 @@ package enum ImageLayout {
         let joined = path.hasPrefix("/") ? path : join(workdir, path)
         let cleaned = "/" + joined.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
         return cleaned
+    }
+
+    /// The directory that holds an image path (`/etc/app.conf` → `/etc`).
+    static func parent(of path: String) -> String {
+        String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
     }
 
     static func join(_ directory: String, _ name: String) -> String {

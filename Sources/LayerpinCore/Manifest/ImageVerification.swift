@@ -6,6 +6,8 @@ extension Verifier {
     package static func verify(_ system: ImageFileSystem, against manifest: Manifest) throws(LayerpinError)
         -> VerificationReport
     {
+        // Where a file copied to a directory of the image went, the image says.
+        let manifest = manifest.settlingDestinations(isDirectory: system.isDirectory)
         var found: [([UInt8], Found)] = []
         func single(_ image: String, digest: Bool = true) {
             let path = Array(image.utf8.drop { $0 == RawPath.separator })

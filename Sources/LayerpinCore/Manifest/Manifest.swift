@@ -72,10 +72,20 @@ package struct Manifest: Sendable, Equatable {
     package struct Mapping: Sendable, Equatable {
         package var context: [UInt8]
         package var image: String
+        /// A file copied to a path the Dockerfile does not make a directory (`COPY app.conf /etc`,
+        /// no trailing `/`): the engine puts it inside, under this name, when the image already
+        /// has a directory there (the base image's, a `RUN mkdir`'s), else at the path itself. Only
+        /// the built image can say which (`settlingDestinations`); nil when the Dockerfile settles it.
+        package var nameIfDirectory: String?
+        /// A later copy to the same unsettled path replaces this file unless the path is a
+        /// directory (`COPY a.txt b.txt /dest`, no trailing `/`: the last wins at a file).
+        package var onlyIfDirectory: Bool
 
-        package init(context: [UInt8], image: String) {
+        package init(context: [UInt8], image: String, nameIfDirectory: String? = nil, onlyIfDirectory: Bool = false) {
             self.context = context
             self.image = image
+            self.nameIfDirectory = nameIfDirectory
+            self.onlyIfDirectory = onlyIfDirectory
         }
     }
 
@@ -97,6 +107,33 @@ package struct Manifest: Sendable, Equatable {
     /// Whose `.dockerignore` walk chose the entries; nil in a manifest written before it was
     /// recorded (Docker 20.10's, the only one then).
     package var engine: EngineGeneration?
+
+    /// The image paths only the built image can settle: a file copied there lands inside when it
+    /// is a directory (`Mapping.nameIfDirectory`).
+    package var unsettledDestinations: [String] {
+        var paths: [String] = []
+        for mapping in layout where mapping.nameIfDirectory != nil && !paths.contains(mapping.image) {
+            paths.append(mapping.image)
+        }
+        return paths
+    }
+
+    /// The manifest with its layout settled against the image: a file copied to an unsettled path
+    /// is inside it by its name when `isDirectory` says the image has a directory there (following
+    /// symlinks, as the engine's copy does), else at the path (dropped if a later copy replaced it).
+    package func settlingDestinations(isDirectory: (String) -> Bool) -> Manifest {
+        guard layout.contains(where: { $0.nameIfDirectory != nil }) else { return self }
+        var settled = self
+        var answers: [String: Bool] = [:]
+        settled.layout = layout.compactMap { mapping in
+            guard let name = mapping.nameIfDirectory else { return mapping }
+            let directory = answers[mapping.image] ?? isDirectory(mapping.image)
+            answers[mapping.image] = directory
+            if directory { return Mapping(context: mapping.context, image: ImageLayout.join(mapping.image, name)) }
+            return mapping.onlyIfDirectory ? nil : Mapping(context: mapping.context, image: mapping.image)
+        }
+        return settled
+    }
 
     /// The commit for labels and logs: the git commit, or `unknown` outside a repository.
     package var commit: String { git?.commit ?? "unknown" }

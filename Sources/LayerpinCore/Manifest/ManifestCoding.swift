@@ -39,10 +39,14 @@ extension Manifest {
             "tags": .array(tags.map { .string($0) }),
             "layout": .array(
                 layout.map { mapping in
-                    .object([
+                    var fields: [String: JSONValue] = [
                         "context": .string(String(decoding: TreeListing.encodePath(mapping.context), as: UTF8.self)),
                         "image": .string(mapping.image),
-                    ])
+                    ]
+                    // Only when set: a settled mapping keeps the bytes it had.
+                    if let name = mapping.nameIfDirectory { fields["ifDirectory"] = .string(name) }
+                    if mapping.onlyIfDirectory { fields["onlyIfDirectory"] = .bool(true) }
+                    return .object(fields)
                 }),
         ]
         // Written only when set, so a manifest without it keeps the bytes (and digest) it had.
@@ -198,8 +202,22 @@ private struct FieldReader {
             let fields = try object(item, "layout[\(index)]")
             let image = try string(fields["image"], "layout[\(index)].image")
             guard image.hasPrefix("/") else { throw fail("layout[\(index)].image", "must be an absolute path") }
+            let name = try fields["ifDirectory"].map { value throws(ManifestError) in
+                try string(value, "layout[\(index)].ifDirectory")
+            }
+            if let name, name.isEmpty || name.contains("/") || name == "." || name == ".." {
+                throw fail("layout[\(index)].ifDirectory", "must be one file name")
+            }
+            let only = try fields["onlyIfDirectory"].map { value throws(ManifestError) in
+                try bool(value, "layout[\(index)].onlyIfDirectory")
+            }
+            if only != nil && name == nil {
+                throw fail("layout[\(index)].onlyIfDirectory", "needs ifDirectory")
+            }
             layout.append(
-                Manifest.Mapping(context: try path(fields["context"], "layout[\(index)].context"), image: image))
+                Manifest.Mapping(
+                    context: try path(fields["context"], "layout[\(index)].context"), image: image,
+                    nameIfDirectory: name, onlyIfDirectory: only ?? false))
         }
         var runtime: [String] = []
         if let value = top["runtime"] {

@@ -94,6 +94,8 @@ package enum Verifier {
             patterns: [IgnorePattern(glob: GroupPartition.excludedFromDigests)!], generation: .current)
         // Every path is resolved inside the image root, as the image's own processes see it.
         let root = try OpenDirectory(imageRoot)
+        // Where a file copied to a directory of the image went, the image says.
+        let manifest = manifest.settlingDestinations { image in root.holdsDirectory(Array(image.utf8)) }
         /// One entry found at an image path (a loose file, a top-level name), not walked into.
         func addSingle(_ file: String) throws(LayerpinError) {
             let path = Array(file.utf8)

@@ -14,11 +14,69 @@ import LayerpinDigest
 /// is found by a `find -name` of its own. Copied to `/` (no `WORKDIR`), only the top-level names
 /// the context put there are scanned, never the rest of the system.
 package enum VerifyScript {
+    /// One row of the script's table: kind, executable, value, image path (tab-separated).
+    struct Row: Hashable {
+        var kind: String
+        var executable: String
+        var value: [UInt8]
+        var path: [UInt8]
+
+        var bytes: [UInt8] { Array("\(kind)\t\(executable)\t".utf8) + value + [0x09] + path + [0x0A] }
+    }
+
     /// The script for a manifest; an error names the first path it cannot carry.
+    ///
+    /// A path only the built image can settle (`Manifest.unsettledDestinations`: a file copied to
+    /// `/etc`, which the base image may hold as a directory) gets an `r` row with its number; the
+    /// rows of both answers follow, those of one answer only marked `+N/` (kept when path N is a
+    /// directory, the file inside it) or `-N/` (kept when it is not). The script settles them first.
     package static func render(_ manifest: Manifest) throws(LayerpinError) -> [UInt8] {
         var table: [UInt8] = []
+        let unsettled = manifest.unsettledDestinations
+        if unsettled.isEmpty {
+            for row in try rows(of: manifest) { table += row.bytes }
+        } else {
+            let inside = try rows(of: manifest.settlingDestinations { _ in true })
+            let at = try rows(of: manifest.settlingDestinations { _ in false })
+            let insideSet = Set(inside)
+            let atSet = Set(at)
+            let paths = unsettled.map { Array($0.utf8) }
+            for (number, path) in paths.enumerated() {
+                try check(path, of: path)
+                table += Row(kind: "r", executable: "-", value: Array(String(number).utf8), path: path).bytes
+            }
+            /// The unsettled path a row of one answer belongs to: the longest that is the row's path
+            /// (`-`, the file at it) or holds it (`+`, the file inside it).
+            func marked(_ row: Row, _ sign: String) -> Row {
+                let candidates = paths.indices.filter { index in
+                    sign == "-"
+                        ? row.path == paths[index]
+                        : RawPath.isWithin(row.path, paths[index])
+                            && row.path != paths[index]
+                }
+                guard let number = candidates.max(by: { paths[$0].count < paths[$1].count }) else { return row }
+                var row = row
+                row.kind = "\(sign)\(number)/\(row.kind)"
+                return row
+            }
+            for row in inside { table += (atSet.contains(row) ? row : marked(row, "+")).bytes }
+            for row in at where !insideSet.contains(row) { table += marked(row, "-").bytes }
+        }
+        let src = manifest.digest(of: "src") ?? manifest.context
+        let srcName = manifest.digest(of: "src") == nil ? "context" : "src"
+        return Array(
+            (header(commit: manifest.commit, srcName: srcName, src: src, manifest: manifest.manifestDigest)
+                + "runtime='" + runtimePatterns(manifest).joined(separator: "\n") + "'\n"
+                + "entries=$(cat <<'LAYERPIN_ENTRIES'\n").utf8) + table
+            + Array(("LAYERPIN_ENTRIES\n)\n" + body).utf8)
+    }
+
+    /// The table of a settled manifest: every entry where it lands, then where extra entries are
+    /// looked for.
+    static func rows(of manifest: Manifest) throws(LayerpinError) -> [Row] {
+        var rows: [Row] = []
         func row(_ kind: String, _ executable: String, _ value: [UInt8], _ path: [UInt8]) {
-            table += Array("\(kind)\t\(executable)\t".utf8) + value + [0x09] + path + [0x0A]
+            rows.append(Row(kind: kind, executable: executable, value: value, path: path))
         }
         var topLevel: [[UInt8]] = []
         for (path, entry) in manifest.imageEntries() {
@@ -48,13 +106,7 @@ package enum VerifyScript {
             }
         }
         for file in manifest.looseFiles { row("s", "-", Array("-".utf8), Array(file.utf8)) }
-        let src = manifest.digest(of: "src") ?? manifest.context
-        let srcName = manifest.digest(of: "src") == nil ? "context" : "src"
-        return Array(
-            (header(commit: manifest.commit, srcName: srcName, src: src, manifest: manifest.manifestDigest)
-                + "runtime='" + runtimePatterns(manifest).joined(separator: "\n") + "'\n"
-                + "entries=$(cat <<'LAYERPIN_ENTRIES'\n").utf8) + table
-            + Array(("LAYERPIN_ENTRIES\n)\n" + body).utf8)
+        return rows
     }
 
     /// The run-time patterns as image paths without the leading `/`, in sh `case` syntax (`[!…]`
@@ -146,6 +198,26 @@ package enum VerifyScript {
         nl='
         '
         bad=0
+        # Paths only the image can settle (a file copied to /etc, a directory there or not): each
+        # row of one answer only kept or dropped by what is there now, then read as any other.
+        settle=$(printf '%s\n' "$entries" | awk -F "$tab" '$1 == "r"')
+        if [ -n "$settle" ]; then
+            directories=$(printf '%s\n' "$settle" | while IFS="$tab" read -r kind x number path; do
+                if [ -d "$root$path" ]; then printf '%s\n' "$number"; fi
+            done)
+            entries=$(printf '@directories\n%s\n@entries\n%s\n' "$directories" "$entries" | awk -F "$tab" '
+                $0 == "@directories" { section = 1; next }
+                $0 == "@entries" { section = 2; next }
+                section == 1 { if ($0 != "") directory[$0] = 1; next }
+                $1 == "r" { next }
+                substr($1, 1, 1) == "+" || substr($1, 1, 1) == "-" {
+                    split($1, part, "/")
+                    inside = (substr(part[1], 2) in directory)
+                    if (substr(part[1], 1, 1) == "+" ? inside : !inside) print part[2] substr($0, length($1) + 1)
+                    next
+                }
+                { print }')
+        fi
         # segments_match PATTERN PATH: each /-separated segment of PATTERN, a glob, matches the
         # segment of PATH at its place; prefix_rest is left holding the rest of PATH.
         segments_match() {

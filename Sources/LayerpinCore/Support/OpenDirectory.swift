@@ -175,6 +175,13 @@ extension OpenDirectory {
         return try? OpenDirectory(at: self, resolved)
     }
 
+    /// Whether `path` is a directory below this one, reached through its symlinks inside it.
+    func holdsDirectory(_ path: [UInt8]) -> Bool {
+        guard let resolved = resolveBeneath(path) else { return false }
+        guard !resolved.isEmpty else { return true }
+        return (try? FileSystem.linkStatus(at: rawValue, resolved))?.isDirectory == true
+    }
+
     /// `path` with every symlink among its components resolved inside this directory (the last
     /// component too); nil when a component is missing or the links go round.
     func resolveBeneath(_ path: [UInt8]) -> [UInt8]? {
