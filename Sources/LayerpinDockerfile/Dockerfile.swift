@@ -89,6 +89,14 @@ public struct Instruction: Sendable, Equatable {
 
     public func has(flag name: String) -> Bool { flags.contains { $0.name == name } }
 
+    /// The instruction an `ONBUILD` sets up: a stage built `FROM` this one runs it before its own
+    /// first instruction (a stage built from that one does not). nil for any other instruction,
+    /// and for a trigger the engine refuses only when it runs it (an unknown keyword or flag).
+    public func onbuildTrigger(frontend: DockerfileFrontend = .current) -> Instruction? {
+        guard keyword == "ONBUILD", case .shell(let text) = arguments else { return nil }
+        return try? DockerfileParser.parseInstruction(text, line: lines.lowerBound, frontend: frontend)
+    }
+
     /// The arguments as words: the exec form's strings, or the shell form split on whitespace.
     public var words: [String] {
         switch arguments {

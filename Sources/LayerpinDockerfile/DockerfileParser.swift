@@ -206,6 +206,20 @@ public enum DockerfileParser {
         if keyword == "HEALTHCHECK", arguments.isEmpty {
             throw DockerfileError(line: line, message: "HEALTHCHECK requires at least one argument")
         }
+        if keyword == "ONBUILD" {
+            // As both engines refuse them when the file is read (any other trigger, an unknown
+            // keyword or flag included, fails only when a stage built FROM this one runs it).
+            guard !arguments.isEmpty else {
+                throw DockerfileError(line: line, message: "ONBUILD requires at least one argument")
+            }
+            let trigger = text.prefix { $0 != " " && $0 != "\t" }.uppercased()
+            if trigger == "ONBUILD" {
+                throw DockerfileError(line: line, message: "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+            }
+            if trigger == "FROM" || trigger == "MAINTAINER" {
+                throw DockerfileError(line: line, message: "\(trigger) isn't allowed as an ONBUILD trigger")
+            }
+        }
         return Instruction(keyword: keyword, flags: flags, arguments: arguments, heredocs: [], lines: line...line)
     }
 

@@ -176,4 +176,41 @@ $docker run --rm --network=none --entrypoint sh "$conf" -c \
     'echo tampered >> /etc/app.conf && exec /etc/layerpin/verify.sh python3 main.py' >"$work/conf-tampered.out" 2>&1
 status=$?
 check "a tampered /etc/app.conf is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content /etc/app.conf' '$work/conf-tampered.out'"
+
+# A stage whose parent's ONBUILD triggers copy the application (the old *-onbuild images' shape,
+# written as a stage): the triggers run first in the stage built FROM it, so the pinned lines
+# follow that FROM, and the image checks what the triggers copied.
+mkdir -p "$work/onbuild"
+cd "$work/onbuild"
+printf 'print("onbuild", open("/app/data.txt").read().strip())\n' > main.py
+printf '%s\n' "$$" > data.txt
+printf 'image: layerpin-e2e-onbuild\n' > layerpin.yaml
+printf 'Dockerfile*\n' > .dockerignore
+cat > Dockerfile.user <<'DOCKERFILE'
+FROM layerpin-e2e/python AS onbuild
+WORKDIR /app
+ONBUILD COPY . .
+
+FROM onbuild
+CMD ["python3", "main.py"]
+DOCKERFILE
+"$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >"$work/onbuild.pin" 2>&1
+check "a stage copied by its parent's ONBUILD trigger pins" test $? -eq 0
+from=$(grep -n '^FROM onbuild$' Dockerfile | cut -d: -f1)
+check "the pinned lines follow the FROM whose triggers copy, the parent stays as written" \
+    sh -c "sed -n '$((from + 1))p' Dockerfile | grep -q '^ARG LAYERPIN_SRC_DIGEST$' && test \"\$(sed -n '1,$((from - 1))p' Dockerfile)\" = \"\$(sed -n '1,$((from - 1))p' Dockerfile.user)\""
+onbuild=$("$LAYERPIN" build -- --network=none 2>"$work/onbuild.log" | head -n 1)
+images="$images $onbuild"
+check "it builds" test -n "$onbuild"
+[ -n "$onbuild" ] || grep -v '^#' "$work/onbuild.log" | tail -20 >&2
+out=$($docker run --rm --network=none "$onbuild" 2>"$work/onbuild.err")
+case "$(cat "$work/onbuild.err") $out" in "layerpin: commit unknown src sha256:"*" verified "[1-9]*" files onbuild $$") pass "the start-up check covers the triggered copy, then the program runs" ;;
+*) fail "onbuild start-up (got: $(cat "$work/onbuild.err") $out)" ;; esac
+out=$("$LAYERPIN" verify --image "$onbuild" 2>&1)
+case "$out" in "ok: commit unknown, "*" (0 files)"*) fail "verify --image checked no file (got: $out)" ;;
+"ok: commit unknown, "*) pass "verify --image passes, checking files" ;; *) fail "verify --image onbuild (got: $out)" ;; esac
+$docker run --rm --network=none --entrypoint sh "$onbuild" -c \
+    'echo 0 > /app/data.txt && exec /etc/layerpin/verify.sh python3 main.py' >"$work/onbuild-tampered.out" 2>&1
+status=$?
+check "a tampered file is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content /app/data.txt' '$work/onbuild-tampered.out'"
 finish

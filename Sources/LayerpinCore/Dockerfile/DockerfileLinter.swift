@@ -98,18 +98,10 @@ package enum DockerfileLinter {
         var path: [Int] = []
         var queue = [built ?? file.stages.count - 1]
         while let stage = queue.popLast() {
-            guard !path.contains(stage), let (start, end) = DockerfilePinner.bounds(of: stage, in: file) else {
-                continue
-            }
+            guard !path.contains(stage), file.stages.indices.contains(stage) else { continue }
             path.append(stage)
             if let parent = DockerfilePinner.parent(of: stage, in: file) { queue.append(parent) }
-            for instruction in file.instructions[start..<end] where instruction.keyword == "COPY" {
-                if let source = instruction.flag("from"),
-                    let from = DockerfilePinner.stage(named: source, before: stage, in: file)
-                {
-                    queue.append(from)
-                }
-            }
+            queue += DockerfilePinner.copySources(of: stage, in: file)
         }
         return path.sorted()
     }

@@ -130,6 +130,25 @@ package enum DockerfilePinner {
         Self.stage(named: file.stages[stage].image, before: stage, in: file, byIndex: false)
     }
 
+    /// The `ONBUILD` triggers a stage runs before its own first instruction: those of the stage it
+    /// is built `FROM` (a stage built from it in turn does not run them again), as both engines do
+    /// (`Fixtures/layouts/onbuild-triggers`). A base image's own triggers are not in the file.
+    static func triggers(runBy stage: Int, in file: Dockerfile) -> [Instruction] {
+        guard let parent = parent(of: stage, in: file), let (start, end) = bounds(of: parent, in: file) else {
+            return []
+        }
+        return file.instructions[start..<end].compactMap { $0.onbuildTrigger() }
+    }
+
+    /// The stages a stage copies `--from`, its `ONBUILD`-triggered copies included.
+    static func copySources(of stage: Int, in file: Dockerfile) -> [Int] {
+        guard let (start, end) = bounds(of: stage, in: file) else { return [] }
+        return (triggers(runBy: stage, in: file) + file.instructions[start..<end]).compactMap { instruction in
+            guard instruction.keyword == "COPY", let source = instruction.flag("from") else { return nil }
+            return Self.stage(named: source, before: stage, in: file)
+        }
+    }
+
     /// The stage to pin for a target: the target when it copies from the context, else the first
     /// that does among the stages it is built `FROM` (nearest first), then those it copies from.
     static func pinnedStage(for target: Int, in file: Dockerfile) -> Int? {
@@ -138,14 +157,11 @@ package enum DockerfilePinner {
         while !queue.isEmpty {
             let stage = queue.removeFirst()
             guard seen.insert(stage).inserted, let (start, end) = bounds(of: stage, in: file) else { continue }
-            if file.instructions[start..<end].contains(where: copiesContext) { return stage }
-            if let parent = parent(of: stage, in: file) { queue.append(parent) }
-            for instruction in file.instructions[start..<end] where instruction.keyword == "COPY" {
-                if let source = instruction.flag("from"), let from = Self.stage(named: source, before: stage, in: file)
-                {
-                    queue.append(from)
-                }
+            if (triggers(runBy: stage, in: file) + file.instructions[start..<end]).contains(where: copiesContext) {
+                return stage
             }
+            if let parent = parent(of: stage, in: file) { queue.append(parent) }
+            queue += copySources(of: stage, in: file)
         }
         return nil
     }
@@ -198,13 +214,17 @@ package enum DockerfilePinner {
         /// After the last application COPY at `index`, copied since `first`: when other steps wrote
         /// between the copies (`RUN`, `COPY --from`), what they left is recorded before the check.
         func verification(after index: Int, since first: Int) -> [String] {
+            verification(
+                after: index,
+                recordingFirst: ((first + 1)..<max(index, first + 1)).contains {
+                    Self.writesBesidesContext(file.instructions[$0])
+                })
+        }
+        func verification(after index: Int, recordingFirst: Bool) -> [String] {
             if carried { return Self.manifestCopy }
             guard shell else { return Self.manifestCopy + Self.labels(groups: groups, verifyMode: nil) }
-            let othersWrote = ((first + 1)..<max(index, first + 1)).contains {
-                Self.writesBesidesContext(file.instructions[$0])
-            }
             let check =
-                othersWrote
+                recordingFirst
                 ? asRoot(Self.run("--record", "--build"), user(before: index + 1, in: file)) : [Self.run("--build")]
             return check + Self.labels(groups: groups, verifyMode: verifyMode)
         }
@@ -248,6 +268,18 @@ package enum DockerfilePinner {
                 wrapEntrypoint(of: targetStage, pinned: stage, in: file, into: &insertions, replacing: &replacements)
             }
             return file.bytes(replacing: replacements, inserting: insertions)
+        }
+        if !file.instructions[start..<end].contains(where: copiesContext) {
+            // Only the parent's ONBUILD triggers copy the context, and they run before the stage's
+            // first instruction: nothing goes before them, so the pinned lines follow the FROM, the
+            // manifest with them, and the check records what is there besides the manifest's files.
+            let after = file.instructions[start].lines.upperBound + 1
+            insertions[after, default: []] +=
+                ["ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED"]
+                + (groups.contains("deps") ? ["ARG LAYERPIN_DEPS_DIGEST"] : [])
+                + (carried || !shell ? [] : Self.manifestCopy) + verification(after: start, recordingFirst: true)
+            checkedAfter = start
+            return finished()
         }
         let install = installIndex(in: file, stage: stage)
         // The application copy: a COPY . after the install, else the first COPY after it, else the

@@ -119,7 +119,8 @@ package enum ImageLayout {
             }
         }
         guard let (start, end) = DockerfilePinner.bounds(of: stage, in: file) else { return layout }
-        for instruction in file.instructions[(start + 1)..<end] {
+        // The parent's ONBUILD triggers run first, as if written after the FROM.
+        for instruction in DockerfilePinner.triggers(runBy: stage, in: file) + file.instructions[(start + 1)..<end] {
             switch instruction.keyword {
             case "ARG":
                 for (name, value) in Variables.declarations(instruction) {
