@@ -80,6 +80,9 @@ struct PlanCommand: ParsableCommand {
         var text = ""
         for group in plan.manifest.groups { text += "\(group.name) \(group.digest)\n" }
         text += "context \(plan.manifest.context)\n"
+        if let outside = Report.outsideLayers(plan.manifest) {
+            text += "in no layer (no COPY takes them; a change there changes only the context digest): \(outside)\n"
+        }
         text += plan.changes.map(Report.text) ?? "first plan: every layer builds\n"
         let outputs = plan.outputs
         text += "wrote \(outputs.manifest), \(outputs.buildArgs), \(outputs.verifier)\n"

@@ -36,12 +36,29 @@ enum Report {
         if diff.isEmpty { return text + "no change: every layer is cached\n" }
         if diff.recipeChanged { text += "recipe changed (Dockerfile, base, build args or platform)\n" }
         for change in diff.files {
-            let group = change.group.map { " (\($0))" } ?? ""
+            let group = " (\(change.group ?? "in no layer"))"
             text += "\(change.change.rawValue) \(RawPath.display(change.path))\(group)\n"
         }
         text += "changed groups: \(diff.changedGroups.isEmpty ? "none" : diff.changedGroups.joined(separator: ", "))\n"
         text += "rebuilds: \(diff.rebuiltLayers.isEmpty ? "no layer" : diff.rebuiltLayers.joined(separator: ", "))\n"
         return text
+    }
+
+    /// The context files no layer group holds (no `COPY` of the build takes them), by top-level
+    /// name, a directory with its count: `README.md, .github/ (2)`; nil when there are none.
+    static func outsideLayers(_ manifest: Manifest) -> String? {
+        var names: [(String, Int)] = []
+        for entry in manifest.filesOutsideLayers {
+            let parts = entry.path.split(separator: RawPath.separator, maxSplits: 1)
+            let name = RawPath.display(Array(parts[0])) + (parts.count > 1 ? "/" : "")
+            if let index = names.firstIndex(where: { $0.0 == name }) {
+                names[index].1 += 1
+            } else {
+                names.append((name, 1))
+            }
+        }
+        guard !names.isEmpty else { return nil }
+        return names.map { $0.0.hasSuffix("/") ? "\($0.0) (\($0.1))" : $0.0 }.joined(separator: ", ")
     }
 
     static func json(_ diff: ManifestDiff?, manifest: Manifest) -> JSONValue {
@@ -52,6 +69,9 @@ enum Report {
                 )
                 .merging(["context": .string(manifest.context.description)]) { $1 }),
             "commit": .string(manifest.commit),
+            // Context files no COPY of the build takes: they change the context digest only.
+            "outsideLayers": .array(
+                manifest.filesOutsideLayers.map { .string(RawPath.display($0.path)) }),
         ]
         if let diff {
             members["changes"] = .array(

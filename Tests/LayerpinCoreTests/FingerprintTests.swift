@@ -83,6 +83,78 @@ struct FingerprintTests {
         #expect(groups["src"] == ["README.md", "app", "app/main.py", "reqs"])
     }
 
+    /// The groups follow the Dockerfile: what its built stages copy, and nothing else.
+    static let dockerfileGroups: [(name: String, dockerfile: String, config: String?, deps: [String], src: [String])] =
+        [
+            (
+                "a subset copied: README.md and the Dockerfile are in no group",
+                "FROM python\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY src/ ./src/\n",
+                nil, ["requirements.txt"], ["src", "src/app.py"]
+            ),
+            (
+                "COPY . . takes everything",
+                "FROM python\nCOPY . /app\n", nil, ["requirements.txt"],
+                ["Dockerfile", "README.md", "app.tar.gz", "src", "src/app.py"]
+            ),
+            (
+                "a build stage's copy counts though only its product reaches the final image",
+                "FROM golang AS build\nCOPY src ./src\nRUN make\nFROM scratch\nCOPY --from=build /app /app\n", nil, [],
+                ["src", "src/app.py"]
+            ),
+            (
+                "an unpacked archive counts, and so does a copy by an ONBUILD trigger",
+                "FROM base AS parent\nONBUILD COPY src/app.py /app/\nFROM parent\nADD app.tar.gz /app/\n", nil, [],
+                ["app.tar.gz", "src/app.py"]
+            ),
+            (
+                "a stage that is not built does not count",
+                "FROM base AS other\nCOPY README.md /\nFROM base\nCOPY requirements.txt src /app/\n", nil,
+                ["requirements.txt"], ["src", "src/app.py"]
+            ),
+            (
+                "only the dependency files copied: every other entry stays in src",
+                "FROM python\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n", nil,
+                ["requirements.txt"],
+                ["Dockerfile", "README.md", "app.tar.gz", "src", "src/app.py"]
+            ),
+            (
+                "configured groups take what they match, copied or not",
+                "FROM python\nCOPY src/ ./src/\n", "groups:\n  deps: [requirements.txt]\n", ["requirements.txt"],
+                ["Dockerfile", "README.md", "app.tar.gz", "layerpin.yaml", "src", "src/app.py"]
+            ),
+        ]
+
+    @Test("the groups hold what the built stages copy", arguments: dockerfileGroups.map(\.name))
+    func groupsFollowTheDockerfile(name: String) throws {
+        let shape = Self.dockerfileGroups.first { $0.name == name }!
+        let tree = TreeBuilder(
+            "requirements.txt = six\\n\nsrc/app.py = print(1)\\n\nREADME.md = hi\\n\napp.tar.gz = not really\n")
+        defer { tree.remove() }
+        tree.file("Dockerfile", shape.dockerfile)
+        if let config = shape.config { tree.file("layerpin.yaml", config) }
+        let groups = try groupPaths(tree)
+        #expect((groups["deps"] ?? []) == shape.deps, "\(name)")
+        #expect(groups["src"] == shape.src, "\(name)")
+    }
+
+    @Test("a file no COPY takes changes the context digest only; pinned (docs/digest-spec.md)")
+    func outsideLayers() throws {
+        let tree = TreeBuilder("requirements.txt = six\\n\nsrc/app.py = print(1)\\n\nREADME.md = hi\\n")
+        defer { tree.remove() }
+        tree.file("Dockerfile", Self.dockerfileGroups[0].dockerfile)
+        let before = try digests(tree)
+        #expect(before["deps"] == "sha256:1d2523351bcf763ffc27ddf4cdd2d26955ed7538e1486e3f02ca3b7320ead493")
+        #expect(before["src"] == "sha256:6087d86b08a8c8254266f8bf2503c1a7fb426aaf32f84f443d4ef2be87e571d1")
+        #expect(before["context"] == "sha256:c1f43ba7c03e97a07c9c00b871565d1783bf384204c450a23ca4bab6f2e14fff")
+        tree.file("README.md", "changed\n")
+        let after = try digests(tree)
+        #expect(after["deps"] == before["deps"])
+        #expect(after["src"] == before["src"])
+        #expect(after["context"] != before["context"])
+        tree.file("src/app.py", "print(2)\n")
+        #expect(try digests(tree)["src"] != before["src"])
+    }
+
     @Test("a code change moves src and the context, never deps; a requirements change moves deps")
     func independence() throws {
         let tree = TreeBuilder("requirements.txt = six\napp.py = v1\n")

@@ -213,4 +213,33 @@ $docker run --rm --network=none --entrypoint sh "$onbuild" -c \
     'echo 0 > /app/data.txt && exec /etc/layerpin/verify.sh python3 main.py' >"$work/onbuild-tampered.out" 2>&1
 status=$?
 check "a tampered file is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content /app/data.txt' '$work/onbuild-tampered.out'"
+
+# The groups follow the Dockerfile: a file no COPY takes (a README) is in no layer, so changing it
+# keeps the src digest, the tag and every layer; a copied file moves them.
+mkdir -p "$work/subset/src"
+cd "$work/subset"
+printf 'print("subset", %s)\n' "$$" > src/main.py
+printf '# readme\n' > README.md
+printf 'image: layerpin-e2e-subset\n' > layerpin.yaml
+printf 'Dockerfile*\n' > .dockerignore
+printf 'FROM layerpin-e2e/python\nWORKDIR /app\nCOPY src/ ./src/\nCMD ["python3", "src/main.py"]\n' > Dockerfile.user
+"$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >/dev/null 2>&1
+one=$("$LAYERPIN" build -- --network=none 2>"$work/subset.log" | head -n 1)
+images="$images $one"
+check "a Dockerfile copying src/ only builds" test -n "$one"
+printf '# readme, edited\n' > README.md
+out=$("$LAYERPIN" plan 2>&1)
+case "$out" in *"in no layer"*"README.md"*"content README.md (in no layer)"*"rebuilds: no layer"*) pass "plan: README.md is in no layer, and nothing rebuilds" ;;
+*) fail "plan after a README change (got: $out)" ;; esac
+two=$("$LAYERPIN" build -- --network=none 2>>"$work/subset.log" | head -n 1)
+check "the rebuild keeps the src tag" test -n "$two" -a "$two" = "$one"
+layers "$one" >"$work/s1"
+layers "$two" >"$work/s2"
+check "and every layer" cmp -s "$work/s1" "$work/s2"
+out=$($docker run --rm --network=none "$two" 2>/dev/null)
+check "the image runs the same code" test "$out" = "subset $$"
+printf 'print("subset, changed")\n' > src/main.py
+three=$("$LAYERPIN" build -- --network=none 2>>"$work/subset.log" | head -n 1)
+images="$images $three"
+check "a copied file's change moves the src tag" test -n "$three" -a "$three" != "$one"
 finish

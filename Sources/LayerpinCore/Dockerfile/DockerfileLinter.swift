@@ -353,34 +353,19 @@ package enum DockerfileLinter {
                 }
             }
         }
-        // LP006 (info): the context files no COPY of the build puts into the image, all of them, by
-        // directory: a change there changes the context digest and no layer. The files that steer
-        // the build itself (the ignore files, Dockerfiles, layerpin.yaml, layerpin's own plan) are
-        // not news.
-        // A source is matched as written (`./` and a trailing `/` dropped, `.` the whole context, a
-        // wildcard or a variable taken as reaching everything it could).
-        let sources = file.instructions.enumerated().filter { index, instruction in
-            stage(of: index).map(path.contains) == true && DockerfilePinner.copiesContext(instruction)
-        }.flatMap { $0.element.words.dropLast() }.filter { !$0.contains("://") }.map { source -> [UInt8] in
-            var cleaned = Array(source.utf8)
-            while cleaned.starts(with: Array("./".utf8)) { cleaned.removeFirst(2) }
-            while cleaned.count > 1 && cleaned.last == RawPath.separator { cleaned.removeLast() }
-            return cleaned == Array(".".utf8) ? [] : cleaned
-        }
-        // A wildcard reaches the context paths it matches (as the layout expands it); a variable
-        // could reach anything.
-        let reachesEverything = sources.contains { $0.isEmpty || $0.contains(UInt8(ascii: "$")) }
-        let reached = sources.flatMap { source -> [[UInt8]] in
-            let text = String(decoding: source, as: UTF8.self)
-            guard text.contains(where: { "*?[".contains($0) }) else { return [source] }
-            return ImageLayout.matches(of: text, among: context.entries).map { Array($0.utf8) }
-        }
+        // LP006 (info): the context files no COPY of the build takes, all of them, by directory: they
+        // are in no layer group (the groups follow the Dockerfile, `ImageLayout.copiedPaths`), so a
+        // change there changes the context digest and no layer. The files that steer the build
+        // itself (the ignore files, Dockerfiles, layerpin.yaml, layerpin's own plan) are not news.
         let directories = Self.directories(of: context.entries)
+        let copied =
+            ImageLayout.copiedPaths(
+                in: file, directories: directories, paths: context.entries, target: context.target) ?? []
         let unreached = context.entries.filter { entry in
             !directories.contains(entry) && !Self.steersTheBuild(entry)
-                && !reached.contains { RawPath.isWithin(entry, $0) }
+                && !copied.contains { $0.isEmpty || RawPath.isWithin(entry, $0) }
         }
-        if !sources.isEmpty, !reachesEverything, !unreached.isEmpty {
+        if !copied.isEmpty, !unreached.isEmpty {
             var byDirectory: [(String, Int)] = []
             for entry in unreached {
                 let parts = entry.split(separator: RawPath.separator)

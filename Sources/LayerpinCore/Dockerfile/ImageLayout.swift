@@ -43,6 +43,39 @@ package enum ImageLayout {
         return layout.mappings.sorted { $0.context.count > $1.context.count }
     }
 
+    /// The context paths the stages a target builds copy from the context (their `COPY`/`ADD`
+    /// sources, variables and wildcards resolved as for the layout, an `ONBUILD` trigger's too),
+    /// each standing for itself and what is below it, the whole context as the empty path: what
+    /// the layer groups hold, whether or not it reaches the final image unchanged (a compiled
+    /// source, an unpacked archive). nil when the Dockerfile cannot be read or copies nothing.
+    package static func copiedPaths(
+        of text: String, directories: Set<[UInt8]>, paths: [[UInt8]], target: String? = nil,
+        frontend: DockerfileFrontend = .current
+    ) -> [[UInt8]]? {
+        guard let file = try? DockerfileParser.parse(text, frontend: frontend) else { return nil }
+        return copiedPaths(in: file, directories: directories, paths: paths, target: target)
+    }
+
+    /// `copiedPaths(of:…)` of a parsed Dockerfile.
+    static func copiedPaths(
+        in file: Dockerfile, directories: Set<[UInt8]>, paths: [[UInt8]], target: String? = nil
+    ) -> [[UInt8]]? {
+        guard let position = DockerfilePinner.targetStage(target, in: file) else { return nil }
+        var globals: [String: String] = [:]
+        for instruction in file.instructions[..<(file.stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
+            for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
+        }
+        var layouts: [Int: StageLayout] = [:]
+        var copied: Set<[UInt8]> = []
+        for stage in DockerfileLinter.buildPath(of: file, from: position) {
+            copied.formUnion(
+                stageLayout(
+                    stage, in: file, directories: directories, paths: paths, globals: globals, done: &layouts
+                ).copied)
+        }
+        return copied.isEmpty ? nil : copied.sorted(by: RawPath.precedes)
+    }
+
     /// A file `ADD` unpacks, by its name: tar, alone or compressed with gzip, bzip2, xz or zstd.
     /// (The engine looks at the content: an archive under another name is unpacked too, and a
     /// file named so that is no archive is copied as it is.)
@@ -61,6 +94,8 @@ package enum ImageLayout {
         var knownDirectories: Set<String> = ["/"]
         /// It copies `--from` another stage that holds context files.
         var copiesFromStages = false
+        /// The context sources this stage's own `COPY`/`ADD` steps copy (see `copiedPaths`).
+        var copied: [[UInt8]] = []
     }
 
     /// A stage's layout: what it inherits `FROM` a stage (files at the same paths, `ENV`, `WORKDIR`),
@@ -76,6 +111,7 @@ package enum ImageLayout {
             layout = stageLayout(
                 parent, in: file, directories: directories, paths: paths, globals: globals, done: &done)
             layout.copiesFromStages = false
+            layout.copied = []
         }
         func knowDirectory(_ path: String) {
             var current = ""
@@ -198,6 +234,7 @@ package enum ImageLayout {
                 }
                 for source in sources where !source.contains("://") {
                     let cleaned = Array(PathCleaner.clean(source).utf8)
+                    layout.copied.append(cleaned)
                     let name = source.split(separator: "/").last.map(String.init) ?? source
                     // ADD unpacks a local archive into the destination, a directory from then on:
                     // the archive itself is in no image, and what it unpacks is the build's own

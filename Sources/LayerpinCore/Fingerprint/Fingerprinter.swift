@@ -55,12 +55,20 @@ package struct Fingerprinter: Sendable {
         ) { path throws(LayerpinError) in try source.readIgnoreFile(Array(path.utf8)) }
         let matcher = IgnoreMatcher(patterns: patterns, generation: generation)
         let (hashed, statCacheDamaged) = try source.hashedEntries(matcher: matcher)
+        let dockerfileBytes = try source.read(Array(dockerfileName.utf8))
+        // The layer groups hold what the built stages copy: a file no COPY takes changes no layer.
+        let copied = dockerfileBytes.flatMap { bytes in
+            ImageLayout.copiedPaths(
+                of: String(decoding: bytes, as: UTF8.self),
+                directories: Set(hashed.lazy.filter { $0.fingerprint.kind == .directory }.map(\.path)),
+                paths: hashed.map(\.path), target: target ?? config.target,
+                frontend: generation.dockerfileFrontend)
+        }
         let (ecosystem, groups, whole, localPaths) = try GroupPartition.partition(
-            entries: consume hashed, config: config, configFile: configFileName
+            entries: consume hashed, copied: copied, config: config, configFile: configFileName
         ) { path throws(LayerpinError) in
             try source.read(path)
         }
-        let dockerfileBytes = try source.read(Array(dockerfileName.utf8))
         var fingerprint = Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile,
             localPathRequirements: localPaths, ignore: matcher, config: config,

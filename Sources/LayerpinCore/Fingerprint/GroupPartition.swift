@@ -6,15 +6,18 @@ import Synchronization
 /// Splits hashed entries into layer groups.
 ///
 /// Configured groups take the entries their patterns match (`.dockerignore` syntax: a pattern that
-/// matches a directory takes everything below it). Without configuration, `deps` is the detected
-/// dependency manifests and lockfiles of the ecosystem (absent when there are none) and `src` is
-/// every other entry. `.layerpin/` is never part of any digest. An entry claimed by two groups, and
-/// a group that claims nothing, are errors.
+/// matches a directory takes everything below it), and `src`, unless configured, every other entry.
+/// Without configuration the groups follow the Dockerfile: `deps` is the detected dependency
+/// manifests and lockfiles of the ecosystem that its stages copy (absent when there are none) and
+/// `src` every other entry they copy (`copied`, from `ImageLayout.copiedPaths`); an entry no `COPY`
+/// takes is in no group, only in the context digest. (A Dockerfile that copies nothing besides the
+/// dependency files, or none at all, leaves every other entry in `src`.) `.layerpin/` is never part
+/// of any digest. An entry claimed by two groups, and a group that claims nothing, are errors.
 enum GroupPartition {
     static let excludedFromDigests = Array(".layerpin".utf8)
 
     static func partition(
-        entries all: consuming [HashedEntry], config: Config, configFile: String,
+        entries all: consuming [HashedEntry], copied: [[UInt8]]? = nil, config: Config, configFile: String,
         contents: ([UInt8]) throws(LayerpinError) -> [UInt8]?
     ) throws(LayerpinError) -> (Ecosystem, [GroupDigest], GroupDigest, [LocalPathRequirement]) {
         // Removed in place: the caller hands its entries over, so none is copied.
@@ -39,6 +42,13 @@ enum GroupPartition {
         func isEmpty(_ group: Int) -> Bool { !owner.contains(group) }
 
         let configured = Set(config.groups.map(\.name))
+        // What the Dockerfile's stages copy; configured groups take what they match, copied or not.
+        let copiedPrefixes = config.groups.isEmpty ? copied : nil
+        func isCopied(_ index: Int) -> Bool {
+            copiedPrefixes.map { prefixes in
+                prefixes.contains { $0.isEmpty || RawPath.isWithin(entries[index].path, $0) }
+            } ?? true
+        }
         if !configured.contains("deps") {
             var detected = Set(rootFiles.filter { ecosystem.isDependencyFile($0) })
             if ecosystem == .python {
@@ -53,7 +63,9 @@ enum GroupPartition {
             // Entries are in path order: find the few detected files by binary search.
             let members = detected.compactMap { path -> Int? in
                 let low = lowerBound(of: path, in: entries)
-                guard low < entries.count, entries[low].path == path, entries[low].fingerprint.kind == .file else {
+                guard low < entries.count, entries[low].path == path, entries[low].fingerprint.kind == .file,
+                    isCopied(low)
+                else {
                     return nil
                 }
                 return low
@@ -73,7 +85,10 @@ enum GroupPartition {
         }
         if !configured.contains("src") {
             order.append("src")
-            for index in entries.indices where owner[index] == nil { owner[index] = order.count - 1 }
+            for index in entries.indices where owner[index] == nil && isCopied(index) { owner[index] = order.count - 1 }
+            if isEmpty(order.count - 1) {
+                for index in entries.indices where owner[index] == nil { owner[index] = order.count - 1 }
+            }
             if isEmpty(order.count - 1) { throw .emptyGroup(name: "src", configured: false) }
         }
         // Configured groups keep their configured order; detected deps goes first, default src last.

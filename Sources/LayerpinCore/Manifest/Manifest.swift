@@ -135,6 +135,13 @@ package struct Manifest: Sendable, Equatable {
         return settled
     }
 
+    /// The context files no layer group holds (no `COPY` of the build takes them): a change there
+    /// changes only the context digest. The files that steer the build itself (the Dockerfiles,
+    /// ignore files, `layerpin.yaml`) are not among them: they are the recipe's.
+    package var filesOutsideLayers: [Entry] {
+        entries.filter { $0.group == nil && $0.kind != .directory && !DockerfileLinter.steersTheBuild($0.path) }
+    }
+
     /// The commit for labels and logs: the git commit, or `unknown` outside a repository.
     package var commit: String { git?.commit ?? "unknown" }
 
