@@ -303,6 +303,21 @@ struct RenderPinTests {
             .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
+    @Test("with no dependency files to copy first, COPY . . before the install is not split")
+    func noSplitWithoutDependencyFiles() throws {
+        let original =
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"main.py\"]\n"
+        let lines = try Self.pinnedLines(original, deps: [])
+        let copy = try #require(lines.firstIndex(of: "COPY . ."))
+        #expect(copy < (try #require(lines.firstIndex(of: "RUN pip install -r requirements.txt"))))
+        #expect(lines.filter { $0.hasPrefix("COPY ") && !$0.contains(".layerpin") } == ["COPY . ."])
+        // With them, it is split.
+        let split = try Self.pinnedLines(original)
+        #expect(
+            split.firstIndex(of: "COPY requirements.txt ./")! < split.firstIndex(
+                of: "RUN pip install -r requirements.txt")!)
+    }
+
     @Test("the in-build check follows the last application copy; a step between the copies is recorded first")
     func checkAfterLastCopy() throws {
         let original = """

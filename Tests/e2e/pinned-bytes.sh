@@ -1,6 +1,8 @@
 #!/bin/sh
 # The pins of Fixtures/pinned/ on the engine: a Dockerfile checked out with CRLF line ends (a
-# heredoc among them), one with a BOM, Latin-1 bytes and no final newline. `layerpin dockerfile
+# heredoc among them), one with a BOM, Latin-1 bytes and no final newline, and the shapes of real
+# Dockerfiles (a builder with dev-envs after it, the user's ENTRYPOINT in exec and shell form, a
+# slim stage copying --from, a file copied to the base image's /etc, ONBUILD triggers). `layerpin dockerfile
 # --from` gives exactly the expected bytes (every line it does not change as it was), and the
 # pinned file builds with `layerpin build`, runs the program through the start-up check, and
 # verifies. Docker 20.10's built-in frontend has no heredocs: there the CRLF case is refused at
@@ -18,6 +20,8 @@ for case_dir in "$here"/../../Fixtures/pinned/*/; do
     python_app "$work/$shape" "layerpin-e2e-bytes-$shape"
     cd "$work/$shape" || exit 1
     printf 'print("hello from %s")\n' "$shape" > main.py
+    # The files a case's Dockerfile copies besides the sample app's (an app.conf).
+    [ -d "$case_dir/context" ] && cp -R "$case_dir/context/." .
     printf 'Dockerfile*\n' >> .dockerignore
     cp "$case_dir/Dockerfile" Dockerfile.user
     "$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >"$work/$shape.pin" 2>&1

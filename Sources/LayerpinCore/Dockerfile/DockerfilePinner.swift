@@ -287,7 +287,9 @@ package enum DockerfilePinner {
         var appCopy: Int?
         if let install {
             let beforeInstall = (start..<install).filter { copiesEverything(file.instructions[$0]) }
-            if let split = beforeInstall.first, !needsWholeSource(file.instructions[install]) {
+            // Split only with dependency files to copy first: without them the install would lose its input.
+            if let split = beforeInstall.first, !needsWholeSource(file.instructions[install]), !dependencyFiles.isEmpty
+            {
                 // COPY . . before the install: copy only the dependency files there, the rest after it.
                 let copy = file.instructions[split]
                 let destination = copy.words.last ?? "."
