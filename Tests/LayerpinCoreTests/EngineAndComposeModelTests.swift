@@ -28,6 +28,42 @@ struct EngineSelectionTests {
         }
     }
 
+    @Test("a CLI is asked once: its answer is remembered by the executable's identity, asked again when that changes")
+    func remembered() throws {
+        let tree = TreeBuilder()
+        defer { tree.remove() }
+        let calls = tree.root + "/calls"
+        func cli(_ version: String) {
+            tree.file(
+                "bin/docker", "#!/bin/sh\necho x >> '\(calls)'\necho 'Docker version \(version), build 1'\n",
+                executable: true)
+        }
+        func asked() -> Int { ((try? String(contentsOfFile: calls, encoding: .utf8)) ?? "").count { $0 == "\n" } }
+        cli("20.10.24+dfsg1")
+        let environment = ["XDG_CACHE_HOME": tree.root + "/cache", "PATH": tree.root + "/bin"]
+        let docker = tree.root + "/bin/docker"
+        #expect(EngineSelection.asked(docker: docker, runner: ToolRunner(), environment: environment) == .docker20_10)
+        #expect(asked() == 1)
+        // Found through $PATH too: the same executable, the same identity.
+        for name in [docker, "docker"] {
+            #expect(EngineSelection.asked(docker: name, runner: ToolRunner(), environment: environment) == .docker20_10)
+        }
+        #expect(asked() == 1)
+        let remembered = try String(contentsOfFile: tree.root + "/cache/layerpin/docker-clients", encoding: .utf8)
+        #expect(remembered.hasPrefix("20.10\t") && remembered.hasSuffix("\t\(docker)\n"))
+        // An upgrade is a new identity.
+        cli("28.2.2")
+        #expect(EngineSelection.asked(docker: docker, runner: ToolRunner(), environment: environment) == .current)
+        #expect(asked() == 2)
+        // A damaged file is no answer, and is written again.
+        try "20.10\tgarbage\n".write(
+            toFile: tree.root + "/cache/layerpin/docker-clients", atomically: false, encoding: .utf8)
+        #expect(EngineSelection.asked(docker: docker, runner: ToolRunner(), environment: environment) == .current)
+        #expect(asked() == 3)
+        #expect(EngineSelection.asked(docker: docker, runner: ToolRunner(), environment: environment) == .current)
+        #expect(asked() == 3)
+    }
+
     @Test("--engine over layerpin.yaml over the CLI; no CLI: current")
     func precedence() {
         #expect(EngineSelection.named(.docker20_10).generation(configured: .current) == .docker20_10)

@@ -40,15 +40,17 @@ extension StatCache {
                 guard directory != "/" else { break }
                 directory = (directory as NSString).deletingLastPathComponent
             }
-            let cache: String
+            return userDirectory(environment: environment).map { Location(directory: $0, name: name) }
+        }
+
+        /// The user's layerpin cache directory: `$XDG_CACHE_HOME/layerpin`, else
+        /// `~/.cache/layerpin`; nil with neither (as an absolute path).
+        static func userDirectory(environment: [String: String]) -> String? {
             if let configured = environment["XDG_CACHE_HOME"], configured.hasPrefix("/") {
-                cache = configured
-            } else if let home = environment["HOME"], home.hasPrefix("/") {
-                cache = home + "/.cache"
-            } else {
-                return nil
+                return configured + "/layerpin"
             }
-            return Location(directory: cache + "/layerpin", name: name)
+            if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/layerpin" }
+            return nil
         }
     }
 }
