@@ -133,6 +133,22 @@ out=$("$LAYERPIN" verify --image "$scratch" 2>&1)
 case "$out" in "ok: commit unknown, "*" (1 files) verified"*) pass "verify --image checks its file from outside" ;;
 *) fail "verify --image of a scratch image (got: $out)" ;; esac
 
+# runs_verifies_refuses NAME IMAGE PATTERN TAMPER PATH: the container's start-up line and output
+# ("STDERR STDOUT") match PATTERN, verify --image passes checking files, and the start-up check
+# refuses the image once TAMPER (a shell command ending in the verifier) changed PATH.
+runs_verifies_refuses() {
+    out=$($docker run --rm --network=none "$2" 2>"$work/$1.err")
+    # shellcheck disable=SC2254 # PATTERN is a glob
+    case "$(cat "$work/$1.err") $out" in $3) pass "$1: the start-up check passes, then the program runs" ;;
+    *) fail "$1: start-up (got: $(cat "$work/$1.err") $out)" ;; esac
+    out=$("$LAYERPIN" verify --image "$2" 2>&1)
+    case "$out" in "ok: commit unknown, "*" (0 files)"*) fail "$1: verify --image checked no file (got: $out)" ;;
+    "ok: commit unknown, "*" verified"*) pass "$1: verify --image passes, checking files" ;; *) fail "$1: verify --image (got: $out)" ;; esac
+    $docker run --rm --network=none --entrypoint sh "$2" -c "$4" >"$work/$1-tampered.out" 2>&1
+    status=$?
+    check "$1: a tampered $5 is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content $5' '$work/$1-tampered.out'"
+}
+
 # After the install, a configuration file copied to a directory the base image has, with no
 # trailing / (COPY app.conf /etc: the engine puts it at /etc/app.conf), one to a directory a RUN
 # made, a step between the application's copies, and COPY . . last: the check follows the last
@@ -167,15 +183,8 @@ conf=$("$LAYERPIN" build -- --network=none 2>"$work/conf.log" | head -n 1)
 images="$images $conf"
 check "it builds: the in-build check finds /etc/app.conf inside the base image's /etc" test -n "$conf"
 [ -n "$conf" ] || grep -v '^#' "$work/conf.log" | tail -20 >&2
-out=$($docker run --rm --network=none "$conf" 2>"$work/conf.err")
-case "$(cat "$work/conf.err") $out" in "layerpin: commit unknown src sha256:"*" verified "[1-9]*" files and 1 build outputs setting=$$ extra=1") pass "the start-up check passes, then the program reads both files" ;;
-*) fail "conf start-up (got: $(cat "$work/conf.err") $out)" ;; esac
-out=$("$LAYERPIN" verify --image "$conf" 2>&1)
-case "$out" in "ok: commit unknown, "*" verified"*) pass "verify --image passes, the files found where the engine put them" ;; *) fail "verify --image conf (got: $out)" ;; esac
-$docker run --rm --network=none --entrypoint sh "$conf" -c \
-    'echo tampered >> /etc/app.conf && exec /etc/layerpin/verify.sh python3 main.py' >"$work/conf-tampered.out" 2>&1
-status=$?
-check "a tampered /etc/app.conf is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content /etc/app.conf' '$work/conf-tampered.out'"
+runs_verifies_refuses conf "$conf" "layerpin: commit unknown src sha256:*verified [1-9]* files and 1 build outputs setting=$$ extra=1" \
+    'echo tampered >> /etc/app.conf && exec /etc/layerpin/verify.sh python3 main.py' /etc/app.conf
 
 # A stage whose parent's ONBUILD triggers copy the application (the old *-onbuild images' shape,
 # written as a stage): the triggers run first in the stage built FROM it, so the pinned lines
@@ -203,16 +212,8 @@ onbuild=$("$LAYERPIN" build -- --network=none 2>"$work/onbuild.log" | head -n 1)
 images="$images $onbuild"
 check "it builds" test -n "$onbuild"
 [ -n "$onbuild" ] || grep -v '^#' "$work/onbuild.log" | tail -20 >&2
-out=$($docker run --rm --network=none "$onbuild" 2>"$work/onbuild.err")
-case "$(cat "$work/onbuild.err") $out" in "layerpin: commit unknown src sha256:"*" verified "[1-9]*" files onbuild $$") pass "the start-up check covers the triggered copy, then the program runs" ;;
-*) fail "onbuild start-up (got: $(cat "$work/onbuild.err") $out)" ;; esac
-out=$("$LAYERPIN" verify --image "$onbuild" 2>&1)
-case "$out" in "ok: commit unknown, "*" (0 files)"*) fail "verify --image checked no file (got: $out)" ;;
-"ok: commit unknown, "*) pass "verify --image passes, checking files" ;; *) fail "verify --image onbuild (got: $out)" ;; esac
-$docker run --rm --network=none --entrypoint sh "$onbuild" -c \
-    'echo 0 > /app/data.txt && exec /etc/layerpin/verify.sh python3 main.py' >"$work/onbuild-tampered.out" 2>&1
-status=$?
-check "a tampered file is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content /app/data.txt' '$work/onbuild-tampered.out'"
+runs_verifies_refuses onbuild "$onbuild" "layerpin: commit unknown src sha256:*verified [1-9]* files onbuild $$" \
+    'echo 0 > /app/data.txt && exec /etc/layerpin/verify.sh python3 main.py' /app/data.txt
 
 # The groups follow the Dockerfile: a file no COPY takes (a README) is in no layer, so changing it
 # keeps the src digest, the tag and every layer; a copied file moves them.
