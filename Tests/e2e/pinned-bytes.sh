@@ -46,7 +46,28 @@ for case_dir in "$here"/../../Fixtures/pinned/*/; do
     $docker run --rm "$tag" >"$work/$shape.run" 2>&1
     check "$shape: the program runs after the start-up check" sh -c "grep -q 'hello from $shape' '$work/$shape.run' && grep -q 'layerpin: commit $(git rev-parse HEAD)' '$work/$shape.run'"
     "$LAYERPIN" verify --image "$tag" >"$work/$shape.verify" 2>&1
-    check "$shape: verify --image passes" test $? -eq 0
+    status=$?
+    check "$shape: verify --image passes, checking files" sh -c "test $status -eq 0 && ! grep -q '(0 files)' '$work/$shape.verify'"
+    # A tampered main.py (where the image's WORKDIR holds it) is refused by the start-up check that
+    # wraps the image's own entry point.
+    workdir=$($docker image inspect -f '{{.Config.WorkingDir}}' "$tag")
+    program=$($docker image inspect -f '{{range .Config.Entrypoint}}{{.}}{{"\n"}}{{end}}' "$tag" | head -n 1)
+    $docker run --rm --network=none --entrypoint sh "$tag" -c \
+        "echo '# tampered' >> '${workdir:-/}/main.py' && exec '$program' python3 main.py" >"$work/$shape.tampered" 2>&1
+    status=$?
+    check "$shape: a tampered main.py is refused at start-up" sh -c "test $status -eq 1 && grep -q 'layerpin: content ${workdir%/}/main.py' '$work/$shape.tampered'"
+    # A code-only change: the dependency install, when there is one, is not run again.
+    if grep -q 'pip install' Dockerfile.user; then
+        printf 'print("hello again from %s")\n' "$shape" > main.py
+        git commit -qam "$shape: code only"
+        "$LAYERPIN" build -- --network=none --progress=plain >"$work/$shape.build2" 2>"$work/$shape.build2-log"
+        tag2=$(head -n 1 "$work/$shape.build2")
+        images="$images $tag2"
+        grep -A3 'pip install --no-index' "$work/$shape.build2-log" | grep -q CACHED
+        check "$shape: a code-only rebuild keeps the dependency install CACHED" test $? -eq 0
+        $docker run --rm "$tag2" >"$work/$shape.run2" 2>&1
+        check "$shape: and the new code runs" grep -q "hello again from $shape" "$work/$shape.run2"
+    fi
     cd "$work" || exit 1
 done
 finish
