@@ -147,6 +147,8 @@ struct ManifestTests {
         let text = manifest.canonicalJSON
         #expect(try Manifest.read(Array(text.utf8), file: "m.json") == manifest)
         #expect(manifest.unsettledDestinations == ["/opt"])
+        // What a mount hides is judged at the file's place inside the directory.
+        #expect(manifest.applicationPaths == ["/opt/a.txt", "/opt/b.txt", "/app"])
         // A directory there: both inside it; a file: the last copy alone.
         #expect(
             manifest.settlingDestinations { $0 == "/opt" }.layout.map(\.image) == ["/opt/a.txt", "/opt/b.txt", "/app"])

@@ -301,7 +301,7 @@ package struct Compose: Sendable {
     /// not show (compose carries an anonymous volume over to the new container, docker/compose#9450).
     static func shadowing(_ service: Service, manifest: Manifest, dockerfile: String?) -> [String] {
         var warnings: [String] = []
-        let applications = manifest.layout.map(\.image)
+        let applications = manifest.applicationPaths
         for mount in service.mounts {
             guard let application = ImagePath.shadowed(by: mount.target, among: applications) else { continue }
             warnings.append(

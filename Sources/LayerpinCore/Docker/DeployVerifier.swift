@@ -212,7 +212,7 @@ package enum DeployVerifier {
         }
         for mount in info.mounts ?? [] {
             guard
-                let application = ImagePath.shadowed(by: mount.destination, among: report.manifest.layout.map(\.image))
+                let application = ImagePath.shadowed(by: mount.destination, among: report.manifest.applicationPaths)
             else { continue }
             let under = Array(mount.destination.utf8)
             let extras = report.files.mismatches.filter { $0.kind == .extra && RawPath.isWithin($0.path, under) }

@@ -118,6 +118,13 @@ package struct Manifest: Sendable, Equatable {
         return paths
     }
 
+    /// Where the layout puts the context, for telling what a mount hides: an unsettled file at
+    /// its place inside the directory (a mount on `/etc/nginx` hides nothing `COPY app.conf /etc`
+    /// put there; one on `/etc` hides it either way).
+    package var applicationPaths: [String] {
+        layout.map { mapping in mapping.nameIfDirectory.map { ImageLayout.join(mapping.image, $0) } ?? mapping.image }
+    }
+
     /// The manifest with its layout settled against the image: a file copied to an unsettled path
     /// is inside it by its name when `isDirectory` says the image has a directory there (following
     /// symlinks, as the engine's copy does), else at the path (dropped if a later copy replaced it).
