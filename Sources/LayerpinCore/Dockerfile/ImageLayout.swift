@@ -127,18 +127,30 @@ package enum ImageLayout {
         /// directory `target`, at `target` itself when `exactly` (a file below a copied directory),
         /// else at `target` unless the image has a directory there (unsettled: only the built image
         /// can say).
+        /// `executable` is the owner-exec bit a `--chmod` gives every file placed (nil: its own).
         func place(
             context: [UInt8], isDirectory: Bool, name: String, target: String, intoDirectory: Bool,
-            exactly: Bool = false
+            exactly: Bool = false, executable: Bool? = nil
         ) {
             if isDirectory {
-                layout.mappings.append(Manifest.Mapping(context: context, image: target))
+                // The same file copied again to the same place by this copy, with another mode: this
+                // copy's mode is the one there (the same mode: the earlier mapping says the same).
+                layout.mappings.removeAll { earlier in
+                    earlier.executable != executable && isFile(earlier) && earlier.nameIfDirectory == nil
+                        && ImagePath.isWithin(earlier.image, target)
+                        && (context.isEmpty || RawPath.isWithin(earlier.context, context))
+                        && Array(
+                            ImagePath.components(earlier.image).dropFirst(ImagePath.components(target).count)
+                                .joined(separator: "/").utf8)
+                            == Array(earlier.context.dropFirst(context.isEmpty ? 0 : context.count + 1))
+                }
+                layout.mappings.append(Manifest.Mapping(context: context, image: target, executable: executable))
                 knowDirectory(target)
             } else if exactly || intoDirectory {
                 let image = exactly ? target : join(target, name)
                 // A later file copied to the same path replaces the earlier one.
                 layout.mappings.removeAll { $0.image == image && isFile($0) && $0.nameIfDirectory == nil }
-                layout.mappings.append(Manifest.Mapping(context: context, image: image))
+                layout.mappings.append(Manifest.Mapping(context: context, image: image, executable: executable))
                 knowDirectory(exactly ? parent(of: target) : target)
             } else {
                 // At a file, the later copy replaces the earlier; in a directory, one of the same name.
@@ -149,7 +161,8 @@ package enum ImageLayout {
                 where layout.mappings[index].image == target && layout.mappings[index].nameIfDirectory != nil {
                     layout.mappings[index].onlyIfDirectory = true
                 }
-                layout.mappings.append(Manifest.Mapping(context: context, image: target, nameIfDirectory: name))
+                layout.mappings.append(
+                    Manifest.Mapping(context: context, image: target, nameIfDirectory: name, executable: executable))
                 // Whatever the target is, what holds it is a directory.
                 knowDirectory(parent(of: target))
             }
@@ -175,6 +188,14 @@ package enum ImageLayout {
             case "COPY", "ADD":
                 guard instruction.heredocs.isEmpty, instruction.words.count >= 2 else { continue }
                 let words = instruction.words.map { Variables.expand($0, layout.variables) }
+                // An octal --chmod sets every copied file's mode; both engines ignore any other value
+                // (`u+x`), as Fixtures/layouts/chmod-copies records.
+                let chmod = instruction.flag("chmod").flatMap { mode -> Bool? in
+                    guard !mode.isEmpty, mode.allSatisfy({ ("0"..."7").contains($0) }),
+                        let bits = UInt32(mode, radix: 8)
+                    else { return nil }
+                    return bits & 0o100 != 0
+                }
                 let destination = words.last!
                 let target = resolve(destination, in: layout.workdir)
                 let intoDirectory =
@@ -199,12 +220,12 @@ package enum ImageLayout {
                                     let name = String(ImagePath.components(mapping.image).last ?? "")
                                     place(
                                         context: mapping.context, isDirectory: false, name: name, target: target,
-                                        intoDirectory: intoDirectory)
+                                        intoDirectory: intoDirectory, executable: chmod ?? mapping.executable)
                                 } else {
                                     place(
                                         context: mapping.context, isDirectory: isDirectory, name: "",
                                         target: rest.isEmpty ? target : join(target, rest), intoDirectory: false,
-                                        exactly: true)
+                                        exactly: true, executable: chmod ?? mapping.executable)
                                 }
                                 layout.copiesFromStages = true
                             } else if isDirectory && ImagePath.isWithin(copiedPath, mapping.image) {
@@ -218,7 +239,8 @@ package enum ImageLayout {
                                 let name = String(rest.split(separator: "/").last ?? "")
                                 place(
                                     context: context, isDirectory: directories.contains(context), name: name,
-                                    target: target, intoDirectory: intoDirectory)
+                                    target: target, intoDirectory: intoDirectory,
+                                    executable: chmod ?? mapping.executable)
                                 layout.copiesFromStages = true
                             }
                         }
@@ -245,7 +267,7 @@ package enum ImageLayout {
                     }
                     place(
                         context: cleaned, isDirectory: cleaned.isEmpty || directories.contains(cleaned), name: name,
-                        target: target, intoDirectory: intoDirectory)
+                        target: target, intoDirectory: intoDirectory, executable: chmod)
                 }
             default:
                 break

@@ -80,12 +80,19 @@ package struct Manifest: Sendable, Equatable {
         /// A later copy to the same unsettled path replaces this file unless the path is a
         /// directory (`COPY a.txt b.txt /dest`, no trailing `/`: the last wins at a file).
         package var onlyIfDirectory: Bool
+        /// The owner-exec bit an octal `--chmod` of the copy gives every file it places, whatever
+        /// the file's own in the context; nil without one.
+        package var executable: Bool?
 
-        package init(context: [UInt8], image: String, nameIfDirectory: String? = nil, onlyIfDirectory: Bool = false) {
+        package init(
+            context: [UInt8], image: String, nameIfDirectory: String? = nil, onlyIfDirectory: Bool = false,
+            executable: Bool? = nil
+        ) {
             self.context = context
             self.image = image
             self.nameIfDirectory = nameIfDirectory
             self.onlyIfDirectory = onlyIfDirectory
+            self.executable = executable
         }
     }
 
@@ -136,8 +143,13 @@ package struct Manifest: Sendable, Equatable {
             guard let name = mapping.nameIfDirectory else { return mapping }
             let directory = answers[mapping.image] ?? isDirectory(mapping.image)
             answers[mapping.image] = directory
-            if directory { return Mapping(context: mapping.context, image: ImageLayout.join(mapping.image, name)) }
-            return mapping.onlyIfDirectory ? nil : Mapping(context: mapping.context, image: mapping.image)
+            if directory {
+                return Mapping(
+                    context: mapping.context, image: ImageLayout.join(mapping.image, name),
+                    executable: mapping.executable)
+            }
+            return mapping.onlyIfDirectory
+                ? nil : Mapping(context: mapping.context, image: mapping.image, executable: mapping.executable)
         }
         return settled
     }
@@ -217,7 +229,11 @@ package struct Manifest: Sendable, Equatable {
             for entry in entries where mapping.context.isEmpty || RawPath.isWithin(entry.path, mapping.context) {
                 let rest = mapping.context.isEmpty ? entry.path : Array(entry.path.dropFirst(mapping.context.count + 1))
                 let path = rest.isEmpty ? base : base + [RawPath.separator] + rest
-                if seen.insert(path).inserted { result.append((path, entry)) }
+                guard seen.insert(path).inserted else { continue }
+                var placed = entry
+                // A --chmod gives the copied files their mode (the digest's bit is the owner's x).
+                if let executable = mapping.executable, entry.kind == .file { placed.executable = executable }
+                result.append((path, placed))
             }
         }
         return result

@@ -46,6 +46,7 @@ extension Manifest {
                     // Only when set: a settled mapping keeps the bytes it had.
                     if let name = mapping.nameIfDirectory { fields["ifDirectory"] = .string(name) }
                     if mapping.onlyIfDirectory { fields["onlyIfDirectory"] = .bool(true) }
+                    if let executable = mapping.executable { fields["executable"] = .bool(executable) }
                     return .object(fields)
                 }),
         ]
@@ -214,10 +215,13 @@ private struct FieldReader {
             if only != nil && name == nil {
                 throw fail("layout[\(index)].onlyIfDirectory", "needs ifDirectory")
             }
+            let executable = try fields["executable"].map { value throws(ManifestError) in
+                try bool(value, "layout[\(index)].executable")
+            }
             layout.append(
                 Manifest.Mapping(
                     context: try path(fields["context"], "layout[\(index)].context"), image: image,
-                    nameIfDirectory: name, onlyIfDirectory: only ?? false))
+                    nameIfDirectory: name, onlyIfDirectory: only ?? false, executable: executable))
         }
         var runtime: [String] = []
         if let value = top["runtime"] {
