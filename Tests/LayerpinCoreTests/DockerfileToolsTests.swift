@@ -498,7 +498,7 @@ struct RenderPinTests {
     }
 
     @Test(
-        "a final stage that only copies --from a build stage: the manifest is made there and carried into the final one"
+        "a final stage without a shell copying --from a build stage: the manifest is made and checked there, then carried"
     )
     func copyFromBuildStage() throws {
         let lines = try Self.pinnedLines(
@@ -506,8 +506,15 @@ struct RenderPinTests {
             deps: ["go.mod"])
         let final = lines.firstIndex(of: "FROM scratch")!
         #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! < final)
-        // The build stage makes the manifest but cannot judge the final layout: no check there.
-        #expect(!lines[..<final].contains { $0.hasPrefix("RUN [\"/etc/layerpin") })
+        // The final stage has no shell: the build stage, where the files were copied, checks them
+        // against its own layout (the manifest's stageLayout), right after the copy.
+        let copy = try #require(lines.firstIndex(of: "COPY . ."))
+        #expect(
+            Array(lines[(copy + 1)...(copy + 2)]) == [
+                "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",
+                #"RUN ["/etc/layerpin/verify.sh", "--stage", "--build"]"#,
+            ])
+        #expect(lines[..<final].filter { $0.hasPrefix("RUN [\"/etc/layerpin") }.count == 1)
         #expect(
             Array(lines[final...]) == [
                 "FROM scratch", "COPY --from=build /app /app", "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT",

@@ -144,8 +144,10 @@ struct ManifestTests {
             Manifest.Mapping(context: Array("b.txt".utf8), image: "/opt", nameIfDirectory: "b.txt"),
             Manifest.Mapping(context: [], image: "/app"),
         ]
+        manifest.stageLayout = [Manifest.Mapping(context: [], image: "/src", executable: true)]
         let text = manifest.canonicalJSON
         #expect(try Manifest.read(Array(text.utf8), file: "m.json") == manifest)
+        #expect(text.contains("\"stageLayout\""))
         #expect(manifest.unsettledDestinations == ["/opt"])
         // What a mount hides is judged at the file's place inside the directory.
         #expect(manifest.applicationPaths == ["/opt/a.txt", "/opt/b.txt", "/app"])

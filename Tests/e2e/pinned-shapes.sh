@@ -243,4 +243,29 @@ printf 'print("subset, changed")\n' > src/main.py
 three=$("$LAYERPIN" build -- --network=none 2>>"$work/subset.log" | head -n 1)
 images="$images $three"
 check "a copied file's change moves the src tag" test -n "$three" -a "$three" != "$one"
+
+# A final stage without a shell that takes only a build product --from a build stage (the Go and
+# Rust shape): the build stage, which has a shell, checks the copied files against its own layout
+# right after the copy, and a stale manifest fails the build there.
+mkdir -p "$work/product"
+cd "$work/product"
+printf 'one %s\n' "$$" > a.txt
+printf 'two\n' > b.txt
+printf 'image: layerpin-e2e-product\n' > layerpin.yaml
+printf 'Dockerfile*\n' > .dockerignore
+printf 'FROM layerpin-e2e/busybox AS build\nWORKDIR /src\nCOPY . .\nRUN cat a.txt b.txt > /bundle.txt\n\nFROM scratch\nCOPY --from=build /bundle.txt /bundle.txt\nENTRYPOINT ["/nothing"]\n' > Dockerfile.user
+"$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >/dev/null 2>&1
+grep -q '^RUN \["/etc/layerpin/verify.sh", "--stage", "--build"\]$' Dockerfile
+check "the build stage checks its own copy (the final stage has no shell)" test $? -eq 0
+product=$("$LAYERPIN" build -- --network=none --progress=plain 2>"$work/product.log" | head -n 1)
+images="$images $product"
+check "it builds" test -n "$product"
+grep -q 'layerpin: commit unknown src sha256:.* verified [1-9][0-9]* files' "$work/product.log"
+check "the in-build check verified the copied files in the build stage" test $? -eq 0
+out=$("$LAYERPIN" verify --image "$product" 2>&1)
+case "$out" in "ok: commit unknown, provenance only: "*) pass "verify --image of the final image: provenance only, said so" ;; *) fail "verify --image product (got: $out)" ;; esac
+printf 'changed after the plan\n' > a.txt
+$docker build --network=none -f Dockerfile . >"$work/product-stale.log" 2>&1
+status=$?
+check "a build with a stale manifest fails at the build stage's check" sh -c "test $status -ne 0 && grep -q 'layerpin: content /src/a.txt' '$work/product-stale.log'"
 finish

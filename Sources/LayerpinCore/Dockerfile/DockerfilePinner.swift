@@ -221,6 +221,11 @@ package enum DockerfilePinner {
                 })
         }
         func verification(after index: Int, recordingFirst: Bool) -> [String] {
+            // A built stage without a shell: the check runs here, where the files were copied, against
+            // this stage's own layout (the manifest's stageLayout); the manifest travels on.
+            if carried && !shell && hasShell(stage, in: file) {
+                return Self.manifestCopy + [Self.run("--stage", "--build")]
+            }
             if carried { return Self.manifestCopy }
             guard shell else { return Self.manifestCopy + Self.labels(groups: groups, verifyMode: nil) }
             let check =

@@ -43,6 +43,30 @@ package enum ImageLayout {
         return layout.mappings.sorted { $0.context.count > $1.context.count }
     }
 
+    /// Where the context lands in the stage that copies it, when the built stage has no shell and
+    /// takes its files `--from` that stage (a `FROM scratch` or distroless final stage after a build
+    /// stage that has one): the in-build check runs there, against this layout. nil otherwise.
+    package static func checkedStageMappings(
+        of text: String, directories: Set<[UInt8]>, paths: [[UInt8]], target: String? = nil,
+        frontend: DockerfileFrontend = .current
+    ) -> [Manifest.Mapping]? {
+        guard let file = try? DockerfileParser.parse(text, frontend: frontend),
+            let position = DockerfilePinner.targetStage(target, in: file),
+            let pinned = DockerfilePinner.pinnedStage(for: position, in: file),
+            !DockerfilePinner.isBuilt(position, from: pinned, in: file), !DockerfilePinner.hasShell(position, in: file),
+            DockerfilePinner.hasShell(pinned, in: file)
+        else { return nil }
+        var globals: [String: String] = [:]
+        for instruction in file.instructions[..<(file.stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
+            for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
+        }
+        var layouts: [Int: StageLayout] = [:]
+        let layout = stageLayout(
+            pinned, in: file, directories: directories, paths: paths, globals: globals, done: &layouts)
+        guard !layout.mappings.isEmpty else { return nil }
+        return layout.mappings.sorted { $0.context.count > $1.context.count }
+    }
+
     /// The context paths the stages a target builds copy from the context (their `COPY`/`ADD`
     /// sources, variables and wildcards resolved as for the layout, an `ONBUILD` trigger's too),
     /// each standing for itself and what is below it, the whole context as the empty path: what

@@ -114,6 +114,10 @@ package struct Manifest: Sendable, Equatable {
     /// Whose `.dockerignore` walk chose the entries; nil in a manifest written before it was
     /// recorded (Docker 20.10's, the only one then).
     package var engine: EngineGeneration?
+    /// Where the context lands in the stage that copies it, when the built stage has no shell and
+    /// takes its files `--from` that stage (`FROM scratch` after a build stage): the in-build check
+    /// runs there (`verify.sh --stage --build`); nil otherwise.
+    package var stageLayout: [Mapping]? = nil
 
     /// The image paths only the built image can settle: a file copied there lands inside when it
     /// is a directory (`Mapping.nameIfDirectory`).

@@ -37,19 +37,9 @@ extension Manifest {
             "entries": .array(entries.map(Self.json)),
             "buildArgs": .object(buildArgs.mapValues { .string($0) }),
             "tags": .array(tags.map { .string($0) }),
-            "layout": .array(
-                layout.map { mapping in
-                    var fields: [String: JSONValue] = [
-                        "context": .string(String(decoding: TreeListing.encodePath(mapping.context), as: UTF8.self)),
-                        "image": .string(mapping.image),
-                    ]
-                    // Only when set: a settled mapping keeps the bytes it had.
-                    if let name = mapping.nameIfDirectory { fields["ifDirectory"] = .string(name) }
-                    if mapping.onlyIfDirectory { fields["onlyIfDirectory"] = .bool(true) }
-                    if let executable = mapping.executable { fields["executable"] = .bool(executable) }
-                    return .object(fields)
-                }),
+            "layout": Self.json(layout),
         ]
+        if let stageLayout { members["stageLayout"] = Self.json(stageLayout) }
         // Written only when set, so a manifest without it keeps the bytes (and digest) it had.
         if !runtime.isEmpty { members["runtime"] = .array(runtime.map { .string($0) }) }
         if let engine { members["engine"] = .string(engine.rawValue) }
@@ -59,6 +49,21 @@ extension Manifest {
     /// The manifest's own digest (the `io.layerpin.manifest` label).
     package var manifestDigest: Digest {
         SHA256Hasher.digest(of: Array(canonicalJSON.utf8))
+    }
+
+    private static func json(_ layout: [Mapping]) -> JSONValue {
+        .array(
+            layout.map { mapping in
+                var fields: [String: JSONValue] = [
+                    "context": .string(String(decoding: TreeListing.encodePath(mapping.context), as: UTF8.self)),
+                    "image": .string(mapping.image),
+                ]
+                // Only when set: a settled mapping keeps the bytes it had.
+                if let name = mapping.nameIfDirectory { fields["ifDirectory"] = .string(name) }
+                if mapping.onlyIfDirectory { fields["onlyIfDirectory"] = .bool(true) }
+                if let executable = mapping.executable { fields["executable"] = .bool(executable) }
+                return .object(fields)
+            })
     }
 
     private static func json(_ entry: Entry) -> JSONValue {
@@ -122,6 +127,36 @@ private struct FieldReader {
     func optionalString(_ value: JSONValue?, _ field: String) throws(ManifestError) -> String? {
         if case .null? = value { return nil }
         return try string(value, field)
+    }
+
+    /// A layout: where context paths land (`layout`, `stageLayout`).
+    func mappings(_ value: JSONValue?, _ field: String) throws(ManifestError) -> [Manifest.Mapping] {
+        var layout: [Manifest.Mapping] = []
+        for (index, item) in try array(value, field).enumerated() {
+            let fields = try object(item, "\(field)[\(index)]")
+            let image = try string(fields["image"], "\(field)[\(index)].image")
+            guard image.hasPrefix("/") else { throw fail("\(field)[\(index)].image", "must be an absolute path") }
+            let name = try fields["ifDirectory"].map { value throws(ManifestError) in
+                try string(value, "\(field)[\(index)].ifDirectory")
+            }
+            if let name, name.isEmpty || name.contains("/") || name == "." || name == ".." {
+                throw fail("\(field)[\(index)].ifDirectory", "must be one file name")
+            }
+            let only = try fields["onlyIfDirectory"].map { value throws(ManifestError) in
+                try bool(value, "\(field)[\(index)].onlyIfDirectory")
+            }
+            if only != nil && name == nil {
+                throw fail("\(field)[\(index)].onlyIfDirectory", "needs ifDirectory")
+            }
+            let executable = try fields["executable"].map { value throws(ManifestError) in
+                try bool(value, "\(field)[\(index)].executable")
+            }
+            layout.append(
+                Manifest.Mapping(
+                    context: try path(fields["context"], "\(field)[\(index)].context"), image: image,
+                    nameIfDirectory: name, onlyIfDirectory: only ?? false, executable: executable))
+        }
+        return layout
     }
 
     func int(_ value: JSONValue?, _ field: String) throws(ManifestError) -> Int64 {
@@ -198,30 +233,9 @@ private struct FieldReader {
         for (index, item) in try array(top["tags"], "tags").enumerated() {
             tags.append(try string(item, "tags[\(index)]"))
         }
-        var layout: [Manifest.Mapping] = []
-        for (index, item) in try array(top["layout"], "layout").enumerated() {
-            let fields = try object(item, "layout[\(index)]")
-            let image = try string(fields["image"], "layout[\(index)].image")
-            guard image.hasPrefix("/") else { throw fail("layout[\(index)].image", "must be an absolute path") }
-            let name = try fields["ifDirectory"].map { value throws(ManifestError) in
-                try string(value, "layout[\(index)].ifDirectory")
-            }
-            if let name, name.isEmpty || name.contains("/") || name == "." || name == ".." {
-                throw fail("layout[\(index)].ifDirectory", "must be one file name")
-            }
-            let only = try fields["onlyIfDirectory"].map { value throws(ManifestError) in
-                try bool(value, "layout[\(index)].onlyIfDirectory")
-            }
-            if only != nil && name == nil {
-                throw fail("layout[\(index)].onlyIfDirectory", "needs ifDirectory")
-            }
-            let executable = try fields["executable"].map { value throws(ManifestError) in
-                try bool(value, "layout[\(index)].executable")
-            }
-            layout.append(
-                Manifest.Mapping(
-                    context: try path(fields["context"], "layout[\(index)].context"), image: image,
-                    nameIfDirectory: name, onlyIfDirectory: only ?? false, executable: executable))
+        let layout = try mappings(top["layout"], "layout")
+        let stageLayout = try top["stageLayout"].map { value throws(ManifestError) in
+            try mappings(value, "stageLayout")
         }
         var runtime: [String] = []
         if let value = top["runtime"] {
@@ -243,7 +257,7 @@ private struct FieldReader {
             tool: try string(top["tool"], "tool"), git: git, ecosystem: try string(top["ecosystem"], "ecosystem"),
             groups: groups, context: try digest(top["context"], "context"), recipe: try digest(top["recipe"], "recipe"),
             platform: try string(top["platform"], "platform"), entries: entries, buildArgs: buildArgs,
-            tags: tags, layout: layout, runtime: runtime, engine: engine)
+            tags: tags, layout: layout, runtime: runtime, engine: engine, stageLayout: stageLayout)
     }
 
     func entry(_ value: JSONValue, _ field: String) throws(ManifestError) -> Manifest.Entry {

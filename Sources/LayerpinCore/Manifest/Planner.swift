@@ -71,7 +71,15 @@ package struct Planner: Sendable {
                 arguments: Array(buildArgs.keys)
             ).digest,
             platform: fingerprint.platform.description, entries: entries, buildArgs: buildArgs, tags: [tag],
-            layout: layout(of: fingerprint), runtime: fingerprint.config.runtime, engine: fingerprint.ignore.generation)
+            layout: layout(of: fingerprint), runtime: fingerprint.config.runtime, engine: fingerprint.ignore.generation,
+            stageLayout: fingerprint.dockerfileText.flatMap { text in
+                ImageLayout.checkedStageMappings(
+                    of: text,
+                    directories: Set(
+                        fingerprint.context.entries.filter { $0.fingerprint.kind == .directory }.map(\.path)),
+                    paths: fingerprint.context.entries.map(\.path), target: fingerprint.target,
+                    frontend: fingerprint.ignore.generation.dockerfileFrontend)
+            })
     }
 
     /// Where context paths land: from the Dockerfile's COPY lines, else the configured workdir.

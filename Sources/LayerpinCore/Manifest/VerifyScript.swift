@@ -31,36 +31,12 @@ package enum VerifyScript {
     /// rows of both answers follow, those of one answer only marked `+N/` (kept when path N is a
     /// directory, the file inside it) or `-N/` (kept when it is not). The script settles them first.
     package static func render(_ manifest: Manifest) throws(LayerpinError) -> [UInt8] {
-        var table: [UInt8] = []
-        let unsettled = manifest.unsettledDestinations
-        if unsettled.isEmpty {
-            for row in try rows(of: manifest) { table += row.bytes }
-        } else {
-            let inside = try rows(of: manifest.settlingDestinations { _ in true })
-            let at = try rows(of: manifest.settlingDestinations { _ in false })
-            let insideSet = Set(inside)
-            let atSet = Set(at)
-            let paths = unsettled.map { Array($0.utf8) }
-            for (number, path) in paths.enumerated() {
-                try check(path, of: path)
-                table += Row(kind: "r", executable: "-", value: Array(String(number).utf8), path: path).bytes
-            }
-            /// The unsettled path a row of one answer belongs to: the longest that is the row's path
-            /// (`-`, the file at it) or holds it (`+`, the file inside it).
-            func marked(_ row: Row, _ sign: String) -> Row {
-                let candidates = paths.indices.filter { index in
-                    sign == "-"
-                        ? row.path == paths[index]
-                        : RawPath.isWithin(row.path, paths[index])
-                            && row.path != paths[index]
-                }
-                guard let number = candidates.max(by: { paths[$0].count < paths[$1].count }) else { return row }
-                var row = row
-                row.kind = "\(sign)\(number)/\(row.kind)"
-                return row
-            }
-            for row in inside { table += (atSet.contains(row) ? row : marked(row, "+")).bytes }
-            for row in at where !insideSet.contains(row) { table += marked(row, "-").bytes }
+        let table = try table(of: manifest)
+        // The stage a shell-less final stage takes its files from checks them where they were copied.
+        let stage = try manifest.stageLayout.map { layout throws(LayerpinError) -> [UInt8] in
+            var copied = manifest
+            copied.layout = layout
+            return try Self.table(of: copied)
         }
         let src = manifest.digest(of: "src") ?? manifest.context
         let srcName = manifest.digest(of: "src") == nil ? "context" : "src"
@@ -68,7 +44,46 @@ package enum VerifyScript {
             (header(commit: manifest.commit, srcName: srcName, src: src, manifest: manifest.manifestDigest)
                 + "runtime='" + runtimePatterns(manifest).joined(separator: "\n") + "'\n"
                 + "entries=$(cat <<'LAYERPIN_ENTRIES'\n").utf8) + table
-            + Array(("LAYERPIN_ENTRIES\n)\n" + body).utf8)
+            + Array("LAYERPIN_ENTRIES\n)\n".utf8)
+            + (stage.map {
+                Array("stage_entries=$(cat <<'LAYERPIN_STAGE'\n".utf8) + $0 + Array("LAYERPIN_STAGE\n)\n".utf8)
+            }
+                ?? Array("stage_entries=\n".utf8))
+            + Array(body.utf8)
+    }
+
+    /// The rows of a manifest's table, its unsettled destinations marked (see `render`).
+    static func table(of manifest: Manifest) throws(LayerpinError) -> [UInt8] {
+        var table: [UInt8] = []
+        let unsettled = manifest.unsettledDestinations
+        if unsettled.isEmpty {
+            for row in try rows(of: manifest) { table += row.bytes }
+            return table
+        }
+        let inside = try rows(of: manifest.settlingDestinations { _ in true })
+        let at = try rows(of: manifest.settlingDestinations { _ in false })
+        let insideSet = Set(inside)
+        let atSet = Set(at)
+        let paths = unsettled.map { Array($0.utf8) }
+        for (number, path) in paths.enumerated() {
+            try check(path, of: path)
+            table += Row(kind: "r", executable: "-", value: Array(String(number).utf8), path: path).bytes
+        }
+        /// The unsettled path a row of one answer belongs to: the longest that is the row's path
+        /// (`-`, the file at it) or holds it (`+`, the file inside it).
+        func marked(_ row: Row, _ sign: String) -> Row {
+            let candidates = paths.indices.filter { index in
+                sign == "-"
+                    ? row.path == paths[index] : RawPath.isWithin(row.path, paths[index]) && row.path != paths[index]
+            }
+            guard let number = candidates.max(by: { paths[$0].count < paths[$1].count }) else { return row }
+            var row = row
+            row.kind = "\(sign)\(number)/\(row.kind)"
+            return row
+        }
+        for row in inside { table += (atSet.contains(row) ? row : marked(row, "+")).bytes }
+        for row in at where !insideSet.contains(row) { table += marked(row, "-").bytes }
+        return table
     }
 
     /// The table of a settled manifest: every entry where it lands, then where extra entries are
@@ -147,6 +162,8 @@ package enum VerifyScript {
         #                                  what the build's own steps left under the covered
         #                                  directories that differs from the manifest (then
         #                                  check, with --build)
+        #   verify.sh --stage --build      inside `docker build`, in the stage a final stage
+        #                                  without a shell copies from: its own layout checked
         #   verify.sh --record-before-copy inside `docker build`, before the application COPY:
         #                                  record what is already there that the manifest does
         #                                  not name (an install's node_modules, the base image's)
@@ -171,6 +188,14 @@ package enum VerifyScript {
             --build) build=1 ;;
             --record) record=1 ;;
             --record-before-copy) record=2 ;;
+            --stage)
+                # The stage a shell-less final stage copies from: its own layout.
+                if [ -z "$stage_entries" ]; then
+                    echo "layerpin: this verify.sh has no stage layout (the built stage has a shell: check there)" >&2
+                    exit 2
+                fi
+                entries=$stage_entries
+                ;;
             *) break ;;
             esac
             shift
