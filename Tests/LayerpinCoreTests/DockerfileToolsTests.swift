@@ -508,13 +508,15 @@ struct RenderPinTests {
         #expect(lines.firstIndex(of: "ARG LAYERPIN_SRC_DIGEST")! < final)
         // The final stage has no shell: the build stage, where the files were copied, checks them
         // against its own layout (the manifest's stageLayout), right after the copy.
+        // What the base image already has there is recorded first, apart from the final image's record.
         let copy = try #require(lines.firstIndex(of: "COPY . ."))
         #expect(
-            Array(lines[(copy + 1)...(copy + 2)]) == [
+            Array(lines[(copy - 2)...(copy + 1)]) == [
                 "COPY .layerpin/manifest.json .layerpin/verify.sh /etc/layerpin/",
+                #"RUN ["/etc/layerpin/verify.sh", "--stage", "--record-before-copy"]"#, "COPY . .",
                 #"RUN ["/etc/layerpin/verify.sh", "--stage", "--build"]"#,
             ])
-        #expect(lines[..<final].filter { $0.hasPrefix("RUN [\"/etc/layerpin") }.count == 1)
+        #expect(lines[..<final].filter { $0.hasPrefix("RUN [\"/etc/layerpin") }.count == 2)
         #expect(
             Array(lines[final...]) == [
                 "FROM scratch", "COPY --from=build /app /app", "ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT",

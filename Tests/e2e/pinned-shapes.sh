@@ -253,7 +253,8 @@ printf 'one %s\n' "$$" > a.txt
 printf 'two\n' > b.txt
 printf 'image: layerpin-e2e-product\n' > layerpin.yaml
 printf 'Dockerfile*\n' > .dockerignore
-printf 'FROM layerpin-e2e/busybox AS build\nWORKDIR /src\nCOPY . .\nRUN cat a.txt b.txt > /bundle.txt\n\nFROM scratch\nCOPY --from=build /bundle.txt /bundle.txt\nENTRYPOINT ["/nothing"]\n' > Dockerfile.user
+# (A file already in the copy's destination, as a base image may have one, is recorded first.)
+printf 'FROM layerpin-e2e/busybox AS build\nWORKDIR /src\nRUN echo base > /src/base.txt\nCOPY . .\nRUN cat a.txt b.txt > /bundle.txt\n\nFROM scratch\nCOPY --from=build /bundle.txt /bundle.txt\nENTRYPOINT ["/nothing"]\n' > Dockerfile.user
 "$LAYERPIN" dockerfile --from Dockerfile.user -o Dockerfile >/dev/null 2>&1
 grep -q '^RUN \["/etc/layerpin/verify.sh", "--stage", "--build"\]$' Dockerfile
 check "the build stage checks its own copy (the final stage has no shell)" test $? -eq 0

@@ -207,8 +207,14 @@ package enum DockerfilePinner {
         let shell = hasShell(carried ? targetStage : stage, in: file)
         /// The lines before the application COPY at `index` (the manifest and verifier, and a record
         /// of what the build put there before it) and those after it (the check and the labels).
+        /// The check runs in the pinned stage, against its own layout: the built stage has no shell.
+        let checksStage = carried && !shell && hasShell(stage, in: file)
         func verification(before index: Int) -> [String] {
-            carried || !shell
+            if checksStage {
+                return Self.manifestCopy
+                    + asRoot(Self.run("--stage", "--record-before-copy"), user(before: index, in: file))
+            }
+            return carried || !shell
                 ? [] : Self.manifestCopy + asRoot(Self.run("--record-before-copy"), user(before: index, in: file))
         }
         /// After the last application COPY at `index`, copied since `first`: when other steps wrote
@@ -223,9 +229,7 @@ package enum DockerfilePinner {
         func verification(after index: Int, recordingFirst: Bool) -> [String] {
             // A built stage without a shell: the check runs here, where the files were copied, against
             // this stage's own layout (the manifest's stageLayout); the manifest travels on.
-            if carried && !shell && hasShell(stage, in: file) {
-                return Self.manifestCopy + [Self.run("--stage", "--build")]
-            }
+            if checksStage { return [Self.run("--stage", "--build")] }
             if carried { return Self.manifestCopy }
             guard shell else { return Self.manifestCopy + Self.labels(groups: groups, verifyMode: nil) }
             let check =
@@ -282,7 +286,8 @@ package enum DockerfilePinner {
             insertions[after, default: []] +=
                 ["ARG LAYERPIN_SRC_DIGEST", "ARG LAYERPIN_COMMIT", "ARG LAYERPIN_CREATED"]
                 + (groups.contains("deps") ? ["ARG LAYERPIN_DEPS_DIGEST"] : [])
-                + (carried || !shell ? [] : Self.manifestCopy) + verification(after: start, recordingFirst: true)
+                + (checksStage || !carried && shell ? Self.manifestCopy : [])
+                + verification(after: start, recordingFirst: true)
             checkedAfter = start
             return finished()
         }

@@ -164,6 +164,8 @@ package enum VerifyScript {
         #                                  check, with --build)
         #   verify.sh --stage --build      inside `docker build`, in the stage a final stage
         #                                  without a shell copies from: its own layout checked
+        #                                  (--stage --record-before-copy before its copy, into
+        #                                  /etc/layerpin/stage-outputs)
         #   verify.sh --record-before-copy inside `docker build`, before the application COPY:
         #                                  record what is already there that the manifest does
         #                                  not name (an install's node_modules, the base image's)
@@ -183,6 +185,7 @@ package enum VerifyScript {
     private static let body = #"""
         build=0
         record=0
+        stage=0
         while :; do
             case "${1:-}" in
             --build) build=1 ;;
@@ -195,6 +198,7 @@ package enum VerifyScript {
                     exit 2
                 fi
                 entries=$stage_entries
+                stage=1
                 ;;
             *) break ;;
             esac
@@ -205,6 +209,9 @@ package enum VerifyScript {
         # What the build's own steps recorded: at start-up every path there is checked against it;
         # inside the build only paths the manifest does not name (it is the COPY that put those).
         outputs="$root/etc/layerpin/outputs"
+        # The stage's own record stays apart: the final image carries /etc/layerpin, and its outputs
+        # are the final image's business.
+        [ "$stage" = 1 ] && outputs="$root/etc/layerpin/stage-outputs"
         overlay=all
         [ "$build" = 1 ] && overlay=extras
         case "$mode" in
