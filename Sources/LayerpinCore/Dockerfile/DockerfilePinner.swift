@@ -205,10 +205,10 @@ package enum DockerfilePinner {
         // and carried, checked and labelled in the target, where its layout holds.
         let carried = !isBuilt(targetStage, from: stage, in: file)
         let shell = hasShell(carried ? targetStage : stage, in: file)
+        // The check runs in the pinned stage, against its own layout: the built stage has no shell.
+        let checksStage = carried && !shell && hasShell(stage, in: file)
         /// The lines before the application COPY at `index` (the manifest and verifier, and a record
         /// of what the build put there before it) and those after it (the check and the labels).
-        /// The check runs in the pinned stage, against its own layout: the built stage has no shell.
-        let checksStage = carried && !shell && hasShell(stage, in: file)
         func verification(before index: Int) -> [String] {
             if checksStage {
                 return Self.manifestCopy
