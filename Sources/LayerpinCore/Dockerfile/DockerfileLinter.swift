@@ -170,11 +170,10 @@ package enum DockerfileLinter {
             findings.append(LintFinding(rule: rule, severity: severity, line: line, message: message, hint: hint))
         }
         // Where the context lands in the image, as the build lays it out (else the workdir).
+        let directories = Self.directories(of: context.entries)
+        let reading = ImageLayout.read(file, directories: directories, paths: context.entries, target: context.target)
         let application =
-            ImageLayout.mappings(
-                of: file.text(), directories: Self.directories(of: context.entries), paths: context.entries,
-                target: context.target)
-            ?? [Manifest.Mapping(context: [], image: context.workdir ?? "/app")]
+            reading?.mappings ?? [Manifest.Mapping(context: [], image: context.workdir ?? "/app")]
         // The stage built and those it is built from (FROM a stage, COPY --from), each with its
         // install: the only ones the findings are about (a `dev-envs` stage after it is not built).
         let built = DockerfilePinner.targetStage(context.target, in: file) ?? max(0, file.stages.count - 1)
@@ -354,35 +353,38 @@ package enum DockerfileLinter {
             }
         }
         // LP006 (info): the context files no COPY of the build takes, all of them, by directory: they
-        // are in no layer group (the groups follow the Dockerfile, `ImageLayout.copiedPaths`), so a
+        // are in no layer group (the groups follow the Dockerfile, `ImageLayout.Reading.copied`), so a
         // change there changes the context digest and no layer. The files that steer the build
         // itself (the ignore files, Dockerfiles, layerpin.yaml, layerpin's own plan) are not news.
-        let directories = Self.directories(of: context.entries)
-        let copied =
-            ImageLayout.copiedPaths(
-                in: file, directories: directories, paths: context.entries, target: context.target) ?? []
+        let copied = reading?.copied ?? []
         let unreached = context.entries.filter { entry in
             !directories.contains(entry) && !Self.steersTheBuild(entry)
                 && !copied.contains { $0.isEmpty || RawPath.isWithin(entry, $0) }
         }
         if !copied.isEmpty, !unreached.isEmpty {
-            var byDirectory: [(String, Int)] = []
-            for entry in unreached {
-                let parts = entry.split(separator: RawPath.separator)
-                let name = parts.count > 1 ? RawPath.display(Array(parts[0])) + "/" : RawPath.display(entry)
-                if let at = byDirectory.firstIndex(where: { $0.0 == name }) {
-                    byDirectory[at].1 += 1
-                } else {
-                    byDirectory.append((name, 1))
-                }
-            }
-            let listed = byDirectory.map { $0.0.hasSuffix("/") ? "\($0.0) (\($0.1))" : $0.0 }.joined(separator: ", ")
+            let listed = Self.listedByTopLevelName(unreached)
             add(
                 "LP006", contextCopy?.element.lines.lowerBound ?? file.instructions.last?.lines.upperBound ?? 1,
                 "\(unreached.count) context file(s) reach no layer: \(listed); a change there changes only the context digest",
                 "leave them out of the context in .dockerignore if the image never needs them")
         }
         return findings.sorted { $0.line != $1.line ? $0.line < $1.line : $0.rule < $1.rule }
+    }
+
+    /// Context paths by their top-level name, in order, a directory with how many of them lie
+    /// below it: `README.md, .github/ (2)`.
+    package static func listedByTopLevelName(_ paths: [[UInt8]]) -> String {
+        var names: [(String, Int)] = []
+        for path in paths {
+            let parts = path.split(separator: RawPath.separator, maxSplits: 1)
+            let name = parts.count > 1 ? RawPath.display(Array(parts[0])) + "/" : RawPath.display(path)
+            if let at = names.firstIndex(where: { $0.0 == name }) {
+                names[at].1 += 1
+            } else {
+                names.append((name, 1))
+            }
+        }
+        return names.map { $0.0.hasSuffix("/") ? "\($0.0) (\($0.1))" : $0.0 }.joined(separator: ", ")
     }
 
     /// A file that steers the build rather than being built: an ignore file, a Dockerfile,

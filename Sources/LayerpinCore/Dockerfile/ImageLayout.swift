@@ -19,85 +19,74 @@ import LayerpinIgnore
 ///   component, as `filepath.Match`), each copied by the rules above.
 /// URLs, heredocs and `--from` copies are not context paths and map nothing.
 package enum ImageLayout {
-    /// The mappings of a Dockerfile, given the context's directories; nil when it copies nothing
-    /// from the context (the caller falls back to the configured workdir).
+    /// A Dockerfile read once for where the context goes: its stages' layouts worked out together.
+    package struct Reading: Sendable, Equatable {
+        /// The built stage's mappings, more specific context paths first (the first that covers an
+        /// entry places it); nil when it copies nothing from the context (the caller falls back to
+        /// the configured workdir), empty when what it copies from another stage holds none of it
+        /// (provenance only).
+        package var mappings: [Manifest.Mapping]?
+        /// The context paths the stages the target builds copy from the context (their `COPY`/`ADD`
+        /// sources, variables and wildcards resolved as for the layout, an `ONBUILD` trigger's too),
+        /// each standing for itself and what is below it, the whole context as the empty path: what
+        /// the layer groups hold, whether or not it reaches the final image unchanged (a compiled
+        /// source, an unpacked archive); nil when they copy nothing.
+        package var copied: [[UInt8]]?
+        /// Where the context lands in the stage that copies it, when the built stage has no shell and
+        /// takes its files `--from` that stage (a `FROM scratch` or distroless final stage after a
+        /// build stage that has one): the in-build check runs there, against this layout; nil
+        /// otherwise.
+        package var checkedStage: [Manifest.Mapping]?
+    }
+
+    /// Reads a Dockerfile's text; nil when it cannot be parsed or has no stage `target` names.
+    package static func read(
+        _ text: String, directories: Set<[UInt8]>, paths: [[UInt8]] = [], target: String? = nil,
+        frontend: DockerfileFrontend = .current
+    ) -> Reading? {
+        guard let file = try? DockerfileParser.parse(text, frontend: frontend) else { return nil }
+        return read(file, directories: directories, paths: paths, target: target)
+    }
+
+    /// Reads a parsed Dockerfile, given the context's directories and paths (see `read(_:…)`).
+    static func read(_ file: Dockerfile, directories: Set<[UInt8]>, paths: [[UInt8]], target: String?) -> Reading? {
+        // BuildKit matches a target stage name case-insensitively.
+        guard let position = DockerfilePinner.targetStage(target, in: file) else { return nil }
+        var globals: [String: String] = [:]
+        for instruction in file.instructions[..<(file.stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
+            for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
+        }
+        var layouts: [Int: StageLayout] = [:]
+        func layout(_ stage: Int) -> StageLayout {
+            stageLayout(stage, in: file, directories: directories, paths: paths, globals: globals, done: &layouts)
+        }
+        func sorted(_ mappings: [Manifest.Mapping]) -> [Manifest.Mapping] {
+            mappings.sorted { $0.context.count > $1.context.count }
+        }
+        var reading = Reading()
+        let built = layout(position)
+        // Nothing copied from the context at all: the caller falls back to the configured workdir.
+        // Copied into another stage but none of it reaching this one: an empty layout (provenance only).
+        if !built.mappings.isEmpty || built.copiesFromStages { reading.mappings = sorted(built.mappings) }
+        let copied = DockerfileLinter.buildPath(of: file, from: position).reduce(into: Set<[UInt8]>()) {
+            $0.formUnion(layout($1).copied)
+        }
+        if !copied.isEmpty { reading.copied = copied.sorted(by: RawPath.precedes) }
+        if let pinned = DockerfilePinner.pinnedStage(for: position, in: file),
+            !DockerfilePinner.isBuilt(position, from: pinned, in: file), !DockerfilePinner.hasShell(position, in: file),
+            DockerfilePinner.hasShell(pinned, in: file), !layout(pinned).mappings.isEmpty
+        {
+            reading.checkedStage = sorted(layout(pinned).mappings)
+        }
+        return reading
+    }
+
+    /// The built stage's mappings of a Dockerfile's text (`Reading.mappings`).
     package static func mappings(
         of text: String, directories: Set<[UInt8]>, paths: [[UInt8]] = [], target: String? = nil,
         frontend: DockerfileFrontend = .current
     ) -> [Manifest.Mapping]? {
-        guard let file = try? DockerfileParser.parse(text, frontend: frontend) else { return nil }
-        let stages = file.stages
-        // BuildKit matches a target stage name case-insensitively.
-        guard let position = DockerfilePinner.targetStage(target, in: file) else { return nil }
-        var globals: [String: String] = [:]
-        for instruction in file.instructions[..<(stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
-            for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
-        }
-        var layouts: [Int: StageLayout] = [:]
-        let layout = stageLayout(
-            position, in: file, directories: directories, paths: paths, globals: globals, done: &layouts)
-        // Nothing copied from the context at all: the caller falls back to the configured workdir.
-        // Copied into another stage but none of it reaching this one: an empty layout (provenance only).
-        guard !layout.mappings.isEmpty || layout.copiesFromStages else { return nil }
-        // More specific context paths first: the first mapping that covers an entry places it.
-        return layout.mappings.sorted { $0.context.count > $1.context.count }
-    }
-
-    /// Where the context lands in the stage that copies it, when the built stage has no shell and
-    /// takes its files `--from` that stage (a `FROM scratch` or distroless final stage after a build
-    /// stage that has one): the in-build check runs there, against this layout. nil otherwise.
-    package static func checkedStageMappings(
-        of text: String, directories: Set<[UInt8]>, paths: [[UInt8]], target: String? = nil,
-        frontend: DockerfileFrontend = .current
-    ) -> [Manifest.Mapping]? {
-        guard let file = try? DockerfileParser.parse(text, frontend: frontend),
-            let position = DockerfilePinner.targetStage(target, in: file),
-            let pinned = DockerfilePinner.pinnedStage(for: position, in: file),
-            !DockerfilePinner.isBuilt(position, from: pinned, in: file), !DockerfilePinner.hasShell(position, in: file),
-            DockerfilePinner.hasShell(pinned, in: file)
-        else { return nil }
-        var globals: [String: String] = [:]
-        for instruction in file.instructions[..<(file.stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
-            for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
-        }
-        var layouts: [Int: StageLayout] = [:]
-        let layout = stageLayout(
-            pinned, in: file, directories: directories, paths: paths, globals: globals, done: &layouts)
-        guard !layout.mappings.isEmpty else { return nil }
-        return layout.mappings.sorted { $0.context.count > $1.context.count }
-    }
-
-    /// The context paths the stages a target builds copy from the context (their `COPY`/`ADD`
-    /// sources, variables and wildcards resolved as for the layout, an `ONBUILD` trigger's too),
-    /// each standing for itself and what is below it, the whole context as the empty path: what
-    /// the layer groups hold, whether or not it reaches the final image unchanged (a compiled
-    /// source, an unpacked archive). nil when the Dockerfile cannot be read or copies nothing.
-    package static func copiedPaths(
-        of text: String, directories: Set<[UInt8]>, paths: [[UInt8]], target: String? = nil,
-        frontend: DockerfileFrontend = .current
-    ) -> [[UInt8]]? {
-        guard let file = try? DockerfileParser.parse(text, frontend: frontend) else { return nil }
-        return copiedPaths(in: file, directories: directories, paths: paths, target: target)
-    }
-
-    /// `copiedPaths(of:…)` of a parsed Dockerfile.
-    static func copiedPaths(
-        in file: Dockerfile, directories: Set<[UInt8]>, paths: [[UInt8]], target: String? = nil
-    ) -> [[UInt8]]? {
-        guard let position = DockerfilePinner.targetStage(target, in: file) else { return nil }
-        var globals: [String: String] = [:]
-        for instruction in file.instructions[..<(file.stages.first?.from ?? 0)] where instruction.keyword == "ARG" {
-            for (name, value) in Variables.declarations(instruction) { globals[name] = value ?? globals[name] }
-        }
-        var layouts: [Int: StageLayout] = [:]
-        var copied: Set<[UInt8]> = []
-        for stage in DockerfileLinter.buildPath(of: file, from: position) {
-            copied.formUnion(
-                stageLayout(
-                    stage, in: file, directories: directories, paths: paths, globals: globals, done: &layouts
-                ).copied)
-        }
-        return copied.isEmpty ? nil : copied.sorted(by: RawPath.precedes)
+        read(text, directories: directories, paths: paths, target: target, frontend: frontend)?.mappings
     }
 
     /// A file `ADD` unpacks, by its name: tar, alone or compressed with gzip, bzip2, xz or zstd.
@@ -118,7 +107,7 @@ package enum ImageLayout {
         var knownDirectories: Set<String> = ["/"]
         /// It copies `--from` another stage that holds context files.
         var copiesFromStages = false
-        /// The context sources this stage's own `COPY`/`ADD` steps copy (see `copiedPaths`).
+        /// The context sources this stage's own `COPY`/`ADD` steps copy (see `Reading.copied`).
         var copied: [[UInt8]] = []
     }
 
@@ -213,7 +202,7 @@ package enum ImageLayout {
                 guard instruction.heredocs.isEmpty, instruction.words.count >= 2 else { continue }
                 let words = instruction.words.map { Variables.expand($0, layout.variables) }
                 // An octal --chmod sets every copied file's mode; both engines ignore any other value
-                // (`u+x`), as Fixtures/layouts/chmod-copies records.
+                // (`u+x`): Fixtures/pinned/chmod-copies is built and verified on both.
                 let chmod = instruction.flag("chmod").flatMap { mode -> Bool? in
                     guard !mode.isEmpty, mode.allSatisfy({ ("0"..."7").contains($0) }),
                         let bits = UInt32(mode, radix: 8)

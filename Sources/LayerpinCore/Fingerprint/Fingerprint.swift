@@ -107,6 +107,6 @@ package struct Fingerprint: Sendable {
     package var config: Config
     /// The SHA-256 of the Dockerfile's bytes, when there is one.
     package var dockerfile: Digest?
-    /// The Dockerfile's text, when there is one (for the image layout).
-    package var dockerfileText: String?
+    /// Where the Dockerfile puts the context, when there is one it can read.
+    package var layout: ImageLayout.Reading?
 }

@@ -56,24 +56,24 @@ package struct Fingerprinter: Sendable {
         let matcher = IgnoreMatcher(patterns: patterns, generation: generation)
         let (hashed, statCacheDamaged) = try source.hashedEntries(matcher: matcher)
         let dockerfileBytes = try source.read(Array(dockerfileName.utf8))
-        // The layer groups hold what the built stages copy: a file no COPY takes changes no layer.
-        let copied = dockerfileBytes.flatMap { bytes in
-            ImageLayout.copiedPaths(
-                of: String(decoding: bytes, as: UTF8.self),
-                directories: Set(hashed.lazy.filter { $0.fingerprint.kind == .directory }.map(\.path)),
-                paths: hashed.map(\.path), target: target ?? config.target,
-                frontend: generation.dockerfileFrontend)
+        // Read once, against the entries the digests cover: the layer groups hold what the built
+        // stages copy (a file no COPY takes changes no layer), and the manifest's layouts follow it.
+        let layout = dockerfileBytes.flatMap { bytes in
+            let entries = hashed.lazy.filter { !RawPath.isWithin($0.path, GroupPartition.excludedFromDigests) }
+            return ImageLayout.read(
+                String(decoding: bytes, as: UTF8.self),
+                directories: Set(entries.filter { $0.fingerprint.kind == .directory }.map(\.path)),
+                paths: entries.map(\.path), target: target ?? config.target, frontend: generation.dockerfileFrontend)
         }
         let (ecosystem, groups, whole, localPaths) = try GroupPartition.partition(
-            entries: consume hashed, copied: copied, config: config, configFile: configFileName
+            entries: consume hashed, copied: layout?.copied, config: config, configFile: configFileName
         ) { path throws(LayerpinError) in
             try source.read(path)
         }
         var fingerprint = Fingerprint(
             ecosystem: ecosystem, groups: groups, context: whole, ignoreFile: ignoreFile,
             localPathRequirements: localPaths, ignore: matcher, config: config,
-            dockerfile: dockerfileBytes.map { SHA256Hasher.digest(of: $0) },
-            dockerfileText: dockerfileBytes.map { String(decoding: $0, as: UTF8.self) })
+            dockerfile: dockerfileBytes.map { SHA256Hasher.digest(of: $0) }, layout: layout)
         fingerprint.statCacheDamaged = statCacheDamaged
         fingerprint.target = target ?? config.target
         fingerprint.platform = platform ?? config.platform ?? defaultPlatform

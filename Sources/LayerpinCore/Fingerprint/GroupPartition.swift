@@ -9,7 +9,7 @@ import Synchronization
 /// matches a directory takes everything below it), and `src`, unless configured, every other entry.
 /// Without configuration the groups follow the Dockerfile: `deps` is the detected dependency
 /// manifests and lockfiles of the ecosystem that its stages copy (absent when there are none) and
-/// `src` every other entry they copy (`copied`, from `ImageLayout.copiedPaths`); an entry no `COPY`
+/// `src` every other entry they copy (`copied`, from `ImageLayout.Reading`); an entry no `COPY`
 /// takes is in no group, only in the context digest. (A Dockerfile that copies nothing besides the
 /// dependency files, or none at all, leaves every other entry in `src`.) `.layerpin/` is never part
 /// of any digest. An entry claimed by two groups, and a group that claims nothing, are errors.

@@ -72,27 +72,12 @@ package struct Planner: Sendable {
             ).digest,
             platform: fingerprint.platform.description, entries: entries, buildArgs: buildArgs, tags: [tag],
             layout: layout(of: fingerprint), runtime: fingerprint.config.runtime, engine: fingerprint.ignore.generation,
-            stageLayout: fingerprint.dockerfileText.flatMap { text in
-                ImageLayout.checkedStageMappings(
-                    of: text,
-                    directories: Set(
-                        fingerprint.context.entries.filter { $0.fingerprint.kind == .directory }.map(\.path)),
-                    paths: fingerprint.context.entries.map(\.path), target: fingerprint.target,
-                    frontend: fingerprint.ignore.generation.dockerfileFrontend)
-            })
+            stageLayout: fingerprint.layout?.checkedStage)
     }
 
     /// Where context paths land: from the Dockerfile's COPY lines, else the configured workdir.
     static func layout(of fingerprint: Fingerprint) -> [Manifest.Mapping] {
-        let directories = Set(fingerprint.context.entries.filter { $0.fingerprint.kind == .directory }.map(\.path))
-        if let text = fingerprint.dockerfileText,
-            let mappings = ImageLayout.mappings(
-                of: text, directories: directories, paths: fingerprint.context.entries.map(\.path),
-                target: fingerprint.target, frontend: fingerprint.ignore.generation.dockerfileFrontend)
-        {
-            return mappings
-        }
-        return [Manifest.Mapping(context: [], image: fingerprint.config.workdir ?? "/app")]
+        fingerprint.layout?.mappings ?? [Manifest.Mapping(context: [], image: fingerprint.config.workdir ?? "/app")]
     }
 
     /// A repository name from a directory's name: lower case, `[a-z0-9._-]` only.
