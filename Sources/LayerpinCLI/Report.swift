@@ -47,18 +47,8 @@ enum Report {
     /// The context files no layer group holds (no `COPY` of the build takes them), by top-level
     /// name, a directory with its count: `README.md, .github/ (2)`; nil when there are none.
     static func outsideLayers(_ manifest: Manifest) -> String? {
-        var names: [(String, Int)] = []
-        for entry in manifest.filesOutsideLayers {
-            let parts = entry.path.split(separator: RawPath.separator, maxSplits: 1)
-            let name = RawPath.display(Array(parts[0])) + (parts.count > 1 ? "/" : "")
-            if let index = names.firstIndex(where: { $0.0 == name }) {
-                names[index].1 += 1
-            } else {
-                names.append((name, 1))
-            }
-        }
-        guard !names.isEmpty else { return nil }
-        return names.map { $0.0.hasSuffix("/") ? "\($0.0) (\($0.1))" : $0.0 }.joined(separator: ", ")
+        let outside = manifest.filesOutsideLayers.map(\.path)
+        return outside.isEmpty ? nil : DockerfileLinter.listedByTopLevelName(outside)
     }
 
     static func json(_ diff: ManifestDiff?, manifest: Manifest) -> JSONValue {
