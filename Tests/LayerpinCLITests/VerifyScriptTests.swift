@@ -295,6 +295,27 @@ struct VerifyScriptTests {
         #expect(denied.stderr.contains("cannot write \(image.root)/etc/layerpin/outputs"), "\(denied.stderr)")
     }
 
+    /// `layerpin verify --image-root` and verify.sh under each shell judge `image` against the plan
+    /// of `context` alike: the `expected` mismatches, exit 1 with any and 0 without.
+    static func expectAgreement(
+        context: TreeBuilder, image: TreeBuilder, expected: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let expected = expected.sorted()
+        let ours = try CommandRunner.layerpin(
+            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
+        #expect(
+            Self.mismatches(ours.stdoutText, prefix: "") == expected, "\(ours.stdoutText)",
+            sourceLocation: sourceLocation)
+        #expect(ours.status == (expected.isEmpty ? 0 : 1), sourceLocation: sourceLocation)
+        for (label, verdicts, status) in try Self.shellVerdicts(
+            script: context.root + "/.layerpin/verify.sh", image: image.root)
+        {
+            #expect(verdicts == expected, "\(label)", sourceLocation: sourceLocation)
+            #expect(status == (expected.isEmpty ? 0 : 1), "\(label)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Runs verify.sh of `context` against `image` under the three shells; their mismatch lines.
     static func shellVerdicts(script: String, image: String) throws -> [(String, [String], Int32)] {
         try Self.shells.map { label, executable, prefix, path in
@@ -326,15 +347,7 @@ struct VerifyScriptTests {
             "app.py = print(1)\nsrc/lib.py = x\netc/passwd = root:x:0:0\nbin/sh = x\nusr/lib/a.so = x\n")
         defer { image.remove() }
         image.apply(steps)
-        let ours = try CommandRunner.layerpin(
-            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
-        #expect(Self.mismatches(ours.stdoutText, prefix: "") == expected.sorted(), "\(ours.stdoutText)")
-        for (label, verdicts, status) in try Self.shellVerdicts(
-            script: context.root + "/.layerpin/verify.sh", image: image.root)
-        {
-            #expect(verdicts == expected.sorted(), "\(label)")
-            #expect(status == (expected.isEmpty ? 0 : 1), "\(label)")
-        }
+        try Self.expectAgreement(context: context, image: image, expected: expected)
     }
 
     @Test(
@@ -354,16 +367,7 @@ struct VerifyScriptTests {
         #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
         let image = TreeBuilder(spec)
         defer { image.remove() }
-        let ours = try CommandRunner.layerpin(
-            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
-        #expect(Self.mismatches(ours.stdoutText, prefix: "") == expected.sorted(), "\(ours.stdoutText)")
-        #expect(ours.status == (expected.isEmpty ? 0 : 1))
-        for (label, verdicts, status) in try Self.shellVerdicts(
-            script: context.root + "/.layerpin/verify.sh", image: image.root)
-        {
-            #expect(verdicts == expected.sorted(), "\(label)")
-            #expect(status == (expected.isEmpty ? 0 : 1), "\(label)")
-        }
+        try Self.expectAgreement(context: context, image: image, expected: expected)
     }
 
     @Test(
@@ -386,15 +390,7 @@ struct VerifyScriptTests {
         #expect(try CommandRunner.layerpin(["plan"], in: context.root).status == 0)
         let image = TreeBuilder(spec)
         defer { image.remove() }
-        let ours = try CommandRunner.layerpin(
-            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
-        #expect(Self.mismatches(ours.stdoutText, prefix: "") == expected.sorted(), "\(ours.stdoutText)")
-        for (label, verdicts, status) in try Self.shellVerdicts(
-            script: context.root + "/.layerpin/verify.sh", image: image.root)
-        {
-            #expect(verdicts == expected.sorted(), "\(label)")
-            #expect(status == (expected.isEmpty ? 0 : 1), "\(label)")
-        }
+        try Self.expectAgreement(context: context, image: image, expected: expected)
     }
 
     @Test("a covered directory with a space and a $ in its name: extras found, nothing split or expanded")
@@ -407,14 +403,7 @@ struct VerifyScriptTests {
         let image = TreeBuilder("my app/$HOME/app.py = print(1)\nmy app/$HOME/new.py = x\nmy/other = x\n")
         defer { image.remove() }
         let expected = ["extra /my app/$HOME/new.py"]
-        let ours = try CommandRunner.layerpin(
-            ["verify", "--image-root", image.root, "--manifest", context.root + "/.layerpin/manifest.json"])
-        #expect(Self.mismatches(ours.stdoutText, prefix: "") == expected, "\(ours.stdoutText)")
-        for (label, verdicts, _) in try Self.shellVerdicts(
-            script: context.root + "/.layerpin/verify.sh", image: image.root)
-        {
-            #expect(verdicts == expected, "\(label)")
-        }
+        try Self.expectAgreement(context: context, image: image, expected: expected)
     }
 
     @Test("an extra file named like an expected one plus a newline is found by both")
