@@ -20,11 +20,8 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
-        .systemLibrary(
-            name: "CLayerpinArchive",
-            pkgConfig: "libarchive",
-            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
-        ),
+        // libarchive's declarations, and its functions loaded on first use (dlopen), not at start-up.
+        .target(name: "CLayerpinArchive", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
         // The one system call without a libc wrapper (openat2), for Support/FileSystem.swift.
         .target(name: "CLayerpinSystem"),

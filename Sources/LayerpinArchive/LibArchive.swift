@@ -54,33 +54,36 @@ public struct ArchiveError: Error, Sendable, Equatable {
 /// where a name needs them), optionally gzip-compressed without a timestamp. The one place that
 /// calls libarchive's writer.
 public final class TarWriter {
+    private let lib: layerpin_archive
     private let archive: OpaquePointer
     private let entry: OpaquePointer
     private var finished = false
 
     public init(fileDescriptor: Int32, gzip: Bool) throws(ArchiveError) {
-        guard let archive = archive_write_new(), let entry = archive_entry_new() else {
+        let lib = try libarchive()
+        self.lib = lib
+        guard let archive = lib.archive_write_new(), let entry = lib.archive_entry_new() else {
             throw ArchiveError(message: "out of memory")
         }
         self.archive = archive
         self.entry = entry
-        try check(archive_write_set_format_pax_restricted(archive))
+        try check(lib.archive_write_set_format_pax_restricted(archive))
         if gzip {
-            try check(archive_write_add_filter_gzip(archive))
+            try check(lib.archive_write_add_filter_gzip(archive))
             // No name and no time in the gzip header: the same entries give the same bytes.
-            try check(archive_write_set_filter_option(archive, "gzip", "timestamp", nil))
+            try check(lib.archive_write_set_filter_option(archive, "gzip", "timestamp", nil))
         }
-        try check(archive_write_set_bytes_in_last_block(archive, 1))
-        try check(archive_write_open_fd(archive, fileDescriptor))
+        try check(lib.archive_write_set_bytes_in_last_block(archive, 1))
+        try check(lib.archive_write_open_fd(archive, fileDescriptor))
     }
 
     /// A writer that is dropped before `finish` failed: libarchive's fail path writes neither the
     /// rest of the entry nor the end-of-archive marker, so a reader of the stream sees a broken tar,
     /// never a valid one missing files.
     deinit {
-        if !finished { archive_write_fail(archive) }
-        archive_write_free(archive)
-        archive_entry_free(entry)
+        if !finished { _ = lib.archive_write_fail(archive) }
+        _ = lib.archive_write_free(archive)
+        lib.archive_entry_free(entry)
     }
 
     /// Starts an entry; a file's bytes follow through `write`.
@@ -95,25 +98,25 @@ public final class TarWriter {
         case .hardlink, .special:
             throw ArchiveError(message: "a \(header.kind) cannot be written to a context archive", entry: header.path)
         }
-        archive_entry_clear(entry)
-        withCString(header.path) { archive_entry_copy_pathname(entry, $0) }
-        archive_entry_set_filetype(entry, type)
-        archive_entry_set_perm(entry, mode_t(header.permissions))
-        archive_entry_set_size(entry, header.kind == .file ? header.size : 0)
-        archive_entry_set_mtime(entry, time_t(header.mtime), 0)
-        archive_entry_set_uid(entry, 0)
-        archive_entry_set_gid(entry, 0)
+        _ = lib.archive_entry_clear(entry)
+        withCString(header.path) { lib.archive_entry_copy_pathname(entry, $0) }
+        lib.archive_entry_set_filetype(entry, type)
+        lib.archive_entry_set_perm(entry, mode_t(header.permissions))
+        lib.archive_entry_set_size(entry, header.kind == .file ? header.size : 0)
+        lib.archive_entry_set_mtime(entry, time_t(header.mtime), 0)
+        lib.archive_entry_set_uid(entry, 0)
+        lib.archive_entry_set_gid(entry, 0)
         if let target = header.linkTarget, header.kind == .symlink {
-            withCString(target) { archive_entry_copy_symlink(entry, $0) }
+            withCString(target) { lib.archive_entry_copy_symlink(entry, $0) }
         }
-        try check(archive_write_header(archive, entry), entry: header.path)
+        try check(lib.archive_write_header(archive, entry), entry: header.path)
     }
 
     /// Writes bytes of the current file entry.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
         var offset = 0
         while offset < bytes.count {
-            let written = archive_write_data(archive, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = lib.archive_write_data(archive, bytes.baseAddress! + offset, bytes.count - offset)
             guard written > 0 else { throw ArchiveError(message: lastError("write failed")) }
             offset += written
         }
@@ -122,7 +125,7 @@ public final class TarWriter {
     /// Writes the end-of-archive marker and flushes.
     public func finish() throws(ArchiveError) {
         finished = true
-        try check(archive_write_close(archive))
+        try check(lib.archive_write_close(archive))
     }
 
     private func check(_ status: Int32, entry path: [UInt8]? = nil) throws(ArchiveError) {
@@ -132,7 +135,7 @@ public final class TarWriter {
     }
 
     private func lastError(_ fallback: String) -> String {
-        archive_error_string(archive).map { String(cString: $0) } ?? fallback
+        lib.archive_error_string(archive).map { String(cString: $0) } ?? fallback
     }
 }
 
@@ -140,6 +143,7 @@ public final class TarWriter {
 /// programs, whatever the input claims to be) from a file descriptor or from another archive's
 /// entry. The one place that calls libarchive's reader.
 public final class TarReader {
+    private let lib: layerpin_archive
     private let archive: OpaquePointer
     private var source: Source?
     private var current: [UInt8]?
@@ -160,9 +164,10 @@ public final class TarReader {
 
     /// Reads the archive on a file descriptor (not closed here).
     public convenience init(fileDescriptor: Int32) throws(ArchiveError) {
-        try self.init { archive throws(ArchiveError) in
-            guard archive_read_open_fd(archive, fileDescriptor, 256 << 10) == ARCHIVE_OK else {
-                throw ArchiveError(message: archive_error_string(archive).map { String(cString: $0) } ?? "cannot open")
+        try self.init { lib, archive throws(ArchiveError) in
+            guard lib.archive_read_open_fd(archive, fileDescriptor, 256 << 10) == ARCHIVE_OK else {
+                throw ArchiveError(
+                    message: lib.archive_error_string(archive).map { String(cString: $0) } ?? "cannot open")
             }
         }
     }
@@ -170,9 +175,9 @@ public final class TarReader {
     /// Reads the archive held in the current data of `outer` (a layer inside an image archive).
     public convenience init(entryOf outer: TarReader) throws(ArchiveError) {
         let source = Source { buffer throws(ArchiveError) in try outer.read(into: buffer) }
-        try self.init { archive throws(ArchiveError) in
+        try self.init { lib, archive throws(ArchiveError) in
             let context = Unmanaged.passUnretained(source).toOpaque()
-            let status = archive_read_open(
+            let status = lib.archive_read_open(
                 archive, context, nil,
                 { _, context, block in
                     let source = Unmanaged<TarReader.Source>.fromOpaque(context!).takeUnretainedValue()
@@ -187,39 +192,42 @@ public final class TarReader {
                 }, nil)
             guard status == ARCHIVE_OK else {
                 throw source.failure
-                    ?? ArchiveError(message: archive_error_string(archive).map { String(cString: $0) } ?? "cannot open")
+                    ?? ArchiveError(
+                        message: lib.archive_error_string(archive).map { String(cString: $0) } ?? "cannot open")
             }
         }
         self.source = source
     }
 
-    private init(open: (OpaquePointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
-        guard let archive = archive_read_new() else { throw ArchiveError(message: "out of memory") }
+    private init(open: (layerpin_archive, OpaquePointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
+        let lib = try libarchive()
+        self.lib = lib
+        guard let archive = lib.archive_read_new() else { throw ArchiveError(message: "out of memory") }
         self.archive = archive
         // Only tar, and only filters built into libarchive: archive_read_support_filter_all would
         // run external programs (lrzip, …) on crafted input.
-        archive_read_support_format_tar(archive)
-        archive_read_support_filter_gzip(archive)
-        if archive_libzstd_version() != nil { archive_read_support_filter_zstd(archive) }
-        try open(archive)
+        _ = lib.archive_read_support_format_tar(archive)
+        _ = lib.archive_read_support_filter_gzip(archive)
+        if lib.archive_libzstd_version() != nil { _ = lib.archive_read_support_filter_zstd(archive) }
+        try open(lib, archive)
     }
 
     deinit {
-        archive_read_free(archive)
+        _ = lib.archive_read_free(archive)
     }
 
     /// The next entry's header; nil at the end of the archive.
     public func next() throws(ArchiveError) -> ArchiveEntryHeader? {
         var entry: OpaquePointer?
-        let status = archive_read_next_header(archive, &entry)
+        let status = lib.archive_read_next_header(archive, &entry)
         if status == ARCHIVE_EOF { return nil }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
             throw ArchiveError(message: failure("corrupt or truncated archive"), entry: current)
         }
-        let path = bytes(archive_entry_pathname(entry)) ?? []
+        let path = bytes(lib.archive_entry_pathname(entry)) ?? []
         current = path
-        let type = UInt32(archive_entry_filetype(entry))
-        let hardlink = bytes(archive_entry_hardlink(entry))
+        let type = UInt32(lib.archive_entry_filetype(entry))
+        let hardlink = bytes(lib.archive_entry_hardlink(entry))
         let kind: ArchiveEntryKind
         if hardlink != nil {
             kind = .hardlink
@@ -233,14 +241,14 @@ public final class TarReader {
             kind = .special
         }
         return ArchiveEntryHeader(
-            path: path, kind: kind, permissions: UInt32(archive_entry_perm(entry)) & 0o7777,
-            size: archive_entry_size(entry), mtime: Int64(archive_entry_mtime(entry)),
-            linkTarget: kind == .symlink ? bytes(archive_entry_symlink(entry)) : hardlink)
+            path: path, kind: kind, permissions: UInt32(lib.archive_entry_perm(entry)) & 0o7777,
+            size: lib.archive_entry_size(entry), mtime: Int64(lib.archive_entry_mtime(entry)),
+            linkTarget: kind == .symlink ? bytes(lib.archive_entry_symlink(entry)) : hardlink)
     }
 
     /// Reads the current entry's data; 0 at its end.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
-        let count = archive_read_data(archive, buffer.baseAddress, buffer.count)
+        let count = lib.archive_read_data(archive, buffer.baseAddress, buffer.count)
         if count < 0 {
             throw source?.failure ?? ArchiveError(message: failure("corrupt or truncated data"), entry: current)
         }
@@ -249,13 +257,23 @@ public final class TarReader {
 
     private func failure(_ fallback: String) -> String {
         if let failure = source?.failure { return failure.message }
-        return archive_error_string(archive).map { String(cString: $0) } ?? fallback
+        return lib.archive_error_string(archive).map { String(cString: $0) } ?? fallback
     }
 
     private func bytes(_ text: UnsafePointer<CChar>?) -> [UInt8]? {
         guard let text else { return nil }
         return Array(UnsafeRawBufferPointer(start: text, count: strlen(text)))
     }
+}
+
+/// libarchive's functions, loaded the first time an archive is read or written (see
+/// CLayerpinArchive): a command that never touches one never loads it.
+private func libarchive() throws(ArchiveError) -> layerpin_archive {
+    var reason: UnsafePointer<CChar>?
+    guard let table = layerpin_archive_load(&reason) else {
+        throw ArchiveError(message: reason.map { String(cString: $0) } ?? "cannot load libarchive")
+    }
+    return table.pointee
 }
 
 private func withCString<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {

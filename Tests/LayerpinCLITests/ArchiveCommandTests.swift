@@ -176,6 +176,27 @@ struct ArchiveCommandTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    /// libarchive (and the dozen libraries it links) is loaded by the first archive a command
+    /// reads or writes, not at start-up: strace sees which files each run opens.
+    @Test("libarchive is loaded only by a command that reads or writes an archive")
+    func libarchiveLoadedOnDemand() throws {
+        let tree = TreeBuilder("requirements.txt = six\\n\nsrc/app.py = print(1)\\n\n")
+        defer { tree.remove() }
+        func opened(_ arguments: [String]) throws -> String {
+            let log = NSTemporaryDirectory() + "layerpin-strace-\(UUID().uuidString).log"
+            let result = try CommandRunner.layerpin(
+                arguments, in: tree.root, wrapper: ["/usr/bin/strace", "-f", "-qq", "-e", "trace=openat", "-o", log])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            defer { try? FileManager.default.removeItem(atPath: log) }
+            return try String(contentsOfFile: log, encoding: .utf8)
+        }
+        let digest = try opened(["digest"])
+        #expect(digest.contains("openat("), "strace recorded nothing")
+        #expect(!digest.contains("libarchive"), "digest loaded libarchive")
+        let archive = try opened(["context", "--tar", "-"])
+        #expect(archive.contains("libarchive.so.13"), "context --tar did not load libarchive")
+    }
+
     /// Two trees with the same content but different mtimes and umasks give byte-identical archives.
     @Test("context --tar is deterministic across mtimes, umasks and runs")
     func determinism() throws {
