@@ -21,3 +21,15 @@ int layerpin_open_beneath(int directory, const char *path, int flags) {
     return -1;
 #endif
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void layerpin_grow_heaps_by(long bytes) {
+#if defined(__GLIBC__)
+    mallopt(M_TOP_PAD, (int)bytes);
+#else
+    (void)bytes;
+#endif
+}

@@ -1,13 +1,20 @@
 #ifndef LAYERPIN_SYSTEM_H
 #define LAYERPIN_SYSTEM_H
-/* The one system call Swift cannot make itself: glibc has no openat2 wrapper, and syscall(2) is
- * variadic. Called only from Sources/LayerpinCore/Support/FileSystem.swift. (No system header
- * here: Swift takes those from Glibc, and a second copy would make their names ambiguous.) */
+/* The C library calls Swift cannot make itself: glibc has no openat2 wrapper, syscall(2) is
+ * variadic, and <malloc.h> is not part of Swift's Glibc module. Called only from
+ * Sources/LayerpinCore/Support/FileSystem.swift. (No system header here: Swift takes those from
+ * Glibc, and a second copy would make their names ambiguous.) */
 
 /* openat2(2) resolving `path` beneath `directory` without following any symlink on the way
  * (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), with open(2) `flags`: one call
  * where opening each component in turn takes one per directory. Returns the descriptor, or -1
  * with errno set (ENOSYS where the kernel, before Linux 5.6, or a seccomp filter has none). */
 int layerpin_open_beneath(int directory, const char *path, int flags);
+
+/* Has malloc grow its heaps by at least `bytes` at a time (glibc's M_TOP_PAD; nothing elsewhere).
+ * Each thread that allocates gets an arena of its own, and glibc otherwise extends an arena's heap
+ * a few pages at a time, one mprotect(2) per step, each of which stalls every other thread's page
+ * faults: a walk on 16 threads made some 1,700 of them. The reserve is address space, not memory. */
+void layerpin_grow_heaps_by(long bytes);
 
 #endif

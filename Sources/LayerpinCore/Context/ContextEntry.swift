@@ -51,12 +51,22 @@ package enum RawPath {
     /// `parent/child`, or `child` at the root.
     package static func join(_ parent: [UInt8], _ child: [UInt8]) -> [UInt8] {
         if parent.isEmpty { return child }
-        var path: [UInt8] = []
-        path.reserveCapacity(parent.count + 1 + child.count)
-        path += parent
-        path.append(separator)
-        path += child
-        return path
+        return child.withUnsafeBufferPointer { join(parent, $0) }
+    }
+
+    /// `parent/child`, or `child` at the root, made in one allocation.
+    static func join(_ parent: [UInt8], _ child: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let separator = parent.isEmpty ? 0 : 1
+        return [UInt8](unsafeUninitializedCapacity: parent.count + separator + child.count) { buffer, count in
+            if separator == 1 {
+                parent.withUnsafeBufferPointer { buffer.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+                buffer[parent.count] = Self.separator
+            }
+            if let base = child.baseAddress {
+                (buffer.baseAddress! + parent.count + separator).update(from: base, count: child.count)
+            }
+            count = buffer.count
+        }
     }
 
     /// Whether `path` is `ancestor` itself or lies below it (compared by component, never by string

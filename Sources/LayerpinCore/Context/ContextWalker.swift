@@ -18,8 +18,12 @@ protocol ContextSource: Sendable {
     /// Opens the directory `entry` (listed by its parent) by its path from the root.
     func open(_ entry: ContextEntry) throws(LayerpinError) -> Directory
     func close(_ directory: Directory)
-    /// The children of a directory, each with its kind and stat fields (no symlink targets yet).
-    func children(of directory: Directory, path: [UInt8]) throws(LayerpinError) -> [SourceChild]
+    /// The children of a directory in name order, each with its kind and stat fields (no symlink
+    /// targets yet). Each child directory also goes to `directoryFound` as soon as it is known,
+    /// before its siblings are: the walk hands it to another thread at once.
+    func children(
+        of directory: Directory, path: [UInt8], directoryFound: (ContextEntry) -> Void
+    ) throws(LayerpinError) -> [SourceChild]
     /// The target of a symlink child.
     func linkTarget(_ path: [UInt8], name: [UInt8], in directory: Directory, size: Int64) throws(LayerpinError)
         -> [UInt8]
@@ -74,9 +78,10 @@ struct ContextWalker<Source: ContextSource>: Sendable {
 
     /// The entries of one directory, sorted by name, and for each the slot of its own listing
     /// (a directory the walk entered) or -1, and whether it is an excluded directory that is sent
-    /// only with something below it.
+    /// only with something below it. (Each entry is optional so that it can move out, `take()`n,
+    /// into the walk's result: copying it would touch its path's reference count.)
     private struct Listing {
-        var entries: [ContextEntry] = []
+        var entries: [ContextEntry?] = []
         var slots: [Int] = []
         var onlyWithDescendants: [Bool] = []
     }
@@ -112,11 +117,15 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         }
         if let error = failure.withLock({ $0 }) { throw error }
         var listings = [Listing?](repeating: nil, count: nextSlot.load(ordering: .relaxed))
-        for (slot, listing) in listed.withLock({ $0 }) { listings[slot] = listing }
+        // Taken out of the lock, so each listing is held once and its entries can move.
+        for (slot, listing) in listed.withLock({ listed in
+            defer { listed = [] }
+            return listed
+        }) { listings[slot] = listing }
         Self.dropUnsentDirectories(&listings)
         var entries: [ContextEntry] = []
         entries.reserveCapacity(listings.reduce(0) { $0 + ($1?.entries.count ?? 0) })
-        Self.emit(slot: 0, parent: [], from: &listings, into: &entries)
+        Self.emit(slot: 0, prefix: 0, from: &listings, into: &entries)
         return entries
     }
 
@@ -143,32 +152,32 @@ struct ContextWalker<Source: ContextSource>: Sendable {
     /// Appends the entries below a directory in path-byte order without sorting them all: among
     /// siblings (each listing is sorted by name), a directory's own entry sorts by its name and its
     /// descendants as one block keyed `name/` — `a` < `a-b` < `a.c` < `a/x` — so each
-    /// directory's children only need interleaving with their siblings' blocks.
+    /// directory's children only need interleaving with their siblings' blocks. `prefix` is the
+    /// length of the directory's path and its `/` (0 at the root). Each entry moves from its
+    /// listing into `entries`: none is copied, and no listing is left holding one.
     private static func emit(
-        slot: Int, parent: [UInt8], from listings: inout [Listing?], into entries: inout [ContextEntry]
+        slot: Int, prefix: Int, from listings: inout [Listing?], into entries: inout [ContextEntry]
     ) {
-        guard let listing = listings[slot].take() else { return }
-        let children = listing.entries
-        // Each item: a child's index, and whether it stands for the child itself or for its
-        // descendants (whose key is the child's name followed by "/").
-        var order: [(child: Int, block: Bool)] = []
-        order.reserveCapacity(children.count * 2)
+        guard var listing = listings[slot].take() else { return }
+        var children: [ContextEntry?] = []
+        swap(&children, &listing.entries)
+        // Children whose descendants' block is still to come, with their paths. A later sibling
+        // that sorts before such a block extends the child's name with a byte below "/" (`a-b`
+        // before `a/`), and so does its own block: the stack's top is always the first block due.
+        var blocks: [(index: Int, path: [UInt8])] = []
+        func emitBlock(_ block: (index: Int, path: [UInt8])) {
+            emit(slot: listing.slots[block.index], prefix: block.path.count + 1, from: &listings, into: &entries)
+        }
         for index in children.indices {
-            order.append((index, false))
-            if listing.slots[index] >= 0 && listings[listing.slots[index]] != nil { order.append((index, true)) }
-        }
-        let prefix = parent.isEmpty ? 0 : parent.count + 1
-        order.sort { lhs, rhs in
-            keyPrecedes(children[lhs.child].path, lhs.block, children[rhs.child].path, rhs.block, from: prefix)
-        }
-        for item in order {
-            if item.block {
-                emit(
-                    slot: listing.slots[item.child], parent: children[item.child].path, from: &listings, into: &entries)
-            } else {
-                entries.append(children[item.child])
+            while let last = blocks.last, keyPrecedes(last.path, true, children[index]!.path, false, from: prefix) {
+                emitBlock(blocks.removeLast())
             }
+            if listing.slots[index] >= 0 && listings[listing.slots[index]] != nil {
+                blocks.append((index, children[index]!.path))
+            }
+            entries.append(children[index].take()!)
         }
+        while let last = blocks.popLast() { emitBlock(last) }
     }
 
     /// Lists one directory: appends its entries and hands on the directories to walk next.
@@ -176,7 +185,7 @@ struct ContextWalker<Source: ContextSource>: Sendable {
     /// what its verdict hands on) and returns its slot; `slots` receives, for each appended entry,
     /// that slot or -1, and whether the entry is sent only with something below it.
     private func list(
-        _ work: Work, into entries: inout [ContextEntry],
+        _ work: Work, into entries: inout [ContextEntry?],
         schedule: (ContextEntry, Bool, IgnoreMatcher.Inherited) -> Int, slots: (Int, Bool) -> Void
     ) throws(LayerpinError) {
         let directory: Source.Directory
@@ -192,25 +201,40 @@ struct ContextWalker<Source: ContextSource>: Sendable {
         }
         defer { source.close(directory) }
         let path = work.directory?.path ?? []
-        for sourceChild in try source.children(of: directory, path: path) {
-            let (excluded, inherited) = matcher.verdict(sourceChild.path, inherited: work.inherited)
+        // Each child directory the walk enters, scheduled as soon as the source finds it: its path,
+        // its slot, and whether it is sent only with something below it.
+        var entered: [(path: [UInt8], slot: Int, onlyWithDescendants: Bool)] = []
+        let children = try source.children(of: directory, path: path) { child in
+            let (excluded, inherited) = matcher.verdict(child.path, inherited: work.inherited)
+            if !excluded {
+                entered.append((child.path, schedule(child, false, inherited), false))
+            } else if matcher.mustEnterExcludedDirectory(child.path) {
+                entered.append((child.path, schedule(child, true, inherited), !matcher.sendsEnteredDirectories))
+            }
+        }
+        entered.sort { RawPath.precedes($0.path, $1.path) }
+        var nextEntered = 0
+        for sourceChild in children {
             guard case .entry(var child) = sourceChild else {
+                let (excluded, _) = matcher.verdict(sourceChild.path, inherited: work.inherited)
                 if excluded { continue }
                 guard case .special(let specialPath, let kind) = sourceChild else { continue }
                 throw .specialFile(path: specialPath, kind: kind)
             }
-            if excluded {
-                if child.kind == .directory && matcher.mustEnterExcludedDirectory(child.path) {
-                    entries.append(child)
-                    slots(schedule(child, true, inherited), !matcher.sendsEnteredDirectories)
-                }
+            if child.kind == .directory {
+                // Children come in name order, and so do the entered directories among them.
+                guard nextEntered < entered.count, entered[nextEntered].path == child.path else { continue }
+                entries.append(child)
+                slots(entered[nextEntered].slot, entered[nextEntered].onlyWithDescendants)
+                nextEntered += 1
                 continue
             }
+            let (excluded, _) = matcher.verdict(child.path, inherited: work.inherited)
+            if excluded { continue }
             var name: [UInt8] { Array(child.path.suffix(from: path.isEmpty ? 0 : path.count + 1)) }
             switch child.kind {
             case .directory:
-                entries.append(child)
-                slots(schedule(child, false, inherited), false)
+                break
             case .file:
                 if checkReadable { try source.checkReadable(child.path, name: name, in: directory) }
                 entries.append(child)

@@ -33,25 +33,32 @@ struct FileSystemSource: ContextSource {
         return directory.release()
     }
 
-    func children(of directory: Int32, path: [UInt8]) throws(LayerpinError) -> [SourceChild] {
-        let listed: [FileSystem.ListedChild]
+    func children(
+        of directory: Int32, path: [UInt8], directoryFound: (ContextEntry) -> Void
+    ) throws(LayerpinError) -> [SourceChild] {
+        let listed: FileSystem.DirectoryListing
         do {
-            listed = try FileSystem.listing(inDirectory: directory)
+            listed = try FileSystem.listing(inDirectory: directory) { name, status in
+                directoryFound(
+                    ContextEntry(
+                        path: RawPath.join(path, name), kind: .directory, stamp: status.stampOfEntry,
+                        device: status.device))
+            }
         } catch {
             throw .systemCall(operation: error.operation, path: path, errno: error.errno)
         }
         var children: [SourceChild] = []
         children.reserveCapacity(listed.count)
-        // Sort positions rather than the listed children themselves (cheaper to move).
-        for position in listed.indices.sorted(by: { RawPath.precedes(listed[$0].name, listed[$1].name) }) {
-            let child = listed[position]
-            let childPath = RawPath.join(path, child.name)
+        for index in listed.indices {
             let status: FileSystem.Status
-            switch child.status {
+            switch listed.status(at: index) {
             case .success(let found): status = found
             case .failure(let error) where error.errno == ENOENT: continue  // removed since readdir
-            case .failure(let error): throw .systemCall(operation: error.operation, path: childPath, errno: error.errno)
+            case .failure(let error):
+                throw .systemCall(
+                    operation: error.operation, path: listed.path(at: index, below: path), errno: error.errno)
             }
+            let childPath = listed.path(at: index, below: path)
             let kind: EntryKind
             if status.isDirectory {
                 kind = .directory

@@ -64,8 +64,12 @@ struct GitContextSource: ContextSource {
         linkTargets = try Self.readBlobs(symlinks.map { ($0.key, $0.value.oid) }, in: directory, runner: runner)
     }
 
-    func children(of directory: [UInt8], path: [UInt8]) throws(LayerpinError) -> [SourceChild] {
-        (children[directory] ?? []).sorted { $0.path.lexicographicallyPrecedes($1.path) }
+    func children(
+        of directory: [UInt8], path: [UInt8], directoryFound: (ContextEntry) -> Void
+    ) throws(LayerpinError) -> [SourceChild] {
+        let sorted = (children[directory] ?? []).sorted { $0.path.lexicographicallyPrecedes($1.path) }
+        for case .entry(let entry) in sorted where entry.kind == .directory { directoryFound(entry) }
+        return sorted
     }
 
     func close(_ directory: [UInt8]) {}

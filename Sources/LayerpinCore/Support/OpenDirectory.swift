@@ -121,11 +121,12 @@ extension OpenDirectory {
             let children = try? FileSystem.listing(inDirectory: directory.rawValue)
         else { return }
         let now = Int64(Date().timeIntervalSince1970)
-        for child in children where FileSystem.isTemporaryName(child.name) {
-            guard case .success(let status) = child.status, status.isRegular,
-                status.stamp.mtimeNanoseconds / 1_000_000_000 < now - age
+        for index in children.indices {
+            let name = children.name(at: index)
+            guard FileSystem.isTemporaryName(name), case .success(let status) = children.status(at: index),
+                status.isRegular, status.stamp.mtimeNanoseconds / 1_000_000_000 < now - age
             else { continue }
-            FileSystem.unlink(at: directory.rawValue, child.name)
+            FileSystem.unlink(at: directory.rawValue, name)
         }
     }
 }
