@@ -45,6 +45,7 @@ struct DigestCommand: ParsableCommand {
             }
             Output.write(text)
         }
+        LeftForExit.keep(fingerprint)
     }
 
     static func json(_ fingerprint: Fingerprint) -> JSONValue {

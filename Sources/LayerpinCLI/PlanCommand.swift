@@ -63,6 +63,7 @@ struct PlanCommand: ParsableCommand {
             )
         }
         Output.write(json ? Self.json(plan).canonicalText : Self.text(plan))
+        LeftForExit.keep(plan)
     }
 
     static func json(_ plan: Planner.Plan) -> JSONValue {

@@ -15,7 +15,7 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
     public init(unsafeBytes raw: UnsafeRawBufferPointer) {
         precondition(raw.count >= 32, "a SHA-256 digest has 32 bytes")
         func word(_ index: Int) -> UInt64 {
-            (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(raw[index * 8 + $1]) }
+            UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
         }
         words = (word(0), word(1), word(2), word(3))
     }
@@ -58,8 +58,16 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
         hasher.combine(words.3)
     }
 
-    /// Appends the 64 lower-case hex digits to `out` (eight digits at a time, no table).
+    /// Appends the 64 lower-case hex digits to `out`.
     public func appendHex(to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            writeHex(to: buffer.baseAddress!)
+            out.append(contentsOf: buffer)
+        }
+    }
+
+    /// Writes the 64 lower-case hex digits at `out` (eight digits at a time, no table).
+    public func writeHex(to out: UnsafeMutablePointer<UInt8>) {
         func digits(_ half: UInt64) -> UInt64 {
             // Spread the eight nibbles of a 32-bit value over eight bytes (the lowest nibble in the
             // lowest byte), then map 0...9 to "0"... and 10...15 to "a"... in every byte at once.
@@ -75,7 +83,7 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
             digits(words.0 >> 32), digits(words.0), digits(words.1 >> 32), digits(words.1),
             digits(words.2 >> 32), digits(words.2), digits(words.3 >> 32), digits(words.3)
         )
-        withUnsafeBytes(of: &text) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: &text) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: 64) }
     }
 
     /// The 64 lower-case hex digits.

@@ -31,19 +31,15 @@ public struct FingerprintEntry: Sendable, Hashable {
     /// The git-style mode string of the listing: `040000`, `100644`, `100755` or `120000`.
     public var modeField: String { String(decoding: modeBytes, as: UTF8.self) }
 
-    /// The mode field's bytes (shared, never copied per line).
-    var modeBytes: [UInt8] {
+    /// The mode field's bytes: a literal, so a listing line neither allocates nor shares a
+    /// reference count across the threads that make listings.
+    @inlinable var modeBytes: String.UTF8View {
         switch kind {
-        case .directory: Self.directoryMode
-        case .symlink: Self.symlinkMode
-        case .file: executable ? Self.executableMode : Self.regularMode
+        case .directory: "040000".utf8
+        case .symlink: "120000".utf8
+        case .file: executable ? "100755".utf8 : "100644".utf8
         }
     }
-
-    private static let directoryMode = Array("040000".utf8)
-    private static let symlinkMode = Array("120000".utf8)
-    private static let executableMode = Array("100755".utf8)
-    private static let regularMode = Array("100644".utf8)
 }
 
 /// The canonical listing of the digest spec (docs/digest-spec.md), version 1.
@@ -75,18 +71,29 @@ public enum TreeListing {
     /// (each must add its lines in path order).
     public final class Hasher {
         private let sha = SHA256Hasher()
-        /// Lines gathered before they go to SHA-256 in one call (many ~100-byte updates cost more).
-        private var pending: [UInt8] = []
+        /// Lines gathered before they go to SHA-256 in one call (many ~100-byte updates cost
+        /// more), written in place: a line costs no allocation and no reference count.
+        @usableFromInline let pending = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        @usableFromInline var used = 0
 
         public init() {
-            pending.reserveCapacity(64 << 10)
-            pending += (TreeListing.header + "\n").utf8
+            add(Array((TreeListing.header + "\n").utf8))
         }
 
-        /// Adds the listing line of one entry.
-        public func add(_ entry: FingerprintEntry) {
-            TreeListing.appendLine(for: entry, to: &pending)
-            if pending.count >= 60 << 10 { flush() }
+        deinit { pending.deallocate() }
+
+        /// Adds the listing line of one entry. (Inlinable, with the line writer: a caller that walks
+        /// a buffer of entries then lends each one in place instead of copying it for the call.)
+        @inlinable @inline(__always) public func add(_ entry: FingerprintEntry) {
+            let longest = TreeListing.longestLine(pathCount: entry.path.count)
+            if used + longest > pending.count { flush() }
+            guard longest <= pending.count else {
+                var line: [UInt8] = []
+                TreeListing.appendLine(for: entry, to: &line)
+                return add(line)
+            }
+            used += TreeListing.writeLine(
+                for: entry, to: pending.baseAddress!.assumingMemoryBound(to: UInt8.self) + used)
         }
 
         public func finalize() -> Digest {
@@ -94,24 +101,74 @@ public enum TreeListing {
             return sha.finalize()
         }
 
-        private func flush() {
-            pending.withUnsafeBytes { sha.update($0) }
-            pending.removeAll(keepingCapacity: true)
+        @usableFromInline func add(_ bytes: [UInt8]) {
+            flush()
+            bytes.withUnsafeBytes { sha.update($0) }
+        }
+
+        @usableFromInline func flush() {
+            sha.update(UnsafeRawBufferPointer(rebasing: pending[..<used]))
+            used = 0
         }
     }
 
     /// Appends the listing line of `entry`, newline included.
-    static func appendLine(for entry: FingerprintEntry, to out: inout [UInt8]) {
-        out += entry.modeBytes
-        out.append(UInt8(ascii: " "))
-        if let digest = entry.contentDigest {
-            digest.appendHex(to: &out)
-        } else {
-            out.append(UInt8(ascii: "-"))
+    @usableFromInline static func appendLine(for entry: FingerprintEntry, to out: inout [UInt8]) {
+        out += [UInt8](unsafeUninitializedCapacity: longestLine(pathCount: entry.path.count)) { buffer, count in
+            count = writeLine(for: entry, to: buffer.baseAddress!)
         }
-        out.append(UInt8(ascii: " "))
-        appendEncoded(entry.path, to: &out)
-        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// The most bytes the line of a path of `pathCount` bytes can take: every byte escaped.
+    @inlinable static func longestLine(pathCount: Int) -> Int { 6 + 1 + 64 + 1 + 3 * pathCount + 1 }
+
+    /// Writes the listing line of `entry` (newline included) at `out`, which has room for
+    /// `longestLine`; returns its length.
+    @inlinable @inline(__always) static func writeLine(for entry: FingerprintEntry, to out: UnsafeMutablePointer<UInt8>)
+        -> Int
+    {
+        var end = out
+        for byte in entry.modeBytes {
+            end.pointee = byte
+            end += 1
+        }
+        end.pointee = UInt8(ascii: " ")
+        end += 1
+        if let digest = entry.contentDigest {
+            digest.writeHex(to: end)
+            end += 64
+        } else {
+            end.pointee = UInt8(ascii: "-")
+            end += 1
+        }
+        end.pointee = UInt8(ascii: " ")
+        end += 1
+        end += writeEncoded(entry.path, to: end)
+        end.pointee = UInt8(ascii: "\n")
+        return end + 1 - out
+    }
+
+    /// Writes `encodePath(path)` at `out` (room for three bytes per path byte); returns its length.
+    @inlinable @inline(__always) static func writeEncoded(_ path: [UInt8], to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var end = out
+        path.withUnsafeBufferPointer { path in
+            for byte in path {
+                if needsEscape(byte) {
+                    end[0] = UInt8(ascii: "%")
+                    end[1] = upperHex(byte >> 4)
+                    end[2] = upperHex(byte & 0xF)
+                    end += 3
+                } else {
+                    end.pointee = byte
+                    end += 1
+                }
+            }
+        }
+        return end - out
+    }
+
+    @inlinable static func upperHex(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
     }
 
     private static func sortedIfNeeded(_ entries: [FingerprintEntry]) -> [FingerprintEntry] {
@@ -141,28 +198,12 @@ public enum TreeListing {
     /// Percent-encodes a raw path: bytes `!`..`~` except `%` stay as they are, every other byte
     /// (space, controls, newline, `%`, every byte >= 0x80) becomes `%XX` with upper-case hex.
     public static func encodePath(_ path: [UInt8]) -> [UInt8] {
-        var out = [UInt8]()
-        appendEncoded(path, to: &out)
-        return out
-    }
-
-    private static func appendEncoded(_ path: [UInt8], to out: inout [UInt8]) {
-        // Most paths need no escape: copy those whole.
-        if !path.contains(where: needsEscape) {
-            out += path
-            return
-        }
-        for byte in path {
-            if !needsEscape(byte) {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                Hex.append(byte, .upper, to: &out)
-            }
+        [UInt8](unsafeUninitializedCapacity: 3 * path.count) { buffer, count in
+            count = path.isEmpty ? 0 : writeEncoded(path, to: buffer.baseAddress!)
         }
     }
 
-    private static func needsEscape(_ byte: UInt8) -> Bool {
+    @inlinable static func needsEscape(_ byte: UInt8) -> Bool {
         byte <= 0x20 || byte >= 0x7f || byte == UInt8(ascii: "%")
     }
 

@@ -11,7 +11,9 @@ package struct HashedEntry: Sendable, Hashable {
     /// A symlink's target, raw bytes.
     package var linkTarget: [UInt8]?
 
-    package var path: [UInt8] { fingerprint.path }
+    /// The entry's path, lent in place (a copy would touch its reference count: an 80,000-entry
+    /// context is walked through several times).
+    package var path: [UInt8] { _read { yield fingerprint.path } }
 }
 
 /// The digest of one layer group (or of the whole context) and the entries it covers.
@@ -50,12 +52,17 @@ package struct GroupDigest: Sendable {
             if part == 0 {
                 let hasher = TreeListing.Hasher()
                 var bytes: Int64 = 0
-                for (index, entry) in entries.enumerated() {
-                    precondition(
-                        index == 0 || RawPath.precedes(entries[index - 1].path, entry.path),
-                        "entries must be in path order")
-                    hasher.add(entry.fingerprint)
-                    if entry.fingerprint.kind == .file { bytes += entry.size }
+                // Through the buffer: each entry is lent to the hasher in place, never copied.
+                entries.withUnsafeBufferPointer { entries in
+                    for index in entries.indices {
+                        precondition(
+                            index == 0
+                                || RawPath.precedes(
+                                    entries[index - 1].fingerprint.path, entries[index].fingerprint.path),
+                            "entries must be in path order")
+                        hasher.add(entries[index].fingerprint)
+                        if entries[index].fingerprint.kind == .file { bytes += entries[index].size }
+                    }
                 }
                 let digest = hasher.finalize()
                 whole.withLock { $0 = (digest, bytes) }
@@ -63,11 +70,13 @@ package struct GroupDigest: Sendable {
                 let parts = names.map { _ in TreeListing.Hasher() }
                 var positions = [[Int]](repeating: [], count: names.count)
                 var bytes = [Int64](repeating: 0, count: names.count)
-                for (index, entry) in entries.enumerated() {
-                    guard let group = owner[index] else { continue }
-                    parts[group].add(entry.fingerprint)
-                    positions[group].append(index)
-                    if entry.fingerprint.kind == .file { bytes[group] += entry.size }
+                entries.withUnsafeBufferPointer { entries in
+                    for index in entries.indices {
+                        guard let group = owner[index] else { continue }
+                        parts[group].add(entries[index].fingerprint)
+                        positions[group].append(index)
+                        if entries[index].fingerprint.kind == .file { bytes[group] += entries[index].size }
+                    }
                 }
                 let made = names.indices.map {
                     GroupDigest(

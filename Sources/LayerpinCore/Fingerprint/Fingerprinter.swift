@@ -105,58 +105,67 @@ package struct Fingerprinter: Sendable {
     }
 
     /// Hashes every file and symlink, the files `cache` does not already know; writes the cache
-    /// back when it is on and something changed.
+    /// back when it is on and something changed. The entries are handed over and become the
+    /// result's, so none is copied.
     func hash(
-        _ entries: [ContextEntry], cache: StatCache, root descriptor: Int32, saveTo location: StatCache.Location? = nil
+        _ walked: consuming [ContextEntry], cache: StatCache, root descriptor: Int32,
+        saveTo location: StatCache.Location? = nil
     ) throws(LayerpinError) -> [HashedEntry] {
+        var entries = consume walked
         var digests = cache.digests(forSorted: entries)
         let excluded = GroupPartition.excludedFromDigests
         var pending: [Int] = []
         var cacheable = 0
-        for (index, entry) in entries.enumerated() {
-            switch entry.kind {
-            case .directory: break
-            case .symlink: digests[index] = SHA256Hasher.digest(of: entry.linkTarget ?? [])
-            case .file:
-                guard !RawPath.isWithin(entry.path, excluded) else { break }
-                cacheable += 1
-                if digests[index] == nil { pending.append(index) }
+        let jobs = entries.withUnsafeBufferPointer { entries in
+            for index in entries.indices {
+                switch entries[index].kind {
+                case .directory: break
+                case .symlink: digests[index] = SHA256Hasher.digest(of: entries[index].linkTarget ?? [])
+                case .file:
+                    guard !RawPath.isWithin(entries[index].path, excluded) else { break }
+                    cacheable += 1
+                    if digests[index] == nil { pending.append(index) }
+                }
+            }
+            return pending.map { index in
+                FileHasher.Job(
+                    path: entries[index].path,
+                    walked: FileSystem.Status(stamp: entries[index].stamp, device: entries[index].device))
             }
         }
-        let jobs = pending.map { index in
-            let entry = entries[index]
-            return FileHasher.Job(
-                path: entry.path,
-                walked: FileSystem.Status(stamp: entry.stamp, device: entry.device))
-        }
         let results = try FileHasher.hash(jobs, root: descriptor, workers: workers)
-        var hashedEntries = entries
         for (slot, index) in pending.enumerated() {
             digests[index] = results[slot].digest
             // Record what was actually hashed: the exec bit and size of the bytes read.
-            hashedEntries[index].stamp = results[slot].status.stamp
+            entries[index].stamp = results[slot].status.stamp
         }
         // Rewrite only when something was hashed or a file went away: an unchanged re-run writes nothing.
         if useStatCache, let location, !pending.isEmpty || cache.count != cacheable {
             var next = StatCache()
-            for (index, entry) in hashedEntries.enumerated() where entry.kind == .file {
+            for index in entries.indices where entries[index].kind == .file {
                 guard let digest = digests[index] else { continue }
-                next.append(entry.path, StatCache.Record(stamp: entry.stamp, digest: digest))
+                next.append(entries[index].path, StatCache.Record(stamp: entries[index].stamp, digest: digest))
             }
             // The cache only saves time: a read-only tree simply goes without it.
             try? next.write(at: location, contextRoot: descriptor)
         }
-        var hashed: [HashedEntry] = []
-        hashed.reserveCapacity(hashedEntries.count)
-        for (index, entry) in hashedEntries.enumerated() {
-            hashed.append(
-                HashedEntry(
-                    fingerprint: FingerprintEntry(
-                        path: entry.path, kind: entry.kind, executable: entry.isExecutable,
-                        contentDigest: digests[index]),
-                    size: entry.size, linkTarget: entry.linkTarget))
+        // Each entry moves into its result, popped from the end into its place: its path is
+        // neither copied nor released (each would touch the path's reference count, 80,000 times).
+        return [HashedEntry](unsafeUninitializedCapacity: entries.count) { buffer, initialized in
+            initialized = entries.count
+            while var entry = entries.popLast() {
+                var path: [UInt8] = []
+                swap(&path, &entry.path)
+                var linkTarget: [UInt8]? = nil
+                swap(&linkTarget, &entry.linkTarget)
+                (buffer.baseAddress! + entries.count).initialize(
+                    to: HashedEntry(
+                        fingerprint: FingerprintEntry(
+                            path: path, kind: entry.kind, executable: entry.isExecutable,
+                            contentDigest: digests[entries.count]),
+                        size: entry.size, linkTarget: linkTarget))
+            }
         }
-        return hashed
     }
 }
 

@@ -20,13 +20,24 @@ enum GroupPartition {
         entries all: consuming [HashedEntry], copied: [[UInt8]]? = nil, config: Config, configFile: String,
         contents: ([UInt8]) throws(LayerpinError) -> [UInt8]?
     ) throws(LayerpinError) -> (Ecosystem, [GroupDigest], GroupDigest, [LocalPathRequirement]) {
-        // Removed in place: the caller hands its entries over, so none is copied.
-        var entries = all
+        // Removed in place, and only when there is something to remove: the caller hands its
+        // entries over, and an array shared with anyone else would be copied entry by entry.
+        var entries = consume all
         let excluded = excludedFromDigests
-        entries.removeAll { RawPath.isWithin($0.path, excluded) }
-        let rootFiles = entries.compactMap { entry in
-            entry.fingerprint.kind == .file && RawPath.isTopLevel(entry.fingerprint.path) ? entry.fingerprint.path : nil
+        // Index loops through the buffer: iterating the entries themselves would copy each one.
+        let (anyExcluded, rootFiles) = entries.withUnsafeBufferPointer { entries in
+            var anyExcluded = false
+            var rootFiles: [[UInt8]] = []
+            for index in entries.indices {
+                let entry = UnsafePointer(entries.baseAddress! + index)
+                if RawPath.isWithin(entry.pointee.fingerprint.path, excluded) { anyExcluded = true }
+                if entry.pointee.fingerprint.kind == .file && RawPath.isTopLevel(entry.pointee.fingerprint.path) {
+                    rootFiles.append(entry.pointee.fingerprint.path)
+                }
+            }
+            return (anyExcluded, rootFiles)
         }
+        if anyExcluded { entries.removeAll { RawPath.isWithin($0.path, excluded) } }
         let ecosystem = config.ecosystem ?? Ecosystem.detect(rootFileNames: rootFiles)
 
         // The group each entry belongs to, by index into `order`; entries stay in path order.

@@ -82,18 +82,17 @@ struct StatCache {
         var result = [Digest?](repeating: nil, count: entries.count)
         var cursor = 0
         for index in entries.indices where entries[index].kind == .file {
-            let entry = entries[index]
             var order = 1
-            while cursor < starts.count {
-                order = withPath(cursor) { recorded in
-                    entry.path.withUnsafeBufferPointer { TreeListing.order(recorded, $0) }
+            entries[index].path.withUnsafeBufferPointer { path in
+                while cursor < starts.count {
+                    order = withPath(cursor) { TreeListing.order($0, path) }
+                    if order >= 0 { break }
+                    cursor += 1
                 }
-                if order >= 0 { break }
-                cursor += 1
             }
             guard order == 0 else { continue }
             let record = record(cursor)
-            if record.matches(entry, writtenAt: writtenAtNanoseconds) { result[index] = record.digest }
+            if record.matches(entries[index], writtenAt: writtenAtNanoseconds) { result[index] = record.digest }
         }
         return result
     }
