@@ -22,6 +22,18 @@ int layerpin_open_beneath(int directory, const char *path, int flags) {
 #endif
 }
 
+long layerpin_read_directory(int directory, void *buffer, unsigned long size) {
+#if defined(__linux__) && defined(SYS_getdents64)
+    return syscall(SYS_getdents64, directory, buffer, size);
+#else
+    (void)directory;
+    (void)buffer;
+    (void)size;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

@@ -11,6 +11,13 @@
  * with errno set (ENOSYS where the kernel, before Linux 5.6, or a seccomp filter has none). */
 int layerpin_open_beneath(int directory, const char *path, int flags);
 
+/* getdents64(2): the next entries of the directory open at `directory`, into `buffer`, as Linux
+ * `struct linux_dirent64` records (d_ino u64, d_off s64, d_reclen u16, d_type u8, then d_name with
+ * its NUL): what readdir(3) reads, without the DIR stream it allocates per directory (32 KiB) and
+ * the descriptor it takes over. Returns the bytes filled, 0 at the end, or -1 with errno (ENOSYS
+ * where the system has no getdents64). */
+long layerpin_read_directory(int directory, void *buffer, unsigned long size);
+
 /* Has malloc grow its heaps by at least `bytes` at a time (glibc's M_TOP_PAD; nothing elsewhere).
  * Each thread that allocates gets an arena of its own, and glibc otherwise extends an arena's heap
  * a few pages at a time, one mprotect(2) per step, each of which stalls every other thread's page

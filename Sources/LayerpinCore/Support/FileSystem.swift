@@ -312,8 +312,9 @@ enum FileSystem {
     struct DirectoryListing {
         /// Every child's name, each followed by a NUL (a C string in place), in `readdir` order.
         private var names: [UInt8] = []
-        /// Per child, in name order once listed: where its name lies in `names`, and its status.
-        private var children: [(start: Int, count: Int, status: Result<Status, CallError>)] = []
+        /// Per child, in name order once listed: where its name lies in `names`, whether `readdir`
+        /// typed it a directory or left it untyped, and its status.
+        private var children: [(start: Int, count: Int, maybeDirectory: Bool, status: Result<Status, CallError>)] = []
 
         var count: Int { children.count }
         var indices: Range<Int> { children.indices }
@@ -334,11 +335,14 @@ enum FileSystem {
             }
         }
 
-        fileprivate mutating func append(_ name: UnsafeBufferPointer<UInt8>) {
-            children.append((names.count, name.count, .failure(CallError(operation: "lstat", errno: 0))))
+        fileprivate mutating func append(_ name: UnsafeBufferPointer<UInt8>, maybeDirectory: Bool) {
+            children.append(
+                (names.count, name.count, maybeDirectory, .failure(CallError(operation: "lstat", errno: 0))))
             names.append(contentsOf: name)
             names.append(0)
         }
+
+        fileprivate func maybeDirectory(_ index: Int) -> Bool { children[index].maybeDirectory }
 
         /// `lstat`s child `index` relative to `directory`, by its name in place.
         fileprivate mutating func lstat(_ index: Int, in directory: Int32) {
@@ -384,43 +388,40 @@ enum FileSystem {
     static func listing(
         inDirectory descriptor: Int32, directoryFound: (UnsafeBufferPointer<UInt8>, Status) -> Void = { _, _ in }
     ) throws(CallError) -> DirectoryListing {
-        let copy = try check("dup") { dup(descriptor) }
-        guard let stream = fdopendir(copy) else {
-            let code = errno
-            close(copy)
-            throw CallError(operation: "opendir", errno: code)
-        }
-        defer { closedir(stream) }
-        // A duplicate shares its position with the original: list from the start, whoever listed
-        // this directory before (the context root is walked more than once per command).
-        rewinddir(stream)
+        // From the start, whoever listed this directory before: the context root is walked more
+        // than once per command, through descriptors that share its position.
+        _ = try check("lseek") { lseek(descriptor, 0, SEEK_SET) }
         var listing = DirectoryListing()
-        var maybeDirectory: [Bool] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(stream) else {
-                if errno != 0 { throw CallError(operation: "readdir", errno: errno) }
-                break
-            }
-            let type = entry.pointee.d_type
-            withUnsafeBytes(of: &entry.pointee.d_name) { bytes in
-                let name = UnsafeBufferPointer(
-                    start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                    count: strnlen(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count))
-                if (name.count == 1 && name[0] == 0x2E) || (name.count == 2 && name[0] == 0x2E && name[1] == 0x2E) {
-                    return
+        // A buffer on the thread's stack: `getdents64` straight into it, no DIR stream to allocate.
+        try withUnsafeTemporaryAllocation(byteCount: 16 << 10, alignment: 8) { buffer throws(CallError) in
+            while true {
+                let filled = layerpin_read_directory(descriptor, buffer.baseAddress, UInt(buffer.count))
+                if filled < 0 { throw CallError(operation: "readdir", errno: errno) }
+                if filled == 0 { return }
+                var offset = 0
+                while offset < filled {
+                    // struct linux_dirent64: d_ino, d_off (8 bytes each), d_reclen (2), d_type (1), d_name.
+                    let record = buffer.baseAddress! + offset
+                    let length = Int(record.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                    let type = record.load(fromByteOffset: 18, as: UInt8.self)
+                    let start = (record + 19).assumingMemoryBound(to: UInt8.self)
+                    let name = UnsafeBufferPointer(
+                        start: start, count: strnlen((record + 19).assumingMemoryBound(to: CChar.self), length - 19))
+                    offset += length
+                    if (name.count == 1 && name[0] == 0x2E) || (name.count == 2 && name[0] == 0x2E && name[1] == 0x2E) {
+                        continue
+                    }
+                    listing.append(name, maybeDirectory: type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN))
                 }
-                listing.append(name)
-                maybeDirectory.append(type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN))
             }
         }
-        for index in listing.indices where maybeDirectory[index] {
+        for index in listing.indices where listing.maybeDirectory(index) {
             listing.lstat(index, in: descriptor)
             if case .success(let status) = listing.status(at: index), status.isDirectory {
                 listing.withName(index) { directoryFound($0, status) }
             }
         }
-        for index in listing.indices where !maybeDirectory[index] { listing.lstat(index, in: descriptor) }
+        for index in listing.indices where !listing.maybeDirectory(index) { listing.lstat(index, in: descriptor) }
         listing.sort()
         return listing
     }
