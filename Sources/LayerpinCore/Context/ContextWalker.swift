@@ -221,25 +221,22 @@ struct ContextWalker<Source: ContextSource>: Sendable {
                 guard case .special(let specialPath, let kind) = sourceChild else { continue }
                 throw .specialFile(path: specialPath, kind: kind)
             }
-            if child.kind == .directory {
-                // Children come in name order, and so do the entered directories among them.
+            var name: [UInt8] { Array(child.path.suffix(from: path.isEmpty ? 0 : path.count + 1)) }
+            switch child.kind {
+            case .directory:
+                // Judged when the source found it; children come in name order, and so do the
+                // entered directories among them.
                 guard nextEntered < entered.count, entered[nextEntered].path == child.path else { continue }
                 entries.append(child)
                 slots(entered[nextEntered].slot, entered[nextEntered].onlyWithDescendants)
                 nextEntered += 1
-                continue
-            }
-            let (excluded, _) = matcher.verdict(child.path, inherited: work.inherited)
-            if excluded { continue }
-            var name: [UInt8] { Array(child.path.suffix(from: path.isEmpty ? 0 : path.count + 1)) }
-            switch child.kind {
-            case .directory:
-                break
             case .file:
+                if matcher.verdict(child.path, inherited: work.inherited).excluded { continue }
                 if checkReadable { try source.checkReadable(child.path, name: name, in: directory) }
                 entries.append(child)
                 slots(-1, false)
             case .symlink:
+                if matcher.verdict(child.path, inherited: work.inherited).excluded { continue }
                 child.linkTarget = try source.linkTarget(child.path, name: name, in: directory, size: child.size)
                 child.stamp.size = Int64(child.linkTarget!.count)
                 entries.append(child)
