@@ -122,9 +122,6 @@ public enum Hex {
     /// Which letters the digits above 9 use; a decoder accepts that case only.
     public enum LetterCase: Sendable { case lower, upper }
 
-    static let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
-    private static let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-
     /// Encodes bytes as hex.
     public static func encode(_ bytes: [UInt8], _ letters: LetterCase = .lower) -> String {
         var out = [UInt8]()
@@ -141,9 +138,14 @@ public enum Hex {
 
     /// Appends the two digits of one byte.
     public static func append(_ byte: UInt8, _ letters: LetterCase, to out: inout [UInt8]) {
-        let digits = letters == .lower ? lowerDigits : upperDigits
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
+        out.append(digit(byte >> 4, letters))
+        out.append(digit(byte & 0x0f, letters))
+    }
+
+    /// The digit of a value 0...15 in the given letter case (the inverse of `value(of:_:)`).
+    @inlinable public static func digit(_ nibble: UInt8, _ letters: LetterCase) -> UInt8 {
+        nibble < 10
+            ? UInt8(ascii: "0") + nibble : (letters == .lower ? UInt8(ascii: "a") : UInt8(ascii: "A")) + nibble - 10
     }
 
     /// Decodes hex; nil for odd length, the other letter case or any other character.

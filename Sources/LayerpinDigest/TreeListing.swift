@@ -155,8 +155,8 @@ public enum TreeListing {
             for byte in path {
                 if needsEscape(byte) {
                     end[0] = UInt8(ascii: "%")
-                    end[1] = upperHex(byte >> 4)
-                    end[2] = upperHex(byte & 0xF)
+                    end[1] = Hex.digit(byte >> 4, .upper)
+                    end[2] = Hex.digit(byte & 0xF, .upper)
                     end += 3
                 } else {
                     end.pointee = byte
@@ -167,21 +167,17 @@ public enum TreeListing {
         return end - out
     }
 
-    @inlinable static func upperHex(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
-    }
-
     private static func sortedIfNeeded(_ entries: [FingerprintEntry]) -> [FingerprintEntry] {
         isSorted(entries) ? entries : entries.sorted { precedes($0.path, $1.path) }
     }
 
     /// Byte order of two raw paths (`memcmp`, then length), as `LC_ALL=C sort` orders them.
-    public static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    @inlinable public static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         lhs.withUnsafeBufferPointer { left in rhs.withUnsafeBufferPointer { order(left, $0) < 0 } }
     }
 
     /// The same order, three-way (negative, zero or positive), for paths in place.
-    public static func order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Int {
+    @inlinable public static func order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Int {
         let common = min(lhs.count, rhs.count)
         if common > 0, let left = lhs.baseAddress, let right = rhs.baseAddress {
             let order = memcmp(left, right, common)

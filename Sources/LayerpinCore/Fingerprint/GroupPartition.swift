@@ -30,7 +30,10 @@ enum GroupPartition {
             var rootFiles: [[UInt8]] = []
             for index in entries.indices {
                 let entry = UnsafePointer(entries.baseAddress! + index)
-                if RawPath.isWithin(entry.pointee.fingerprint.path, excluded) { anyExcluded = true }
+                if RawPath.isWithin(entry.pointee.fingerprint.path, excluded) {
+                    anyExcluded = true
+                    continue
+                }
                 if entry.pointee.fingerprint.kind == .file && RawPath.isTopLevel(entry.pointee.fingerprint.path) {
                     rootFiles.append(entry.pointee.fingerprint.path)
                 }

@@ -1,4 +1,5 @@
 import CLayerpinSystem
+import LayerpinDigest
 import Synchronization
 
 #if canImport(Glibc)
@@ -322,17 +323,11 @@ enum FileSystem {
         func status(at index: Int) -> Result<Status, CallError> { children[index].status }
 
         /// The name of child `index`.
-        func name(at index: Int) -> [UInt8] {
-            let child = children[index]
-            return Array(names[child.start..<child.start + child.count])
-        }
+        func name(at index: Int) -> [UInt8] { withName(index) { Array($0) } }
 
         /// `parent/name` of child `index` (`name` at the root), made in one allocation.
         func path(at index: Int, below parent: [UInt8]) -> [UInt8] {
-            let child = children[index]
-            return names.withUnsafeBufferPointer { names in
-                RawPath.join(parent, UnsafeBufferPointer(rebasing: names[child.start..<child.start + child.count]))
-            }
+            withName(index) { RawPath.join(parent, $0) }
         }
 
         fileprivate mutating func append(_ name: UnsafeBufferPointer<UInt8>, maybeDirectory: Bool) {
@@ -365,17 +360,13 @@ enum FileSystem {
             }
         }
 
-        /// Puts the children in name-byte order, comparing names in place.
+        /// Puts the children in name-byte order (the listings' order), comparing names in place.
         fileprivate mutating func sort() {
             names.withUnsafeBufferPointer { names in
-                let base = names.baseAddress
                 children.sort { lhs, rhs in
-                    let common = min(lhs.count, rhs.count)
-                    if common > 0 {
-                        let order = memcmp(base! + lhs.start, base! + rhs.start, common)
-                        if order != 0 { return order < 0 }
-                    }
-                    return lhs.count < rhs.count
+                    TreeListing.order(
+                        UnsafeBufferPointer(rebasing: names[lhs.start..<lhs.start + lhs.count]),
+                        UnsafeBufferPointer(rebasing: names[rhs.start..<rhs.start + rhs.count])) < 0
                 }
             }
         }
